@@ -1,0 +1,146 @@
+//! The command line: global options, subcommands, exit codes.
+//!
+//! Exit codes follow the Nagios convention so `status` can drive monitoring: 0 OK, 1 warning,
+//! 2 critical, and 3 (UNKNOWN) for every usage or operational error — clap's own 2 is remapped.
+
+mod demo;
+mod import;
+mod status;
+pub mod time_fmt;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::store::Store;
+
+pub const EXIT_ERROR: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sellerdesk",
+    version,
+    about = "Triage marketplace buyer messages against Amazon's 24-hour response clock",
+    long_about = None,
+)]
+pub struct Cli {
+    /// Config file (default: the platform config folder's sellerdesk/config.toml).
+    #[arg(long, global = true, value_name = "PATH", env = "SELLERDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database file (default: [store] db in the config, else the platform data folder).
+    #[arg(long, global = true, value_name = "PATH", env = "SELLERDESK_DB")]
+    pub db: Option<PathBuf>,
+    /// The instant every decision uses, RFC 3339 (default: the system clock).
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import buyer mail: .eml files, mbox files, Maildir folders, directories of mail.
+    Import {
+        /// Files or folders to import; the format is recognized by content.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print the counts as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List threads that are critical, overdue or due soon. Exit 0: nothing due soon,
+    /// 1: something due soon, 2: something overdue or critical.
+    Status {
+        #[arg(long)]
+        json: bool,
+        /// List at most this many threads (the counts are always complete).
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+    },
+    /// Open a realistic demo inbox in a temporary database (never your own data or settings).
+    Demo {
+        /// Print the demo inbox's status as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2026-11-22T09:30:00Z"))
+}
+
+/// Parses arguments and runs; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("sellerdesk: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// The loaded settings and the instant a command runs at.
+pub struct Invocation {
+    pub config: Config,
+    pub now: DateTime<Utc>,
+    db: Option<PathBuf>,
+}
+
+impl Invocation {
+    fn load(cli: &Cli) -> Result<Self> {
+        let config = match &cli.config {
+            Some(path) => Config::load(path, true)?,
+            None => match Config::default_path() {
+                Some(path) => Config::load(&path, false)?,
+                None => Config::default(),
+            },
+        };
+        Ok(Invocation {
+            now: cli.now.unwrap_or_else(Utc::now),
+            db: cli.db.clone(),
+            config,
+        })
+    }
+
+    pub fn db_path(&self) -> Result<PathBuf> {
+        self.db
+            .clone()
+            .or_else(|| self.config.db.clone())
+            .or_else(Store::default_path)
+            .context("no database path: pass --db PATH (no home folder to put a default in)")
+    }
+
+    pub fn open_store(&self) -> Result<Store> {
+        Ok(Store::open(&self.db_path()?)?)
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match &cli.command {
+        // The demo never reads the user's config or database.
+        Some(Command::Demo { json }) => demo::run(cli.now.unwrap_or_else(Utc::now), *json),
+        Some(Command::Import { paths, json }) => {
+            import::run(&Invocation::load(&cli)?, paths, *json)
+        }
+        Some(Command::Status { json, limit }) => {
+            status::run(&Invocation::load(&cli)?, *json, *limit)
+        }
+        // Until the full-screen app exists, the bare command shows the status.
+        None => status::run(&Invocation::load(&cli)?, false, None),
+    }
+}

@@ -1,0 +1,50 @@
+//! `sellerdesk import PATH...`
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Invocation;
+use crate::import::import_paths;
+use crate::safe_text;
+
+pub fn run(inv: &Invocation, paths: &[PathBuf], json: bool) -> Result<u8> {
+    let mut store = inv.open_store()?;
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} importing [{bar:30}] {binary_bytes}/{binary_total_bytes} · {binary_bytes_per_sec} · eta {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let report = import_paths(&mut store, &inv.config, paths, inv.now, &progress)?;
+
+    for p in &report.problems {
+        eprintln!(
+            "sellerdesk: {}: {}",
+            safe_text::line(&p.path.display().to_string()),
+            p.message
+        );
+    }
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "files {} · imported {} · duplicates {} · flagged {} · failed {}",
+            report.files, report.imported, report.duplicates, report.flagged, report.failed
+        );
+        if report.skipped > 0 {
+            println!("skipped {} files that are not e-mail", report.skipped);
+        }
+        println!("database: {}", store.path().display());
+    }
+    Ok(if report.failed > 0 { 1 } else { 0 })
+}

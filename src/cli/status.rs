@@ -1,0 +1,168 @@
+//! `sellerdesk status`: what needs a reply, most urgent first, for cron and shell prompts.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Invocation;
+use super::time_fmt::{countdown, local, serialize_rfc3339};
+use crate::config::Config;
+use crate::domain::clock::ClockState;
+use crate::safe_text;
+use crate::store::Store;
+use crate::store::queries::{ClockCounts, ThreadSummary};
+
+#[derive(Serialize)]
+pub struct StatusReport {
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub now: DateTime<Utc>,
+    pub counts: ClockCounts,
+    pub threads: Vec<StatusThread>,
+}
+
+#[derive(Serialize)]
+pub struct StatusThread {
+    pub id: i64,
+    pub state: ClockState,
+    pub buyer: Option<String>,
+    pub buyer_alias: Option<String>,
+    pub order_id: Option<String>,
+    pub subject: String,
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub due_at: DateTime<Utc>,
+}
+
+impl StatusReport {
+    pub fn build(
+        store: &Store,
+        config: &Config,
+        now: DateTime<Utc>,
+        limit: Option<u64>,
+    ) -> Result<Self> {
+        let th = &config.thresholds;
+        let counts = store.clock_counts(now, th)?;
+        let threads = store
+            .urgent_threads(now, th, limit)?
+            .into_iter()
+            .filter_map(|t: ThreadSummary| {
+                let clock = t.clock?;
+                Some(StatusThread {
+                    id: t.id,
+                    state: clock.state(now, th),
+                    buyer: t.buyer_name,
+                    buyer_alias: t.buyer_alias,
+                    order_id: t.order_id,
+                    subject: t.subject,
+                    due_at: clock.due(),
+                })
+            })
+            .collect();
+        Ok(StatusReport {
+            now,
+            counts,
+            threads,
+        })
+    }
+
+    /// Nagios: 2 overdue or critical, 1 due soon, 0 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        if self.counts.overdue > 0 {
+            2
+        } else if self.counts.due_soon > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        safe_text::json(serde_json::to_string(self).expect("status serializes"))
+    }
+
+    /// Human-readable; buyer text made terminal-safe; colour only when asked.
+    pub fn to_text(&self, config: &Config, colour: bool) -> String {
+        let c = &self.counts;
+        let mut out = String::new();
+        let head = format!(
+            "sellerdesk · {} · {}",
+            safe_text::line(&config.seller_name),
+            local(self.now, config.timezone)
+        );
+        out.push_str(&head);
+        out.push('\n');
+        if c.needs_reply == 0 {
+            out.push_str("All clear: no thread needs a reply.\n");
+            return out;
+        }
+        out.push_str(&format!(
+            "{} need a reply · {} overdue ({} critical) · {} due soon\n",
+            c.needs_reply, c.overdue, c.critical, c.due_soon
+        ));
+        if self.threads.is_empty() {
+            out.push_str(&format!(
+                "Nothing due within {} h.\n",
+                config.thresholds.due_soon.num_hours()
+            ));
+            return out;
+        }
+        out.push('\n');
+        let buyer_width = self
+            .threads
+            .iter()
+            .map(|t| buyer_label(t).chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(24);
+        for t in &self.threads {
+            let (on, off) = match (colour, t.state) {
+                (true, ClockState::Critical) => ("\x1b[1;31m", "\x1b[0m"),
+                (true, ClockState::Overdue) => ("\x1b[31m", "\x1b[0m"),
+                (true, ClockState::DueSoon) => ("\x1b[33m", "\x1b[0m"),
+                _ => ("", ""),
+            };
+            let buyer: String = buyer_label(t).chars().take(24).collect();
+            out.push_str(&format!(
+                "{on}{:<8}  {:<15}{off}  {:<bw$}  {:<19}  {}\n",
+                t.state.label(),
+                countdown(t.due_at - self.now),
+                buyer,
+                t.order_id.as_deref().unwrap_or("-"),
+                safe_text::line(&t.subject),
+                bw = buyer_width,
+            ));
+        }
+        out
+    }
+}
+
+fn buyer_label(t: &StatusThread) -> String {
+    let raw = t
+        .buyer
+        .as_deref()
+        .or(t.buyer_alias.as_deref())
+        .unwrap_or("(unknown buyer)");
+    safe_text::line(raw).into_owned()
+}
+
+pub fn run(inv: &Invocation, json: bool, limit: Option<u64>) -> Result<u8> {
+    let store = inv.open_store()?;
+    let report = StatusReport::build(&store, &inv.config, inv.now, limit)?;
+    print(&report, &inv.config, json)?;
+    Ok(report.exit_code())
+}
+
+pub fn print(report: &StatusReport, config: &Config, json: bool) -> Result<()> {
+    let stdout = std::io::stdout();
+    let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = if json {
+        report.to_json() + "\n"
+    } else {
+        report.to_text(config, colour)
+    };
+    let mut lock = stdout.lock();
+    lock.write_all(text.as_bytes())?;
+    lock.flush()?;
+    Ok(())
+}

@@ -1,0 +1,352 @@
+//! The user's settings: `config.toml` in the platform config dir, or `--config PATH`.
+//!
+//! Unknown keys and bad values are refused with the file, line and key, so a typo never silently
+//! turns into a default.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::clock::Thresholds;
+
+/// The settings every part of sellerdesk reads, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub seller_name: String,
+    /// The seller's own sending addresses, lower-cased: mail from them is outbound.
+    pub seller_addresses: Vec<String>,
+    /// Buyer-alias domains besides `marketplace.amazon.*`, lower-cased.
+    pub buyer_domains: Vec<String>,
+    pub db: Option<PathBuf>,
+    pub timezone: Tz,
+    pub thresholds: Thresholds,
+    /// The file these settings came from, if any.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seller_name: "My Shop".into(),
+            seller_addresses: Vec::new(),
+            buyer_domains: Vec::new(),
+            db: None,
+            timezone: Tz::UTC,
+            thresholds: Thresholds::default(),
+            source: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based; `None` when the problem is not tied to a line (e.g. the file cannot be read).
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "config {}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ", key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    timezone: Option<Spanned<String>>,
+    seller: RawSeller,
+    store: RawStore,
+    clock: RawClock,
+    import: RawImport,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawSeller {
+    name: Option<String>,
+    addresses: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawStore {
+    db: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawClock {
+    due_soon_hours: Option<Spanned<u32>>,
+    critical_hours: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawImport {
+    buyer_domains: Vec<Spanned<String>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+impl Config {
+    /// Where the config lives when `--config` is not given.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "sellerdesk")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Loads `path`; a missing file at the default location means defaults, a missing file named
+    /// explicitly is an error.
+    pub fn load(path: &Path, must_exist: bool) -> Result<Config, ConfigError> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|e| ConfigError {
+                    file: path.to_path_buf(),
+                    line: None,
+                    key: None,
+                    message: format!("not UTF-8 text ({e})"),
+                })?;
+                Config::parse(&text, path)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(ConfigError {
+                file: path.to_path_buf(),
+                line: None,
+                key: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+
+    pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
+        let err = |span: Option<std::ops::Range<usize>>, key: Option<String>, message: String| {
+            ConfigError {
+                file: file.to_path_buf(),
+                line: span.map(|s| line_of(text, s.start)),
+                key,
+                message,
+            }
+        };
+        let de = toml::de::Deserializer::parse(text)
+            .map_err(|e| err(e.span(), None, e.message().to_string()))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            // Spanned<T> adds a private field name to the path.
+            let path = e
+                .path()
+                .to_string()
+                .replace(".$__serde_spanned_private_value", "");
+            let inner = e.into_inner();
+            let key = (path != "." && !path.is_empty()).then_some(path);
+            err(inner.span(), key, inner.message().to_string())
+        })?;
+
+        let mut config = Config {
+            source: Some(file.to_path_buf()),
+            ..Config::default()
+        };
+        if let Some(name) = raw.seller.name {
+            config.seller_name = name;
+        }
+        for (i, a) in raw.seller.addresses.iter().enumerate() {
+            let addr = a.get_ref().trim().to_ascii_lowercase();
+            if !addr.contains('@') || addr.starts_with('@') || addr.ends_with('@') {
+                return Err(err(
+                    Some(a.span()),
+                    Some(format!("seller.addresses[{i}]")),
+                    format!("`{}` is not an e-mail address", a.get_ref()),
+                ));
+            }
+            config.seller_addresses.push(addr);
+        }
+        for (i, d) in raw.import.buyer_domains.iter().enumerate() {
+            let domain = d
+                .get_ref()
+                .trim()
+                .trim_start_matches('@')
+                .to_ascii_lowercase();
+            if domain.is_empty() || !domain.contains('.') || domain.contains('@') {
+                return Err(err(
+                    Some(d.span()),
+                    Some(format!("import.buyer_domains[{i}]")),
+                    format!("`{}` is not a domain name", d.get_ref()),
+                ));
+            }
+            config.buyer_domains.push(domain);
+        }
+        if let Some(tz) = raw.timezone {
+            config.timezone = tz.get_ref().parse::<Tz>().map_err(|_| {
+                err(
+                    Some(tz.span()),
+                    Some("timezone".into()),
+                    format!(
+                        "`{}` is not an IANA time zone name (e.g. \"Europe/Berlin\", \"UTC\")",
+                        tz.get_ref()
+                    ),
+                )
+            })?;
+        }
+        if let Some(db) = raw.store.db {
+            config.db = Some(resolve_path(&db, file));
+        }
+        if let Some(h) = &raw.clock.due_soon_hours {
+            if !(1..24).contains(h.get_ref()) {
+                return Err(err(
+                    Some(h.span()),
+                    Some("clock.due_soon_hours".into()),
+                    format!("{} is out of range: between 1 and 23 hours", h.get_ref()),
+                ));
+            }
+            config.thresholds.due_soon = Duration::hours(i64::from(*h.get_ref()));
+        }
+        if let Some(h) = &raw.clock.critical_hours {
+            if !(24..=24 * 30).contains(h.get_ref()) {
+                return Err(err(
+                    Some(h.span()),
+                    Some("clock.critical_hours".into()),
+                    format!("{} is out of range: between 24 and 720 hours", h.get_ref()),
+                ));
+            }
+            config.thresholds.critical = Duration::hours(i64::from(*h.get_ref()));
+        }
+        Ok(config)
+    }
+
+    /// `true` when `address` is one of the seller's own.
+    pub fn is_seller_address(&self, address: &str) -> bool {
+        self.seller_addresses
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(address))
+    }
+}
+
+/// `~/x` is under the home directory; a relative path is relative to the config file's folder.
+fn resolve_path(value: &str, config_file: &Path) -> PathBuf {
+    if let Some(rest) = value.strip_prefix("~/")
+        && let Some(home) = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf())
+    {
+        return home.join(rest);
+    }
+    let p = PathBuf::from(value);
+    if p.is_absolute() {
+        p
+    } else {
+        config_file.parent().map(|d| d.join(&p)).unwrap_or(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/sd/config.toml"))
+    }
+
+    #[test]
+    fn example_config_parses_to_its_documented_values() {
+        let c = parse(include_str!("../config.example.toml")).unwrap();
+        assert_eq!(c.seller_name, "Example Shop");
+        assert_eq!(
+            c.seller_addresses,
+            vec!["orders@example-shop.com", "support@example-shop.com"]
+        );
+        assert_eq!(c.thresholds, Thresholds::default());
+        assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+    }
+
+    #[test]
+    fn empty_config_is_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.thresholds, Thresholds::default());
+        assert_eq!(c.timezone, Tz::UTC);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let e = parse("[seller]\nname = \"x\"\n\n[clock]\ndue_son_hours = 5\n").unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert_eq!(e.key.as_deref(), Some("clock.due_son_hours"));
+        assert!(e.message.contains("unknown field"), "{}", e.message);
+        assert!(
+            e.to_string()
+                .starts_with("config /etc/sd/config.toml, line 5"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let e = parse("[clock]\ncritical_hours = \"two days\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.key.as_deref(), Some("clock.critical_hours"));
+    }
+
+    #[test]
+    fn out_of_range_threshold_is_refused() {
+        let e = parse("[clock]\n\ndue_soon_hours = 30\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("clock.due_soon_hours"))
+        );
+        let e = parse("[clock]\ncritical_hours = 12\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("clock.critical_hours"));
+    }
+
+    #[test]
+    fn bad_timezone_is_refused() {
+        let e = parse("timezone = \"Mars/Olympus\"\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(1), Some("timezone")));
+    }
+
+    #[test]
+    fn bad_address_is_refused() {
+        let e = parse("[seller]\naddresses = [\"ok@x.com\",\n  \"nope\"]\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("seller.addresses[1]"))
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let e = parse("[seller\nname = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn relative_db_is_beside_the_config() {
+        let c = parse("[store]\ndb = \"inbox.db\"\n").unwrap();
+        assert_eq!(c.db, Some(PathBuf::from("/etc/sd/inbox.db")));
+    }
+
+    #[test]
+    fn addresses_match_case_insensitively() {
+        let c = parse("[seller]\naddresses = [\"Orders@Shop.com\"]\n").unwrap();
+        assert!(c.is_seller_address("orders@shop.COM"));
+        assert!(!c.is_seller_address("other@shop.com"));
+    }
+}

@@ -1,0 +1,224 @@
+//! Amazon identifiers found in buyer mail: order IDs, ASINs, marketplaces, buyer names.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+static ORDER_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d-])(\d{3}-\d{7}-\d{7})(?:$|[^\d-])").unwrap());
+static ASIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^0-9A-Za-z])(B0[0-9A-Z]{8})(?:$|[^0-9A-Za-z])").unwrap());
+/// Names Amazon puts in subjects: "Inquiry from Amazon customer Bob W. (Order: ...)",
+/// "Anfrage von Amazon-Kunde ...", "Consulta del cliente de Amazon ...", "Amazon.co.jp のお客様 ...".
+static NAME_IN_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:amazon customer|amazon-kunden?|amazon-kundin|cliente de amazon|client amazon|cliente amazon|お客様)\s*[:：]?\s*(?P<name>[^()（）:\r\n]+?)\s*(?:[(（]|からの|$)",
+    )
+    .unwrap()
+});
+/// Display-name decorations added by Amazon's relay.
+static NAME_DECORATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\s*[-–—]?\s*(?:via\s+)?(?:amazon(?:\.[a-z.]+)?\s+marketplace|marketplace|amazon)\s*$",
+    )
+    .unwrap()
+});
+static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?:re|aw|fw|fwd|wg|sv|vs|antw|rv|r|tr|res|ré|返信|転送)\s*(?:\[\d+\])?\s*[:：]\s*)+")
+        .unwrap()
+});
+
+/// The first 3-7-7 order ID in `text`.
+pub fn find_order_id(text: &str) -> Option<&str> {
+    ORDER_ID
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
+}
+
+pub fn is_order_id(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            3 | 11 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// Every distinct ASIN in `text`, in order of appearance.
+pub fn find_asins(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    // Overlapping boundaries: search from each match end minus one character.
+    let mut pos = 0;
+    while let Some(c) = ASIN.captures_at(text, pos) {
+        let m = c.get(1).unwrap();
+        if !out.iter().any(|a| a == m.as_str()) {
+            out.push(m.as_str().to_string());
+        }
+        pos = m.end();
+    }
+    out
+}
+
+/// `true` when `domain` is a marketplace buyer-alias domain (`marketplace.amazon.com`,
+/// `marketplace.amazon.co.uk`, ...) or one of the extra `buyer_domains`.
+pub fn is_buyer_domain(domain: &str, extra: &[String]) -> bool {
+    let d = domain.to_ascii_lowercase();
+    d.starts_with("marketplace.amazon.") || extra.iter().any(|x| x.eq_ignore_ascii_case(&d))
+}
+
+/// `amazon.de` for `...@marketplace.amazon.de`; the bare domain for other buyer domains.
+pub fn marketplace_of(domain: &str) -> String {
+    let d = domain.to_ascii_lowercase();
+    d.strip_prefix("marketplace.")
+        .map(str::to_string)
+        .unwrap_or(d)
+}
+
+pub fn domain_of(address: &str) -> Option<&str> {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
+}
+
+/// Relay mailboxes that are never a buyer (`donotreply@...`).
+pub fn is_no_reply_local_part(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();
+    [
+        "noreply",
+        "no-reply",
+        "donotreply",
+        "do-not-reply",
+        "mailer-daemon",
+        "postmaster",
+    ]
+    .iter()
+    .any(|p| local.starts_with(p))
+}
+
+/// The buyer's name from the sender's display name ("Bob W. - Amazon Marketplace").
+pub fn buyer_name_from_display(display: &str) -> Option<String> {
+    let trimmed = NAME_DECORATION.replace(display.trim(), "");
+    let name = trimmed.trim().trim_matches('"').trim();
+    (!name.is_empty() && !name.contains('@')).then(|| name.to_string())
+}
+
+/// The buyer's name from an Amazon-style subject.
+pub fn buyer_name_from_subject(subject: &str) -> Option<String> {
+    NAME_IN_SUBJECT
+        .captures(subject)
+        .and_then(|c| c.name("name"))
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|n| !n.is_empty())
+}
+
+/// The subject without reply/forward prefixes, lower-cased, whitespace collapsed: the key for
+/// grouping a buyer's mail when no header links it.
+pub fn subject_key(subject: &str) -> String {
+    let stripped = REPLY_PREFIX.replace(subject, "");
+    stripped
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn finds_order_ids_only_in_3_7_7_form() {
+        assert_eq!(
+            find_order_id("Order: 111-0000002-0000002)"),
+            Some("111-0000002-0000002")
+        );
+        assert_eq!(find_order_id("id 1111-0000002-0000002"), None);
+        assert_eq!(find_order_id("id 111-0000002-00000021"), None);
+        assert_eq!(
+            find_order_id("Bestellnummer:302-1234567-7654321."),
+            Some("302-1234567-7654321")
+        );
+        assert!(is_order_id("111-0000002-0000002"));
+        assert!(!is_order_id("111-000002-00000002"));
+    }
+
+    #[test]
+    fn finds_distinct_asins() {
+        assert_eq!(
+            find_asins("ASIN: B0FIXT0001, also B0FIXT0002 and B0FIXT0001; not XB0FIXT0003"),
+            vec!["B0FIXT0001", "B0FIXT0002"]
+        );
+        assert!(find_asins("b0fixt0001").is_empty());
+    }
+
+    #[test]
+    fn recognizes_marketplace_aliases() {
+        assert!(is_buyer_domain("marketplace.amazon.co.uk", &[]));
+        assert!(is_buyer_domain("Marketplace.Amazon.DE", &[]));
+        assert!(!is_buyer_domain("amazon.com", &[]));
+        assert!(is_buyer_domain(
+            "buyers.example",
+            &["buyers.example".into()]
+        ));
+        assert_eq!(marketplace_of("marketplace.amazon.co.jp"), "amazon.co.jp");
+    }
+
+    #[test]
+    fn buyer_names_from_display_and_subject() {
+        assert_eq!(
+            buyer_name_from_display("Bob Wilson - Amazon Marketplace").as_deref(),
+            Some("Bob Wilson")
+        );
+        assert_eq!(
+            buyer_name_from_display("\"Jürgen Müller\" - Marketplace").as_deref(),
+            Some("Jürgen Müller")
+        );
+        assert_eq!(buyer_name_from_display("Amazon Marketplace"), None);
+        assert_eq!(
+            buyer_name_from_subject(
+                "Inquiry from Amazon customer Bob W. (Order: 111-0000002-0000002)"
+            )
+            .as_deref(),
+            Some("Bob W.")
+        );
+        assert_eq!(
+            buyer_name_from_subject(
+                "Anfrage von Amazon-Kunde Jürgen Müller (Bestellung: 302-1234567-7654321)"
+            )
+            .as_deref(),
+            Some("Jürgen Müller")
+        );
+        assert_eq!(buyer_name_from_subject("Where is my parcel?"), None);
+    }
+
+    #[test]
+    fn subject_keys_ignore_reply_prefixes() {
+        assert_eq!(
+            subject_key("RE: AW:  Where is   my order"),
+            "where is my order"
+        );
+        assert_eq!(subject_key("Where is my order"), "where is my order");
+        assert_eq!(subject_key("Fwd: Re[2]: Hello"), "hello");
+    }
+
+    proptest! {
+        #[test]
+        fn extractors_never_panic(s in "\\PC*") {
+            let _ = find_order_id(&s);
+            let _ = find_asins(&s);
+            let _ = buyer_name_from_subject(&s);
+            let _ = buyer_name_from_display(&s);
+            let _ = subject_key(&s);
+        }
+
+        #[test]
+        fn every_generated_order_id_is_found(a in 0u32..1000, b in 0u32..10_000_000, c in 0u32..10_000_000) {
+            let id = format!("{a:03}-{b:07}-{c:07}");
+            prop_assert!(is_order_id(&id));
+            let text = format!("Your order {id} has shipped");
+            prop_assert_eq!(find_order_id(&text), Some(id.as_str()));
+        }
+    }
+}

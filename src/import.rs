@@ -1,0 +1,173 @@
+//! Importing buyer mail: sources on disk → raw messages → parsed and classified mail → the
+//! store, in batches of one transaction each.
+//!
+//! Reading and parsing run on a worker thread while this thread writes to SQLite, so the two
+//! cores of a small machine are both busy; a bounded channel keeps memory flat.
+
+pub mod mbox;
+pub mod parse;
+pub mod sources;
+
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::domain::message::{IncomingMail, flags};
+use crate::store::ingest::{Added, Batch};
+use crate::store::{Store, StoreError};
+pub use parse::{RawMail, parse_mail};
+pub use sources::Problem;
+
+/// Messages per transaction: large enough to amortize commits, small enough that an
+/// interrupted import loses little work (it is idempotent, so a rerun finishes it).
+pub const BATCH_SIZE: usize = 2_000;
+
+/// What an import did. The five counts are the `--json` output.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Files read as mail (each `.eml`, mbox and Maildir message file), including failed ones.
+    pub files: u64,
+    pub imported: u64,
+    pub duplicates: u64,
+    /// Imported, but with a problem noted (unparseable, date from delivery time, unknown charset).
+    pub flagged: u64,
+    /// Paths that could not be read or are not mail.
+    pub failed: u64,
+    #[serde(skip)]
+    pub problems: Vec<Problem>,
+    /// Files in named directories that are not mail, skipped.
+    #[serde(skip)]
+    pub skipped: u64,
+}
+
+enum Item {
+    Mail(Box<IncomingMail>, u64),
+    Failed(Problem, u64),
+    Skipped(u64),
+    FileDone,
+}
+
+/// Imports everything under `paths`. Only a store error stops it; unreadable or foreign files
+/// are counted and listed in the report.
+pub fn import_paths(
+    store: &mut Store,
+    config: &Config,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+    progress: &indicatif::ProgressBar,
+) -> Result<ImportReport, StoreError> {
+    let (sources, problems) = sources::plan(paths);
+    let mut report = ImportReport {
+        failed: problems.len() as u64,
+        problems,
+        ..ImportReport::default()
+    };
+    progress.set_length(sources.iter().map(|s| s.len).sum());
+
+    let (tx, rx) = sync_channel::<Item>(256);
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        let sources = &sources;
+        scope.spawn(move || {
+            for source in sources {
+                let mut sent = 0u64;
+                let result = sources::read(source, |raw| {
+                    let len = raw.bytes.len() as u64;
+                    sent += len;
+                    let mail = parse_mail(raw, config, now);
+                    // A closed channel means the writer stopped on an error: stop quietly.
+                    let _ = tx.send(Item::Mail(Box::new(mail), len));
+                });
+                let rest = source.len.saturating_sub(sent);
+                let item = match result {
+                    Ok(sources::Outcome::Mail(_)) => Item::FileDone,
+                    Ok(sources::Outcome::NotMail) if !source.explicit => Item::Skipped(rest),
+                    Ok(sources::Outcome::NotMail) => Item::Failed(
+                        Problem {
+                            path: source.path.clone(),
+                            message: "not recognized as e-mail (.eml, mbox or Maildir)".into(),
+                        },
+                        rest,
+                    ),
+                    Err(e) => Item::Failed(
+                        Problem {
+                            path: source.path.clone(),
+                            message: e.to_string(),
+                        },
+                        rest,
+                    ),
+                };
+                if tx.send(item).is_err() {
+                    return;
+                }
+            }
+        });
+
+        let mut batch = Batch::new(store.begin()?, now);
+        let mut in_batch = 0usize;
+        for item in rx {
+            match item {
+                Item::Mail(mail, len) => {
+                    match batch.add(&mail)? {
+                        Added::New { .. } => {
+                            report.imported += 1;
+                            if mail.flags & flags::PROBLEMS != 0 {
+                                report.flagged += 1;
+                            }
+                        }
+                        Added::Duplicate => report.duplicates += 1,
+                    }
+                    progress.inc(len);
+                    in_batch += 1;
+                    if in_batch >= BATCH_SIZE {
+                        batch.commit()?;
+                        batch = Batch::new(store.begin()?, now);
+                        in_batch = 0;
+                    }
+                }
+                Item::FileDone => report.files += 1,
+                Item::Failed(problem, rest) => {
+                    report.files += 1;
+                    report.failed += 1;
+                    report.problems.push(problem);
+                    progress.inc(rest);
+                }
+                Item::Skipped(rest) => {
+                    report.skipped += 1;
+                    progress.inc(rest);
+                }
+            }
+        }
+        batch.commit()?;
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+    Ok(report)
+}
+
+/// Imports messages already in memory (the demo inbox, tests), in one transaction.
+pub fn import_raw(
+    store: &mut Store,
+    config: &Config,
+    mails: impl IntoIterator<Item = RawMail>,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, StoreError> {
+    let mut report = ImportReport::default();
+    let mut batch = Batch::new(store.begin()?, now);
+    for raw in mails {
+        let mail = parse_mail(raw, config, now);
+        match batch.add(&mail)? {
+            Added::New { .. } => {
+                report.imported += 1;
+                if mail.flags & flags::PROBLEMS != 0 {
+                    report.flagged += 1;
+                }
+            }
+            Added::Duplicate => report.duplicates += 1,
+        }
+    }
+    batch.commit()?;
+    Ok(report)
+}

@@ -1,0 +1,157 @@
+//! mbox files, streamed: a 100k-message mailbox is never held in memory at once.
+//!
+//! Written here rather than taken from mail-parser's `mailbox::mbox`, which starts a new message
+//! at every line beginning with "From " — including unescaped ones inside bodies. A separator
+//! here must follow a blank line (or start the file) and carry a date, as mbox writers produce.
+
+use std::io::BufRead;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// Calls `emit(bytes, delivered_at)` for each message in `reader`.
+pub fn split<R: BufRead>(
+    mut reader: R,
+    mut emit: impl FnMut(Vec<u8>, Option<DateTime<Utc>>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut line = Vec::with_capacity(256);
+    let mut current: Option<(Vec<u8>, Option<DateTime<Utc>>)> = None;
+    let mut previous_blank = true;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if previous_blank && is_separator(&line) {
+            if let Some((bytes, at)) = current.take() {
+                emit(trim_separator_blank(bytes), at)?;
+            }
+            current = Some((Vec::with_capacity(2048), separator_date(&line)));
+            previous_blank = false;
+            continue;
+        }
+        previous_blank = line == b"\n" || line == b"\r\n";
+        match &mut current {
+            Some((bytes, _)) => bytes.extend_from_slice(unescape(&line)),
+            // Text before the first separator: not an mbox message; keep it as one anyway so
+            // nothing is lost (it will be flagged if it does not parse).
+            None if !previous_blank => {
+                let mut bytes = Vec::with_capacity(2048);
+                bytes.extend_from_slice(&line);
+                current = Some((bytes, None));
+            }
+            None => {}
+        }
+    }
+    if let Some((bytes, at)) = current.take() {
+        emit(trim_separator_blank(bytes), at)?;
+    }
+    Ok(())
+}
+
+/// mboxrd: a body line `>From ` (any number of `>`) was escaped by one `>` on writing.
+fn unescape(line: &[u8]) -> &[u8] {
+    let gts = line.iter().take_while(|&&b| b == b'>').count();
+    if gts > 0 && line[gts..].starts_with(b"From ") {
+        &line[1..]
+    } else {
+        line
+    }
+}
+
+/// The blank line mbox writers put before the next separator is not part of the message.
+fn trim_separator_blank(mut bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.ends_with(b"\r\n\r\n") {
+        bytes.truncate(bytes.len() - 2);
+    } else if bytes.ends_with(b"\n\n") {
+        bytes.truncate(bytes.len() - 1);
+    }
+    bytes
+}
+
+fn is_separator(line: &[u8]) -> bool {
+    line.starts_with(b"From ") && separator_has_date(line)
+}
+
+/// `From sender Sat Jan  3 01:05:34 1996`: the line ends in a time and a year.
+fn separator_has_date(line: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return false;
+    };
+    let mut tokens = text.split_whitespace().rev();
+    let has_year = tokens
+        .clone()
+        .take(2)
+        .any(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()));
+    let has_time = tokens.any(|t| {
+        let b = t.as_bytes();
+        b.len() >= 5 && b[2] == b':' && b[..2].iter().all(u8::is_ascii_digit)
+    });
+    has_year && has_time && text.split_whitespace().count() >= 6
+}
+
+fn separator_date(line: &[u8]) -> Option<DateTime<Utc>> {
+    let text = std::str::from_utf8(line).ok()?;
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    // Last four tokens: month, day, time, year. The weekday before them is ignored: writers
+    // get it wrong often enough, and it adds nothing.
+    let tail = tokens.get(tokens.len().checked_sub(4)?..)?.join(" ");
+    NaiveDateTime::parse_from_str(&tail, "%b %d %H:%M:%S %Y")
+        .ok()
+        .map(|n| n.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(input: &[u8]) -> Vec<(String, Option<DateTime<Utc>>)> {
+        let mut out = Vec::new();
+        split(input, |b, at| {
+            out.push((String::from_utf8(b).unwrap(), at));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn splits_on_separators_with_dates() {
+        let m = messages(
+            b"From a@x Sat Jan  3 01:05:34 1996\nSubject: one\n\nbody 1\n\nFrom b@y Tue Jul 23 19:39:23 2002\nSubject: two\n\nbody 2\n",
+        );
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].0, "Subject: one\n\nbody 1\n");
+        assert_eq!(m[1].0, "Subject: two\n\nbody 2\n");
+        assert_eq!(m[0].1.unwrap().to_rfc3339(), "1996-01-03T01:05:34+00:00");
+    }
+
+    #[test]
+    fn unescaped_from_inside_a_body_is_not_a_separator() {
+        let m = messages(
+            b"From a@x Sat Jan  3 01:05:34 1996\nSubject: one\n\nI wrote:\nFrom now on, please ship faster\n\nFrom the team\nthanks\n",
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].0.contains("From now on"));
+        assert!(m[0].0.contains("From the team"));
+    }
+
+    #[test]
+    fn mboxrd_escapes_are_removed_one_level() {
+        let m = messages(
+            b"From a@x Sat Jan  3 01:05:34 1996\nS: x\n\n>From here\n>>From there\n> From not\n",
+        );
+        assert_eq!(m[0].0, "S: x\n\nFrom here\n>From there\n> From not\n");
+    }
+
+    #[test]
+    fn crlf_mbox() {
+        let m = messages(b"From a@x Sat Jan  3 01:05:34 1996\r\nS: 1\r\n\r\nb\r\n\r\nFrom a@x Sat Jan  3 01:05:35 1996\r\nS: 2\r\n\r\nc\r\n");
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].0, "S: 1\r\n\r\nb\r\n");
+    }
+
+    #[test]
+    fn empty_input_has_no_messages() {
+        assert!(messages(b"").is_empty());
+    }
+}

@@ -1,0 +1,305 @@
+//! The SQLite store: one file, WAL, foreign keys, ordered migrations that never reset data.
+//!
+//! Every write goes through [`Store::write`], a `BEGIN IMMEDIATE` transaction: several processes
+//! may share the file, and a deferred transaction that later writes can fail with SQLITE_BUSY
+//! without waiting for the busy timeout.
+
+pub mod clocks;
+pub mod ingest;
+pub mod marks;
+pub mod migrations;
+pub mod queries;
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+/// Written into the database header so a foreign SQLite file is never migrated by mistake.
+pub const APPLICATION_ID: i32 = 0x5344_4b31; // "SDK1"
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path}: the database is at schema version {found}, newer than this sellerdesk knows ({known}); it was not touched — use a newer sellerdesk"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path}: not a sellerdesk database (it holds other tables); it was not touched")]
+    Foreign { path: PathBuf },
+    #[error("{path}: {what} is not in effect ({actual}); the database was opened but not used")]
+    Setting {
+        path: PathBuf,
+        what: &'static str,
+        actual: String,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: migration failed: {source}")]
+    Migration {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Seconds since the epoch, the store's time representation.
+pub fn to_secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub fn from_secs(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(s, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+impl Store {
+    /// The default database path: the platform data folder.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "sellerdesk")
+            .map(|d| d.data_dir().join("sellerdesk.db"))
+    }
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(io)?;
+        }
+        // Created 0600 before SQLite sees it: SQLite gives -wal and -shm the database's mode.
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let meta = std::fs::metadata(path).map_err(io)?;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+            }
+            Err(e) => return Err(io(e)),
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Store::setup(conn, path.to_path_buf())
+    }
+
+    /// A private in-memory database (tests, the benchmark's scratch work).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn setup(mut conn: Connection, path: PathBuf) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Read-only checks first: a database we must refuse is never written to.
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = migrations::latest_version();
+        if version > known {
+            return Err(StoreError::TooNew {
+                path,
+                found: version,
+                known,
+            });
+        }
+        let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let foreign_tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )?;
+        if (app_id != 0 && app_id != APPLICATION_ID) || (app_id == 0 && foreign_tables > 0) {
+            return Err(StoreError::Foreign { path });
+        }
+
+        if path != Path::new(":memory:") {
+            let mode: String =
+                conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Setting {
+                    path,
+                    what: "journal_mode=WAL",
+                    actual: mode,
+                });
+            }
+        }
+        conn.pragma_update(None, "foreign_keys", true)?;
+        // WAL with NORMAL survives process crashes; only an OS crash can lose the last commit.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let fk: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+        if !fk {
+            return Err(StoreError::Setting {
+                path,
+                what: "foreign_keys=ON",
+                actual: "off".into(),
+            });
+        }
+        conn.set_prepared_statement_cache_capacity(64);
+        migrations::migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migration {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Store { conn, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Read access; reads in WAL never block writers.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when `f` succeeds.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Starts a write transaction owned by the caller (bulk import).
+    pub fn begin(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_database_is_private_wal_with_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/inbox.db");
+        let store = Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let dmode = std::fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(dmode, 0o700);
+        let jm: String = store
+            .conn()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(jm, "wal");
+        let fk: bool = store
+            .conn()
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(fk);
+        assert_eq!(
+            store.schema_version().unwrap(),
+            migrations::latest_version()
+        );
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_tightens_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inbox.db");
+        {
+            let mut s = Store::open(&path).unwrap();
+            s.write(|tx| {
+                tx.execute(
+                    "INSERT INTO threads (subject, created_at, last_message_at) VALUES ('kept', 0, 0)",
+                    [],
+                )
+            })
+            .unwrap();
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = Store::open(&path).unwrap();
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM threads", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn newer_database_is_refused_and_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            c.pragma_update(None, "user_version", 99).unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+        assert!(err.to_string().contains("newer than this sellerdesk"));
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert!(!dir.path().join("future.db-wal").exists());
+    }
+
+    #[test]
+    fn foreign_sqlite_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute("CREATE TABLE recipes (x)", [])
+            .unwrap();
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::Foreign { .. })
+        ));
+    }
+}

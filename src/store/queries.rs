@@ -1,0 +1,162 @@
+//! Read queries for `status` and the inbox. Each answers from an index: the clock columns are
+//! derived and stored, so "most urgent first" never scans messages.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
+
+use super::{Store, StoreError, from_secs, to_secs};
+use crate::domain::clock::{Clock, RESPONSE_WINDOW, Resolution, Thresholds};
+use crate::domain::response::BuyerMessage;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ClockCounts {
+    /// Every thread whose clock runs.
+    pub needs_reply: u64,
+    pub due_soon: u64,
+    /// Overdue, including critical.
+    pub overdue: u64,
+    pub critical: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadSummary {
+    pub id: i64,
+    pub subject: String,
+    pub buyer_alias: Option<String>,
+    pub buyer_name: Option<String>,
+    pub order_id: Option<String>,
+    pub clock: Option<Clock>,
+    pub message_count: i64,
+    pub last_message_at: DateTime<Utc>,
+}
+
+/// The clock start at or before which a thread is in (at least) each state.
+struct Edges {
+    due_soon: i64,
+    overdue: i64,
+    critical: i64,
+}
+
+fn edges(now: DateTime<Utc>, th: &Thresholds) -> Edges {
+    Edges {
+        due_soon: to_secs(now - (RESPONSE_WINDOW - th.due_soon)),
+        overdue: to_secs(now - RESPONSE_WINDOW),
+        critical: to_secs(now - th.critical),
+    }
+}
+
+impl Store {
+    pub fn clock_counts(
+        &self,
+        now: DateTime<Utc>,
+        th: &Thresholds,
+    ) -> Result<ClockCounts, StoreError> {
+        let e = edges(now, th);
+        let counts = self
+            .conn()
+            .prepare_cached(
+                "SELECT count(*),
+                    coalesce(sum(clock_start <= ?1 AND clock_start > ?2), 0),
+                    coalesce(sum(clock_start <= ?2), 0),
+                    coalesce(sum(clock_start <= ?3), 0)
+             FROM threads WHERE clock_start IS NOT NULL",
+            )?
+            .query_row(params![e.due_soon, e.overdue, e.critical], |r| {
+                Ok(ClockCounts {
+                    needs_reply: r.get::<_, i64>(0)? as u64,
+                    due_soon: r.get::<_, i64>(1)? as u64,
+                    overdue: r.get::<_, i64>(2)? as u64,
+                    critical: r.get::<_, i64>(3)? as u64,
+                })
+            })?;
+        Ok(counts)
+    }
+
+    /// Threads that are due soon or worse at `now`, most urgent (oldest clock) first.
+    pub fn urgent_threads(
+        &self,
+        now: DateTime<Utc>,
+        th: &Thresholds,
+        limit: Option<u64>,
+    ) -> Result<Vec<ThreadSummary>, StoreError> {
+        let e = edges(now, th);
+        let limit = limit.map(|l| l.min(i64::MAX as u64) as i64).unwrap_or(-1);
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, subject, buyer_alias, buyer_name, order_id, clock_start, message_count,
+                    last_message_at
+             FROM threads WHERE clock_start IS NOT NULL AND clock_start <= ?1
+             ORDER BY clock_start, id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![e.due_soon, limit], thread_summary)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn thread_summary(&self, id: i64) -> Result<Option<ThreadSummary>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT id, subject, buyer_alias, buyer_name, order_id, clock_start, message_count,
+                        last_message_at
+                 FROM threads WHERE id = ?1",
+            )?
+            .query_row([id], thread_summary)
+            .optional()?)
+    }
+
+    /// Buyer messages sent in `(now - days, now]`, for the late-response metric.
+    pub fn buyer_messages_since(
+        &self,
+        now: DateTime<Utc>,
+        days: u32,
+    ) -> Result<Vec<BuyerMessage>, StoreError> {
+        let from = to_secs(now - Duration::days(i64::from(days)));
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT sent_at, resolved_at, resolution FROM messages
+             WHERE role = 'buyer' AND sent_at > ?1 AND sent_at <= ?2",
+        )?;
+        let rows = stmt.query_map(params![from, to_secs(now)], |r| {
+            let at = from_secs(r.get(0)?);
+            let resolved: Option<i64> = r.get(1)?;
+            let how: Option<String> = r.get(2)?;
+            let resolution = match (resolved, how.as_deref()) {
+                (Some(t), Some("replied")) => Some(Resolution::Replied(from_secs(t))),
+                (Some(t), Some("no_response_needed")) => {
+                    Some(Resolution::NoResponseNeeded(from_secs(t)))
+                }
+                _ => None,
+            };
+            Ok(BuyerMessage { at, resolution })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn count(&self, table: Table) -> Result<u64, StoreError> {
+        let sql = match table {
+            Table::Threads => "SELECT count(*) FROM threads",
+            Table::Messages => "SELECT count(*) FROM messages",
+        };
+        Ok(self.conn().query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Table {
+    Threads,
+    Messages,
+}
+
+fn thread_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThreadSummary> {
+    Ok(ThreadSummary {
+        id: r.get(0)?,
+        subject: r.get(1)?,
+        buyer_alias: r.get(2)?,
+        buyer_name: r.get(3)?,
+        order_id: r.get(4)?,
+        clock: r.get::<_, Option<i64>>(5)?.map(|s| Clock {
+            start: from_secs(s),
+        }),
+        message_count: r.get(6)?,
+        last_message_at: from_secs(r.get(7)?),
+    })
+}
