@@ -1,6 +1,24 @@
-//! `sellerdesk demo`
+//! `sellerdesk demo`: the demo inbox in a temporary database, shown with the demo's settings.
+
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-pub fn run(_now: DateTime<Utc>, _json: bool) -> Result<u8> {
+
+use super::status::{StatusReport, print};
+use crate::demo::{build, demo_config};
+
+pub fn run(now: DateTime<Utc>, json: bool) -> Result<u8> {
+    let dir = tempfile::Builder::new()
+        .prefix("sellerdesk-demo-")
+        .tempdir()?;
+    let (store, _) = build(&dir.path().join("demo.db"), now)?;
+    let config = demo_config();
+    let report = StatusReport::build(&store, &config, now, None)?;
+    print(&report, &config, json)?;
+    if !json {
+        println!(
+            "\n(demo inbox: {} threads in a temporary database, removed on exit)",
+            store.count(crate::store::queries::Table::Threads)?
+        );
+    }
     Ok(0)
 }

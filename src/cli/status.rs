@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Invocation;
 use super::time_fmt::{countdown, local, serialize_rfc3339};
@@ -111,10 +112,9 @@ impl StatusReport {
         let buyer_width = self
             .threads
             .iter()
-            .map(|t| buyer_label(t).chars().count())
+            .map(|t| fit(&buyer_label(t), 24).width())
             .max()
-            .unwrap_or(0)
-            .min(24);
+            .unwrap_or(0);
         for t in &self.threads {
             let (on, off) = match (colour, t.state) {
                 (true, ClockState::Critical) => ("\x1b[1;31m", "\x1b[0m"),
@@ -122,19 +122,33 @@ impl StatusReport {
                 (true, ClockState::DueSoon) => ("\x1b[33m", "\x1b[0m"),
                 _ => ("", ""),
             };
-            let buyer: String = buyer_label(t).chars().take(24).collect();
+            let buyer = fit(&buyer_label(t), 24);
+            let pad = " ".repeat(buyer_width - buyer.width());
             out.push_str(&format!(
-                "{on}{:<8}  {:<15}{off}  {:<bw$}  {:<19}  {}\n",
+                "{on}{:<8}  {:<15}{off}  {buyer}{pad}  {:<19}  {}\n",
                 t.state.label(),
                 countdown(t.due_at - self.now),
-                buyer,
                 t.order_id.as_deref().unwrap_or("-"),
                 safe_text::line(&t.subject),
-                bw = buyer_width,
             ));
         }
         out
     }
+}
+
+/// At most `max` terminal columns of `s` (CJK and emoji count double).
+fn fit(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if width + w > max {
+            break;
+        }
+        width += w;
+        out.push(c);
+    }
+    out
 }
 
 fn buyer_label(t: &StatusThread) -> String {
