@@ -30,7 +30,7 @@ const UNPARSEABLE_TEXT_BYTES: usize = 64 * 1024;
 pub fn parse_mail(raw: RawMail, config: &Config, now: DateTime<Utc>) -> IncomingMail {
     let mail = MessageParser::default()
         .parse(&raw.bytes)
-        .filter(|m| !m.headers().is_empty())
+        .filter(looks_like_mail)
         .map(|message| from_message(&message, &raw, config, now));
     match mail {
         Some(mut mail) => {
@@ -40,6 +40,16 @@ pub fn parse_mail(raw: RawMail, config: &Config, now: DateTime<Utc>) -> Incoming
         }
         None => unparseable(raw, now),
     }
+}
+
+/// mail-parser reads headers out of almost anything; without a single header that every
+/// e-mail has, the bytes are not a message.
+fn looks_like_mail(m: &mail_parser::Message<'_>) -> bool {
+    m.from().is_some()
+        || m.to().is_some()
+        || m.date().is_some()
+        || m.subject().is_some()
+        || m.message_id().is_some()
 }
 
 fn sha256_key(bytes: &[u8]) -> String {

@@ -1,0 +1,379 @@
+//! The real binary end to end: commands, options, exit codes, output formats.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-22T12:00:00Z";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mail")
+        .join(name)
+}
+
+/// The binary with a private home: it can never see the developer's own config or database.
+fn sd(home: &Path) -> Command {
+    let mut c = Command::cargo_bin("sellerdesk").unwrap();
+    c.env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("TZ", "UTC")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    c
+}
+
+fn write_config(home: &Path, text: &str) -> PathBuf {
+    let path = home.join("sellerdesk.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const SELLER_CONFIG: &str =
+    "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n";
+
+fn json(out: &[u8]) -> Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
+}
+
+#[test]
+fn import_json_has_exactly_the_five_counts() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_config(home.path(), SELLER_CONFIG);
+    let db = home.path().join("x.db");
+    let out = sd(home.path())
+        .args(["import", "--json", "--config"])
+        .arg(&cfg)
+        .arg("--db")
+        .arg(&db)
+        .arg(fixture("buyer_inquiry.eml"))
+        .arg(fixture("garbage.eml"))
+        .arg(fixture("mbox/mixed.mbox"))
+        .args(["--now", NOW])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.trim(),
+        r#"{"files":3,"imported":5,"duplicates":0,"flagged":2,"failed":0}"#
+    );
+    // Same sources again: nothing new.
+    sd(home.path())
+        .args(["--db"])
+        .arg(&db)
+        .args(["--config"])
+        .arg(&cfg)
+        .args(["import", "--json"])
+        .arg(fixture("buyer_inquiry.eml"))
+        .arg(fixture("garbage.eml"))
+        .arg(fixture("mbox/mixed.mbox"))
+        .assert()
+        .success()
+        .stdout(
+            r#"{"files":3,"imported":0,"duplicates":5,"flagged":0,"failed":0}"#.to_owned() + "\n",
+        );
+}
+
+#[test]
+fn import_text_prints_the_same_counts_and_reports_failures() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("x.db");
+    sd(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(fixture("buyer_inquiry.eml"))
+        .arg(home.path().join("missing.mbox"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "files 1 · imported 1 · duplicates 0 · flagged 0 · failed 1",
+        ))
+        .stderr(predicate::str::contains("missing.mbox"));
+}
+
+#[test]
+fn default_database_lives_in_the_private_data_folder() {
+    let home = tempfile::tempdir().unwrap();
+    sd(home.path())
+        .args(["import", "--json"])
+        .arg(fixture("buyer_inquiry.eml"))
+        .assert()
+        .success();
+    let db = home.path().join("data/sellerdesk/sellerdesk.db");
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(db.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+}
+
+#[test]
+fn config_store_db_is_used() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_config(home.path(), "[store]\ndb = \"inbox/mine.db\"\n");
+    sd(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["import"])
+        .arg(fixture("buyer_inquiry.eml"))
+        .assert()
+        .success();
+    assert!(home.path().join("inbox/mine.db").exists());
+}
+
+fn imported_home(files: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_config(home.path(), SELLER_CONFIG);
+    let db = home.path().join("x.db");
+    let mut c = sd(home.path());
+    c.arg("--config")
+        .arg(&cfg)
+        .arg("--db")
+        .arg(&db)
+        .arg("import");
+    for f in files {
+        c.arg(fixture(f));
+    }
+    c.assert().success();
+    (home, cfg, db)
+}
+
+fn status(home: &Path, cfg: &Path, db: &Path, now: &str, json_out: bool) -> std::process::Output {
+    let mut c = sd(home);
+    c.arg("status")
+        .arg("--config")
+        .arg(cfg)
+        .arg("--db")
+        .arg(db)
+        .args(["--now", now]);
+    if json_out {
+        c.arg("--json");
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn status_json_lists_urgent_threads_most_urgent_first() {
+    let (home, cfg, db) = imported_home(&["buyer_inquiry.eml", "latin1.eml", "amazon_notice.eml"]);
+    let out = status(home.path(), &cfg, &db, NOW, true);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out.stdout);
+    assert_eq!(v["now"], "2026-11-22T12:00:00Z");
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({"needs_reply": 2, "due_soon": 0, "overdue": 2, "critical": 1})
+    );
+    let threads = v["threads"].as_array().unwrap();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0]["state"], "critical");
+    assert_eq!(threads[0]["buyer"], "Bob Wilson");
+    assert_eq!(
+        threads[0]["buyer_alias"],
+        "t2bbx9k3mqz1w8r@marketplace.amazon.com"
+    );
+    assert_eq!(threads[0]["order_id"], "111-4827163-0028371");
+    assert_eq!(threads[0]["due_at"], "2026-11-21T10:00:00Z");
+    assert!(threads[0]["id"].is_i64());
+    assert_eq!(threads[1]["state"], "overdue");
+    assert_eq!(threads[1]["due_at"], "2026-11-22T07:00:00Z");
+}
+
+#[test]
+fn status_exit_codes_follow_nagios() {
+    let (home, cfg, db) = imported_home(&["buyer_inquiry.eml"]);
+    // Buyer wrote 2026-11-20 10:00 UTC.
+    let code = |now: &str| status(home.path(), &cfg, &db, now, false).status.code();
+    assert_eq!(code("2026-11-20T11:00:00Z"), Some(0), "on track");
+    assert_eq!(code("2026-11-21T04:00:00Z"), Some(1), "due soon: 6 h left");
+    assert_eq!(code("2026-11-21T10:00:00Z"), Some(2), "overdue");
+    assert_eq!(code("2026-11-22T10:00:00Z"), Some(2), "critical");
+    let unknown = status(home.path(), &cfg, &db, "yesterday", false);
+    assert_eq!(unknown.status.code(), Some(3));
+}
+
+#[test]
+fn status_text_shows_countdowns() {
+    let (home, cfg, db) = imported_home(&["buyer_inquiry.eml"]);
+    let out = status(home.path(), &cfg, &db, "2026-11-21T04:48:00Z", false);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("1 need a reply · 0 overdue (0 critical) · 1 due soon"),
+        "{text}"
+    );
+    assert!(text.contains("DUE SOON  5h12m left"), "{text}");
+    assert!(text.contains("Bob Wilson"), "{text}");
+}
+
+#[test]
+fn global_options_work_before_and_after_the_subcommand() {
+    let (home, cfg, db) = imported_home(&["buyer_inquiry.eml"]);
+    let before = sd(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--now", NOW, "status", "--json"])
+        .output()
+        .unwrap();
+    let after = sd(home.path())
+        .args(["status", "--json", "--now", NOW])
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(before.stdout, after.stdout);
+    assert_eq!(before.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_3_and_help_exits_0() {
+    let home = tempfile::tempdir().unwrap();
+    sd(home.path()).arg("frobnicate").assert().code(3);
+    sd(home.path()).args(["status", "--bogus"]).assert().code(3);
+    sd(home.path()).arg("import").assert().code(3);
+    sd(home.path())
+        .args(["--now", "2026-13-01", "status"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("RFC 3339"));
+    sd(home.path()).arg("--help").assert().code(0);
+    sd(home.path()).arg("--version").assert().code(0);
+}
+
+#[test]
+fn bad_config_names_file_line_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        home.path(),
+        "[seller]\nname = \"x\"\n\n[clock]\ncritical_hourz = 50\n",
+    );
+    sd(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("status")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(cfg.display().to_string()))
+        .stderr(predicate::str::contains("line 5"))
+        .stderr(predicate::str::contains("clock.critical_hourz"));
+}
+
+#[test]
+fn explicit_config_that_does_not_exist_is_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    sd(home.path())
+        .args(["--config", "/nonexistent/sellerdesk.toml", "status"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("/nonexistent/sellerdesk.toml"));
+}
+
+#[test]
+fn a_database_from_a_newer_sellerdesk_is_refused_untouched() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("new.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "application_id", sellerdesk::store::APPLICATION_ID)
+            .unwrap();
+        c.pragma_update(None, "user_version", 42).unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+    sd(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("status")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("newer than this sellerdesk"));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+fn has_terminal_controls(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn buyer_text_never_reaches_stdout_raw() {
+    let (home, cfg, db) = imported_home(&["hostile.eml"]);
+    let text = status(home.path(), &cfg, &db, "2026-11-22T09:00:00Z", false);
+    assert_eq!(text.status.code(), Some(2));
+    assert!(
+        !has_terminal_controls(&text.stdout),
+        "{:?}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(shown.contains("Refund␛]52;c;"), "{shown}");
+    let j = status(home.path(), &cfg, &db, "2026-11-22T09:00:00Z", true);
+    assert!(
+        !has_terminal_controls(&j.stdout),
+        "{:?}",
+        String::from_utf8_lossy(&j.stdout)
+    );
+    let v = json(&j.stdout);
+    assert!(
+        v["threads"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains('\x1b'),
+        "JSON keeps the data"
+    );
+}
+
+#[test]
+fn demo_shows_a_realistic_inbox_without_touching_user_settings() {
+    let home = tempfile::tempdir().unwrap();
+    // A broken user config must not matter: the demo uses its own settings.
+    let cfg = write_config(home.path(), "this is not toml [");
+    let out = sd(home.path())
+        .env("SELLERDESK_CONFIG", &cfg)
+        .args(["demo", "--json", "--now", NOW])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out.stdout);
+    let counts = &v["counts"];
+    assert_eq!(counts["critical"], 2);
+    assert_eq!(counts["overdue"], 6);
+    assert_eq!(counts["due_soon"], 3);
+    assert!(counts["needs_reply"].as_u64().unwrap() >= 15);
+    assert!(
+        !home.path().join("data").exists(),
+        "no default database was created"
+    );
+    sd(home.path())
+        .args(["demo", "--now", NOW])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("CRITICAL"))
+        .stdout(predicate::str::contains("山田 太郎"));
+}
