@@ -1,1 +1,347 @@
-//! placeholder
+//! Synthetic buyer mail for benchmarks: N realistic messages (about 1.2 KB each, 1–6 per
+//! thread, buyers on marketplace aliases, seller replies with In-Reply-To), in delivery order,
+//! written as mbox or Maildir. Deterministic for a given seed; never used for real data.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+pub struct SynthOptions {
+    pub messages: usize,
+    pub seed: u64,
+    /// The newest message is just before this.
+    pub end: DateTime<Utc>,
+    /// Threads start over this many days before `end`.
+    pub span_days: i64,
+    pub seller_address: String,
+}
+
+impl SynthOptions {
+    pub fn new(messages: usize, end: DateTime<Utc>) -> Self {
+        SynthOptions {
+            messages,
+            seed: 0x5e11_e2de_5c00_0001,
+            end,
+            span_days: 90,
+            seller_address: "support@example-shop.test".into(),
+        }
+    }
+}
+
+/// xorshift64*: small, fast, deterministic; quality is plenty for fake mail.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const WORDS: &[&str] = &[
+    "order",
+    "parcel",
+    "arrived",
+    "broken",
+    "refund",
+    "replacement",
+    "tracking",
+    "delivery",
+    "please",
+    "thank",
+    "you",
+    "size",
+    "colour",
+    "listing",
+    "return",
+    "label",
+    "damaged",
+    "box",
+    "week",
+    "still",
+    "waiting",
+    "item",
+    "missing",
+    "part",
+    "quality",
+    "works",
+    "not",
+    "the",
+    "a",
+    "my",
+    "is",
+    "was",
+    "and",
+    "but",
+    "when",
+    "will",
+    "it",
+    "can",
+    "I",
+    "get",
+    "help",
+    "today",
+];
+const NAMES: &[&str] = &[
+    "Bob Wilson",
+    "Alice Moore",
+    "Karin Schulz",
+    "Hal Kim",
+    "Gina Torres",
+    "Carol Dunn",
+    "Lucía Fernández",
+    "Ivan Petrov",
+    "Frank Price",
+    "Eve Russo",
+    "Dana White",
+    "Jonas Becker",
+];
+const MARKETS: &[&str] = &[
+    "amazon.com",
+    "amazon.co.uk",
+    "amazon.de",
+    "amazon.es",
+    "amazon.fr",
+];
+
+struct ThreadPlan {
+    index: u64,
+    buyer: String,
+    alias: String,
+    order: String,
+    asin: String,
+    remaining: u32,
+    sent: u32,
+    last_id: Option<String>,
+    next_at: i64,
+    next_from_buyer: bool,
+}
+
+fn messages_in_thread(rng: &mut Rng) -> u32 {
+    // Mean about 2.6: most buyers write once or twice.
+    match rng.below(100) {
+        0..30 => 1,
+        30..55 => 2,
+        55..75 => 3,
+        75..87 => 4,
+        87..95 => 5,
+        _ => 6,
+    }
+}
+
+fn body(rng: &mut Rng, target: usize) -> String {
+    let mut out = String::with_capacity(target + 80);
+    let mut line = 0;
+    while out.len() < target {
+        let w = WORDS[rng.below(WORDS.len() as u64) as usize];
+        out.push_str(w);
+        line += w.len() + 1;
+        if line > 70 {
+            out.push_str("\r\n");
+            line = 0;
+        } else {
+            out.push(' ');
+        }
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// Calls `emit(raw, delivered_at)` for each message, oldest first.
+pub fn generate(
+    opts: &SynthOptions,
+    mut emit: impl FnMut(&[u8], DateTime<Utc>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut rng = Rng(opts.seed | 1);
+    let span = opts.span_days * 86_400;
+    let start = opts.end.timestamp() - span - 86_400;
+    let expected_threads = (opts.messages as u64 * 100 / 258).max(1);
+    let mut emitted = 0usize;
+    let mut started = 0u64;
+    let mut active: BinaryHeap<Reverse<(i64, u64)>> = BinaryHeap::new();
+    let mut plans: std::collections::HashMap<u64, ThreadPlan> = std::collections::HashMap::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(2048);
+    while emitted < opts.messages {
+        let next_start = start + (started as i64 * span) / expected_threads as i64;
+        let take_new = match active.peek() {
+            Some(Reverse((at, _))) => next_start <= *at,
+            None => true,
+        };
+        if take_new {
+            let i = started;
+            started += 1;
+            let market = MARKETS[rng.below(MARKETS.len() as u64) as usize];
+            plans.insert(
+                i,
+                ThreadPlan {
+                    index: i,
+                    buyer: NAMES[rng.below(NAMES.len() as u64) as usize].to_string(),
+                    alias: format!("b{:013x}@marketplace.{market}", rng.next() >> 12),
+                    order: format!(
+                        "{:03}-{:07}-{:07}",
+                        100 + rng.below(900),
+                        rng.below(10_000_000),
+                        rng.below(10_000_000)
+                    ),
+                    asin: format!("B0{:08X}", rng.below(0xFFFF_FFFF)),
+                    remaining: messages_in_thread(&mut rng),
+                    sent: 0,
+                    last_id: None,
+                    next_at: next_start + rng.below(3_600) as i64,
+                    next_from_buyer: true,
+                },
+            );
+            active.push(Reverse((plans[&i].next_at, i)));
+            continue;
+        }
+        let Reverse((_, i)) = active.pop().expect("peeked");
+        let plan = plans.get_mut(&i).expect("active plan");
+        let at = plan.next_at.min(opts.end.timestamp() - 60);
+        let date = DateTime::from_timestamp(at, 0).unwrap_or(opts.end);
+        let id = format!("synth-{}-{}@sellerdesk.bench", plan.index, plan.sent);
+        buf.clear();
+        let (from, to) = if plan.next_from_buyer {
+            (
+                format!("\"{} - Amazon Marketplace\" <{}>", plan.buyer, plan.alias),
+                opts.seller_address.clone(),
+            )
+        } else {
+            (
+                format!("Example Shop <{}>", opts.seller_address),
+                format!("<{}>", plan.alias),
+            )
+        };
+        let subject = if plan.sent == 0 {
+            format!(
+                "Inquiry from Amazon customer {} (Order: {})",
+                plan.buyer, plan.order
+            )
+        } else {
+            format!(
+                "RE: Inquiry from Amazon customer {} (Order: {})",
+                plan.buyer, plan.order
+            )
+        };
+        write!(
+            buf,
+            "Return-Path: <bounce@marketplace.amazon.com>\r\nFrom: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {}\r\nMessage-ID: <{id}>\r\n",
+            date.to_rfc2822()
+        )?;
+        if let Some(parent) = &plan.last_id {
+            write!(buf, "In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n")?;
+        }
+        buf.extend_from_slice(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
+        let len = 520 + rng.below(400) as usize;
+        let text = body(&mut rng, len);
+        write!(
+            buf,
+            "------------- Begin message -------------\r\n\r\n{text}\r\n------------- End message -------------\r\n\r\nOrder ID: {}\r\nASIN: {}\r\n",
+            plan.order, plan.asin
+        )?;
+        emit(&buf, date)?;
+        emitted += 1;
+        plan.sent += 1;
+        plan.remaining -= 1;
+        plan.last_id = Some(id);
+        if plan.remaining == 0 {
+            plans.remove(&i);
+        } else {
+            plan.next_at = at + 600 + rng.below(40 * 3_600) as i64;
+            // Sellers answer most messages; some buyers write twice in a row.
+            plan.next_from_buyer = !plan.next_from_buyer || rng.below(4) == 0;
+            active.push(Reverse((plan.next_at, i)));
+        }
+    }
+    Ok(())
+}
+
+/// Writes an mboxrd file; returns its size in bytes.
+pub fn write_mbox(opts: &SynthOptions, path: &Path) -> std::io::Result<u64> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut size = 0u64;
+    generate(opts, |raw, at| {
+        let sep = format!(
+            "From bounce@marketplace.amazon.com {}\n",
+            at.format("%a %b %e %H:%M:%S %Y")
+        );
+        out.write_all(sep.as_bytes())?;
+        out.write_all(raw)?;
+        out.write_all(b"\n")?;
+        size += (sep.len() + raw.len() + 1) as u64;
+        Ok(())
+    })?;
+    out.flush()?;
+    Ok(size)
+}
+
+/// Writes a Maildir (`cur/`, `new/`, `tmp/`), one file per message.
+pub fn write_maildir(opts: &SynthOptions, dir: &Path) -> std::io::Result<u64> {
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(dir.join(sub))?;
+    }
+    let mut n = 0u64;
+    let mut size = 0u64;
+    generate(opts, |raw, at| {
+        n += 1;
+        let name = format!("{}.M{n}P1.bench:2,S", at.timestamp());
+        std::fs::write(dir.join("cur").join(name), raw)?;
+        size += raw.len() as u64;
+        Ok(())
+    })?;
+    Ok(size)
+}
+
+/// The seller address the synthetic mail is written to and from.
+pub fn seller_config(opts: &SynthOptions) -> crate::config::Config {
+    crate::config::Config {
+        seller_addresses: vec![opts.seller_address.clone()],
+        ..crate::config::Config::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn generates_the_requested_number_in_time_order_and_imports_cleanly() {
+        let end = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        let opts = SynthOptions::new(500, end);
+        let mut raws = Vec::new();
+        let mut last = DateTime::<Utc>::MIN_UTC;
+        generate(&opts, |raw, at| {
+            assert!(at >= last && at < end);
+            last = at;
+            raws.push(crate::import::RawMail {
+                bytes: raw.to_vec(),
+                delivered_at: Some(at),
+                source: "synth".into(),
+            });
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(raws.len(), 500);
+        let avg = raws.iter().map(|r| r.bytes.len()).sum::<usize>() / raws.len();
+        assert!((1000..1400).contains(&avg), "about 1.2 KB each, got {avg}");
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        let report =
+            crate::import::import_raw(&mut store, &seller_config(&opts), raws, end).unwrap();
+        assert_eq!((report.imported, report.flagged), (500, 0));
+        let threads = store.count(crate::store::queries::Table::Threads).unwrap();
+        assert!(
+            (150..260).contains(&threads),
+            "1-6 messages a thread: {threads} threads"
+        );
+    }
+}

@@ -6,63 +6,108 @@ use super::{from_secs, to_secs};
 use crate::domain::clock::{ClockEvent, ClockEventKind, Resolution, analyze};
 use crate::domain::message::Role;
 
-struct StoredBuyerMessage {
-    id: i64,
-    resolved_at: Option<i64>,
-    resolution: Option<String>,
+/// What the clock needs of one stored message.
+#[derive(Clone, Debug)]
+pub struct MessageFacts {
+    pub id: i64,
+    pub sent_at: i64,
+    pub role: Role,
+    /// As stored now, so that only changes are written.
+    pub resolved_at: Option<i64>,
+    pub resolution: Option<&'static str>,
 }
 
-/// Recomputes one thread's clock start, due time and the resolution of its buyer messages,
-/// writing only what changed. Call inside a write transaction.
+fn resolution_name(s: &str) -> Option<&'static str> {
+    match s {
+        "replied" => Some("replied"),
+        "no_response_needed" => Some("no_response_needed"),
+        _ => None,
+    }
+}
+
+pub fn load_messages(conn: &Connection, thread_id: i64) -> rusqlite::Result<Vec<MessageFacts>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, sent_at, role, resolved_at, resolution FROM messages WHERE thread_id = ?1",
+    )?;
+    let mut rows = stmt.query([thread_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let Some(role) = Role::parse(r.get_ref(2)?.as_str()?) else {
+            continue;
+        };
+        out.push(MessageFacts {
+            id: r.get(0)?,
+            sent_at: r.get(1)?,
+            role,
+            resolved_at: r.get(3)?,
+            resolution: r.get_ref(4)?.as_str_or_null()?.and_then(resolution_name),
+        });
+    }
+    Ok(out)
+}
+
+pub fn load_marks(conn: &Connection, thread_id: i64) -> rusqlite::Result<Vec<ClockEvent>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT at, kind FROM marks WHERE thread_id = ?1 AND undone_at IS NULL")?;
+    let mut rows = stmt.query([thread_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let kind = match r.get_ref(1)?.as_str()? {
+            "no_response_needed" => ClockEventKind::NoResponseNeeded,
+            "clock_opened" => ClockEventKind::ClockOpened,
+            _ => continue,
+        };
+        out.push(ClockEvent::new(from_secs(r.get(0)?), kind));
+    }
+    Ok(out)
+}
+
+/// Recomputes one thread from what is stored. Call inside a write transaction.
 pub fn recompute(conn: &Connection, thread_id: i64) -> rusqlite::Result<()> {
-    let mut events = Vec::new();
+    let messages = load_messages(conn, thread_id)?;
+    let marks = load_marks(conn, thread_id)?;
+    apply(conn, thread_id, &messages, &marks, false)
+}
+
+/// Writes the thread's clock start, due time, message count and last message time, the
+/// resolution of each buyer message, and (when `mark_unread`) the unread mark — only what
+/// changed.
+pub fn apply(
+    conn: &Connection,
+    thread_id: i64,
+    messages: &[MessageFacts],
+    marks: &[ClockEvent],
+    mark_unread: bool,
+) -> rusqlite::Result<()> {
+    let mut events = Vec::with_capacity(messages.len() + marks.len());
     let mut buyer = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, sent_at, role, resolved_at, resolution FROM messages WHERE thread_id = ?1",
-        )?;
-        let mut rows = stmt.query([thread_id])?;
-        while let Some(r) = rows.next()? {
-            let role = Role::parse(&r.get::<_, String>(2)?);
-            let kind = match role {
-                Some(Role::Buyer) => ClockEventKind::BuyerMessage,
-                Some(Role::Seller) => ClockEventKind::SellerReply,
-                Some(Role::Auto) => ClockEventKind::AutoReply,
-                Some(Role::Other) | None => continue,
-            };
-            events.push(ClockEvent::new(from_secs(r.get(1)?), kind));
-            if kind == ClockEventKind::BuyerMessage {
-                buyer.push(StoredBuyerMessage {
-                    id: r.get(0)?,
-                    resolved_at: r.get(3)?,
-                    resolution: r.get(4)?,
-                });
-            }
+    for m in messages {
+        let kind = match m.role {
+            Role::Buyer => ClockEventKind::BuyerMessage,
+            Role::Seller => ClockEventKind::SellerReply,
+            Role::Auto => ClockEventKind::AutoReply,
+            Role::Other => continue,
+        };
+        events.push(ClockEvent::new(from_secs(m.sent_at), kind));
+        if kind == ClockEventKind::BuyerMessage {
+            buyer.push(m);
         }
     }
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT at, kind FROM marks WHERE thread_id = ?1 AND undone_at IS NULL",
-        )?;
-        let mut rows = stmt.query([thread_id])?;
-        while let Some(r) = rows.next()? {
-            let kind = match r.get_ref(1)?.as_str()? {
-                "no_response_needed" => ClockEventKind::NoResponseNeeded,
-                "clock_opened" => ClockEventKind::ClockOpened,
-                _ => continue,
-            };
-            events.push(ClockEvent::new(from_secs(r.get(0)?), kind));
-        }
-    }
+    events.extend_from_slice(marks);
 
     let result = analyze(&events);
     let start = result.clock.map(|c| to_secs(c.start));
     let due = result.clock.map(|c| to_secs(c.due()));
+    let count = messages.len() as i64;
+    let last = messages.iter().map(|m| m.sent_at).max();
     conn.prepare_cached(
-        "UPDATE threads SET clock_start = ?2, due_at = ?3
-         WHERE id = ?1 AND (clock_start IS NOT ?2 OR due_at IS NOT ?3)",
+        "UPDATE threads SET clock_start = ?2, due_at = ?3, message_count = ?4,
+                last_message_at = coalesce(?5, last_message_at), unread = unread OR ?6
+         WHERE id = ?1 AND (clock_start IS NOT ?2 OR due_at IS NOT ?3 OR message_count IS NOT ?4
+                            OR last_message_at IS NOT coalesce(?5, last_message_at)
+                            OR (?6 AND NOT unread))",
     )?
-    .execute(params![thread_id, start, due])?;
+    .execute(params![thread_id, start, due, count, last, mark_unread])?;
 
     let mut update =
         conn.prepare_cached("UPDATE messages SET resolved_at = ?2, resolution = ?3 WHERE id = ?1")?;
@@ -74,7 +119,7 @@ pub fn recompute(conn: &Connection, thread_id: i64) -> rusqlite::Result<()> {
             }
             None => (None, None),
         };
-        if stored.resolved_at != at || stored.resolution.as_deref() != how {
+        if stored.resolved_at != at || stored.resolution != how {
             update.execute(params![stored.id, at, how])?;
         }
     }

@@ -48,7 +48,7 @@ CREATE TABLE messages (
     imported_at  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX messages_by_thread ON messages (thread_id, sent_at);
-CREATE INDEX buyer_messages_by_time ON messages (sent_at, resolved_at, resolution) WHERE role = 'buyer';
+CREATE INDEX buyer_messages_by_time ON messages (sent_at) WHERE role = 'buyer';
 
 -- The message exactly as it arrived, kept apart so that listing messages stays cheap.
 CREATE TABLE message_raw (
@@ -63,7 +63,6 @@ CREATE TABLE message_refs (
     message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
     PRIMARY KEY (ref_key, message_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX message_refs_by_message ON message_refs (message_id);
 
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
