@@ -114,6 +114,9 @@ const MARKETS: &[&str] = &[
     "amazon.fr",
 ];
 
+/// Threads whose last buyer message is older than this are answered.
+const RECENT_SECS: i64 = 3 * 86_400;
+
 struct ThreadPlan {
     index: u64,
     buyer: String,
@@ -241,7 +244,7 @@ pub fn generate(
             write!(buf, "In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n")?;
         }
         buf.extend_from_slice(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
-        let len = 520 + rng.below(400) as usize;
+        let len = 400 + rng.below(400) as usize;
         let text = body(&mut rng, len);
         write!(
             buf,
@@ -253,6 +256,15 @@ pub fn generate(
         plan.sent += 1;
         plan.remaining -= 1;
         plan.last_id = Some(id);
+        // Sellers answer: a conversation that went quiet days ago ends with their reply. Only
+        // the last few days hold unanswered buyers, as in a real inbox.
+        if plan.remaining == 0 && plan.next_from_buyer && at < opts.end.timestamp() - RECENT_SECS {
+            plan.remaining = 1;
+            plan.next_at = at + 600 + rng.below(20 * 3_600) as i64;
+            plan.next_from_buyer = false;
+            active.push(Reverse((plan.next_at, i)));
+            continue;
+        }
         if plan.remaining == 0 {
             plans.remove(&i);
         } else {
