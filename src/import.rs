@@ -23,7 +23,7 @@ pub use sources::Problem;
 
 /// Messages per transaction: large enough to amortize commits, small enough that an
 /// interrupted import loses little work (it is idempotent, so a rerun finishes it).
-pub const BATCH_SIZE: usize = 5_000;
+pub const BATCH_SIZE: usize = 10_000;
 
 /// Items handed from the reader to the writer at once: one wake-up per message cost a third of
 /// the import's time in futex calls.

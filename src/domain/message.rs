@@ -109,6 +109,8 @@ pub struct IncomingMail {
     /// `amazon.de` for a `marketplace.amazon.de` alias.
     pub marketplace: Option<String>,
     pub subject: String,
+    /// The subject without reply prefixes, lower-cased (`identifiers::subject_key`).
+    pub subject_key: String,
     pub sent_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub body: String,

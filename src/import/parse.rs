@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::domain::identifiers::{
     buyer_name_from_display, buyer_name_from_subject, domain_of, find_asins, find_order_id,
-    is_buyer_domain, is_no_reply_local_part, marketplace_of,
+    is_buyer_domain, is_no_reply_local_part, marketplace_of, subject_key,
 };
 use crate::domain::message::{Attachment, Direction, IncomingMail, Role, flags};
 
@@ -89,6 +89,7 @@ fn unparseable(raw: RawMail, now: DateTime<Utc>) -> IncomingMail {
         buyer_name: None,
         marketplace: None,
         subject: "(unparseable message)".into(),
+        subject_key: String::new(),
         sent_at,
         delivered_at: raw.delivered_at,
         body: text,
@@ -332,6 +333,7 @@ fn from_message(
         buyer_alias,
         buyer_name,
         marketplace,
+        subject_key: subject_key(&subject),
         subject,
         sent_at,
         delivered_at,

@@ -7,7 +7,6 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::clocks::{self, MessageFacts};
 use super::to_secs;
-use crate::domain::identifiers::subject_key;
 use crate::domain::message::{IncomingMail, Role};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,8 +95,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             return Ok(Added::Duplicate);
         }
 
-        let skey = subject_key(&mail.subject);
-        let found = find_thread(tx, self.memo, mail, &skey)?;
+        let found = find_thread(tx, self.memo, mail)?;
         let (thread_id, created) = match found.thread_id {
             Some(id) => (id, false),
             None => {
@@ -108,7 +106,7 @@ impl<'c, 'm> Batch<'c, 'm> {
                 )?
                 .execute(params![
                     mail.subject,
-                    skey,
+                    mail.subject_key,
                     mail.buyer_alias,
                     mail.buyer_name,
                     mail.order_id,
@@ -243,12 +241,7 @@ struct Found {
 
 /// Threads by In-Reply-To/References, then by replies already stored that reference this
 /// message, then by buyer alias + order ID, then by buyer alias + subject.
-fn find_thread(
-    tx: &Transaction<'_>,
-    memo: &Memo,
-    mail: &IncomingMail,
-    skey: &str,
-) -> rusqlite::Result<Found> {
+fn find_thread(tx: &Transaction<'_>, memo: &Memo, mail: &IncomingMail) -> rusqlite::Result<Found> {
     let mut stmt = tx.prepare_cached("SELECT thread_id FROM messages WHERE message_key = ?1")?;
     for (i, r) in mail.refs.iter().enumerate() {
         let hit = match memo.thread_of(r) {
@@ -290,14 +283,14 @@ fn find_thread(
             .optional()
             .map(found);
     }
-    if skey.is_empty() {
+    if mail.subject_key.is_empty() {
         return Ok(found(None));
     }
     tx.prepare_cached(
         "SELECT id FROM threads WHERE buyer_alias = ?1 AND subject_key = ?2
          ORDER BY last_message_at DESC LIMIT 1",
     )?
-    .query_row(params![alias, skey], |row| row.get(0))
+    .query_row(params![alias, mail.subject_key], |row| row.get(0))
     .optional()
     .map(found)
 }

@@ -20,8 +20,9 @@ CREATE TABLE threads (
     flags           INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX threads_by_clock ON threads (clock_start) WHERE clock_start IS NOT NULL;
-CREATE INDEX threads_by_buyer_order ON threads (buyer_alias, order_id);
-CREATE INDEX threads_by_buyer_subject ON threads (buyer_alias, subject_key);
+-- A buyer has a handful of threads: one index on the alias serves both the alias + order ID and
+-- the alias + subject look-ups of threading.
+CREATE INDEX threads_by_buyer ON threads (buyer_alias);
 CREATE INDEX threads_by_last_message ON threads (last_message_at);
 
 CREATE TABLE messages (
