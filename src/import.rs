@@ -71,7 +71,7 @@ pub fn import_paths(
     };
     progress.set_length(sources.iter().map(|s| s.len).sum());
 
-    let (tx, rx) = sync_channel::<Vec<Item>>(8);
+    let (tx, rx) = sync_channel::<Vec<Item>>(16);
     store.with_bulk_mode(|store, committed| {
         std::thread::scope(|scope| -> Result<(), StoreError> {
             let sources = &sources;
@@ -126,26 +126,18 @@ pub fn import_paths(
             });
 
             let mut memo = Memo::default();
-            let mut batch = Batch::new(store.begin()?, &mut memo, now);
+            let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
             let mut in_batch = 0usize;
             for item in rx.into_iter().flatten() {
                 match item {
                     Item::Mail(mail, len) => {
-                        match batch.add(&mail)? {
-                            Added::New { .. } => {
-                                report.imported += 1;
-                                if mail.flags & flags::PROBLEMS != 0 {
-                                    report.flagged += 1;
-                                }
-                            }
-                            Added::Duplicate => report.duplicates += 1,
-                        }
+                        add_counted(&mut batch, mail, &mut report)?;
                         progress.inc(len);
                         in_batch += 1;
                         if in_batch >= BATCH_SIZE {
                             batch.commit()?;
                             committed();
-                            batch = Batch::new(store.begin()?, &mut memo, now);
+                            batch = Batch::new(store.begin()?, &mut memo, now)?;
                             in_batch = 0;
                         }
                     }
@@ -179,19 +171,26 @@ pub fn import_raw(
 ) -> Result<ImportReport, StoreError> {
     let mut report = ImportReport::default();
     let mut memo = Memo::default();
-    let mut batch = Batch::new(store.begin()?, &mut memo, now);
+    let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
     for raw in mails {
-        let mail = parse_mail(raw, config, now);
-        match batch.add(&mail)? {
-            Added::New { .. } => {
-                report.imported += 1;
-                if mail.flags & flags::PROBLEMS != 0 {
-                    report.flagged += 1;
-                }
-            }
-            Added::Duplicate => report.duplicates += 1,
-        }
+        add_counted(&mut batch, Box::new(parse_mail(raw, config, now)), &mut report)?;
     }
     batch.commit()?;
     Ok(report)
+}
+
+fn add_counted(
+    batch: &mut Batch<'_, '_>,
+    mail: Box<IncomingMail>,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    let problem = mail.flags & flags::PROBLEMS != 0;
+    match batch.add(mail)? {
+        Added::New { .. } => {
+            report.imported += 1;
+            report.flagged += u64::from(problem);
+        }
+        Added::Duplicate => report.duplicates += 1,
+    }
+    Ok(())
 }

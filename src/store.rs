@@ -239,7 +239,7 @@ impl Store {
         &mut self,
         f: impl FnOnce(&mut Store, &dyn Fn()) -> Result<T, E>,
     ) -> Result<T, E> {
-        self.conn.pragma_update(None, "cache_size", -65_536)?;
+        self.conn.pragma_update(None, "cache_size", -32_768)?;
         let helper = if self.path == Path::new(":memory:") {
             None
         } else {

@@ -15,6 +15,8 @@ pub struct MessageFacts {
     /// As stored now, so that only changes are written.
     pub resolved_at: Option<i64>,
     pub resolution: Option<&'static str>,
+    /// In the database (as opposed to staged in an import batch).
+    pub stored: bool,
 }
 
 fn resolution_name(s: &str) -> Option<&'static str> {
@@ -41,6 +43,7 @@ pub fn load_messages(conn: &Connection, thread_id: i64) -> rusqlite::Result<Vec<
             role,
             resolved_at: r.get(3)?,
             resolution: r.get_ref(4)?.as_str_or_null()?.and_then(resolution_name),
+            stored: true,
         });
     }
     Ok(out)
@@ -66,22 +69,23 @@ pub fn load_marks(conn: &Connection, thread_id: i64) -> rusqlite::Result<Vec<Clo
 pub fn recompute(conn: &Connection, thread_id: i64) -> rusqlite::Result<()> {
     let messages = load_messages(conn, thread_id)?;
     let marks = load_marks(conn, thread_id)?;
-    apply(conn, thread_id, &messages, &marks, false)
+    write(conn, thread_id, &messages, &derive(&messages, &marks), false)
 }
 
-/// Writes the thread's clock start, due time, message count and last message time, the
-/// resolution of each buyer message, and (when `mark_unread`) the unread mark — only what
-/// changed.
-pub fn apply(
-    conn: &Connection,
-    thread_id: i64,
-    messages: &[MessageFacts],
-    marks: &[ClockEvent],
-    mark_unread: bool,
-) -> rusqlite::Result<()> {
+/// A thread's derived state: what `analyze` says of its messages and marks.
+pub struct Derived {
+    pub clock_start: Option<i64>,
+    pub due_at: Option<i64>,
+    pub message_count: i64,
+    pub last_message_at: Option<i64>,
+    /// For each message given, in order: its resolution (`None` for non-buyer messages too).
+    pub resolutions: Vec<(Option<i64>, Option<&'static str>)>,
+}
+
+pub fn derive(messages: &[MessageFacts], marks: &[ClockEvent]) -> Derived {
     let mut events = Vec::with_capacity(messages.len() + marks.len());
-    let mut buyer = Vec::new();
-    for m in messages {
+    let mut buyer_index = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
         let kind = match m.role {
             Role::Buyer => ClockEventKind::BuyerMessage,
             Role::Seller => ClockEventKind::SellerReply,
@@ -90,16 +94,41 @@ pub fn apply(
         };
         events.push(ClockEvent::new(from_secs(m.sent_at), kind));
         if kind == ClockEventKind::BuyerMessage {
-            buyer.push(m);
+            buyer_index.push(i);
         }
     }
     events.extend_from_slice(marks);
-
     let result = analyze(&events);
-    let start = result.clock.map(|c| to_secs(c.start));
-    let due = result.clock.map(|c| to_secs(c.due()));
-    let count = messages.len() as i64;
-    let last = messages.iter().map(|m| m.sent_at).max();
+    let mut resolutions = vec![(None, None); messages.len()];
+    for (&i, resolution) in buyer_index.iter().zip(&result.resolutions) {
+        resolutions[i] = match resolution {
+            Some(Resolution::Replied(at)) => (Some(to_secs(*at)), Some("replied")),
+            Some(Resolution::NoResponseNeeded(at)) => {
+                (Some(to_secs(*at)), Some("no_response_needed"))
+            }
+            None => (None, None),
+        };
+    }
+    Derived {
+        clock_start: result.clock.map(|c| to_secs(c.start)),
+        due_at: result.clock.map(|c| to_secs(c.due())),
+        message_count: messages.len() as i64,
+        last_message_at: messages.iter().map(|m| m.sent_at).max(),
+        resolutions,
+    }
+}
+
+/// Writes the thread's clock start, due time, message count and last message time, the
+/// resolution of each stored buyer message, and (when `mark_unread`) the unread mark — only
+/// what changed. Messages with `stored == false` are not in the database yet: the caller
+/// writes their resolution when it inserts them.
+pub fn write(
+    conn: &Connection,
+    thread_id: i64,
+    messages: &[MessageFacts],
+    derived: &Derived,
+    mark_unread: bool,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE threads SET clock_start = ?2, due_at = ?3, message_count = ?4,
                 last_message_at = coalesce(?5, last_message_at), unread = unread OR ?6
@@ -107,20 +136,19 @@ pub fn apply(
                             OR last_message_at IS NOT coalesce(?5, last_message_at)
                             OR (?6 AND NOT unread))",
     )?
-    .execute(params![thread_id, start, due, count, last, mark_unread])?;
-
+    .execute(params![
+        thread_id,
+        derived.clock_start,
+        derived.due_at,
+        derived.message_count,
+        derived.last_message_at,
+        mark_unread
+    ])?;
     let mut update =
         conn.prepare_cached("UPDATE messages SET resolved_at = ?2, resolution = ?3 WHERE id = ?1")?;
-    for (stored, resolution) in buyer.iter().zip(&result.resolutions) {
-        let (at, how) = match resolution {
-            Some(Resolution::Replied(at)) => (Some(to_secs(*at)), Some("replied")),
-            Some(Resolution::NoResponseNeeded(at)) => {
-                (Some(to_secs(*at)), Some("no_response_needed"))
-            }
-            None => (None, None),
-        };
-        if stored.resolved_at != at || stored.resolution != how {
-            update.execute(params![stored.id, at, how])?;
+    for (m, &(at, how)) in messages.iter().zip(&derived.resolutions) {
+        if m.stored && m.role == Role::Buyer && (m.resolved_at != at || m.resolution != how) {
+            update.execute(params![m.id, at, how])?;
         }
     }
     Ok(())

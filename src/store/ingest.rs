@@ -1,8 +1,14 @@
 //! Storing imported mail: deduplication, threading and the derived clock, one batch per
 //! transaction.
+//!
+//! A batch is staged in memory and written at commit, many rows per statement: measured, the
+//! import was bound by the number of SQLite statements, not by bytes. The batch holds the
+//! write lock (`BEGIN IMMEDIATE`) from its start, so it can number new threads and messages
+//! itself, and every look-up consults what is staged as well as what is stored.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::clocks::{self, MessageFacts};
@@ -15,19 +21,6 @@ pub enum Added {
     New { thread_id: i64 },
     /// A message with the same key is already stored: nothing was written.
     Duplicate,
-}
-
-/// What the batch knows of a thread it touched, so that most writes happen once per thread at
-/// commit instead of once per message (measured: statements, not bytes, bound the import).
-#[derive(Default)]
-struct Touched {
-    /// Created in this batch: all its messages are in `messages`, and it has no marks.
-    created: bool,
-    messages: Vec<MessageFacts>,
-    /// Buyer alias, name, order ID and marketplace all known: no identity update needed.
-    identity_complete: bool,
-    inbound: bool,
-    asins: HashSet<String>,
 }
 
 /// Message keys stored during one import run, and their threads: replies mostly point at mail
@@ -48,17 +41,67 @@ impl Memo {
         self.threads_by_key.insert(key.to_string(), thread_id);
     }
 
+    fn forget(&mut self, key: &str) {
+        self.threads_by_key.remove(key);
+    }
+
     fn thread_of(&self, key: &str) -> Option<i64> {
         self.threads_by_key.get(key).copied()
     }
 }
 
-/// One import batch: an open `BEGIN IMMEDIATE` transaction and the threads it touched.
+/// A thread created in this batch, written at commit.
+struct NewThread {
+    id: i64,
+    subject: String,
+    subject_key: String,
+    buyer_alias: Option<String>,
+    buyer_name: Option<String>,
+    order_id: Option<String>,
+    marketplace: Option<String>,
+    created_at: i64,
+}
+
+/// What the batch knows of a thread it touched.
+#[derive(Default)]
+struct Touched {
+    /// Created in this batch (a `NewThread`): it has no stored messages and no marks.
+    created: bool,
+    /// Staged messages of this thread, as indexes into `Batch::messages`.
+    staged: Vec<usize>,
+    /// Buyer alias, name, order ID and marketplace all known: no identity update needed.
+    identity_complete: bool,
+    inbound: bool,
+    asins: HashSet<String>,
+}
+
+struct StagedMessage {
+    id: i64,
+    thread_id: i64,
+    mail: Box<IncomingMail>,
+    /// References to mail not stored: how a parent that arrives later finds this reply.
+    unresolved_refs: usize,
+    resolved_at: Option<i64>,
+    resolution: Option<&'static str>,
+}
+
+/// One import batch: an open `BEGIN IMMEDIATE` transaction and what it has staged.
 pub struct Batch<'c, 'm> {
     tx: Transaction<'c>,
     memo: &'m mut Memo,
-    touched: BTreeMap<i64, Touched>,
     imported_at: i64,
+    next_thread_id: i64,
+    next_message_id: i64,
+    new_threads: Vec<NewThread>,
+    /// Index into `new_threads` by thread id.
+    new_thread_at: HashMap<i64, usize>,
+    /// New threads by buyer alias, for threading look-ups.
+    new_threads_by_alias: HashMap<String, Vec<i64>>,
+    /// Unresolved references of staged messages: key referenced → thread.
+    staged_refs: HashMap<String, i64>,
+    messages: Vec<StagedMessage>,
+    asins: Vec<(i64, String)>,
+    touched: BTreeMap<i64, Touched>,
 }
 
 fn identity_complete(mail: &IncomingMail) -> bool {
@@ -68,26 +111,51 @@ fn identity_complete(mail: &IncomingMail) -> bool {
         && mail.marketplace.is_some()
 }
 
+fn next_id(tx: &Transaction<'_>, table: &str) -> rusqlite::Result<i64> {
+    tx.query_row(&format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"), [], |r| {
+        r.get(0)
+    })
+}
+
 impl<'c, 'm> Batch<'c, 'm> {
     pub fn new(
         tx: Transaction<'c>,
         memo: &'m mut Memo,
         imported_at: chrono::DateTime<chrono::Utc>,
-    ) -> Self {
-        Batch {
+    ) -> rusqlite::Result<Self> {
+        // Safe to number rows here: BEGIN IMMEDIATE holds the write lock until commit.
+        let next_thread_id = next_id(&tx, "threads")?;
+        let next_message_id = next_id(&tx, "messages")?;
+        Ok(Batch {
             tx,
             memo,
-            touched: BTreeMap::new(),
             imported_at: to_secs(imported_at),
-        }
+            next_thread_id,
+            next_message_id,
+            new_threads: Vec::new(),
+            new_thread_at: HashMap::new(),
+            new_threads_by_alias: HashMap::new(),
+            staged_refs: HashMap::new(),
+            messages: Vec::new(),
+            asins: Vec::new(),
+            touched: BTreeMap::new(),
+        })
     }
 
-    pub fn add(&mut self, mail: &IncomingMail) -> rusqlite::Result<Added> {
-        let tx = &self.tx;
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    pub fn add(&mut self, mail: Box<IncomingMail>) -> rusqlite::Result<Added> {
         if self.memo.thread_of(&mail.key).is_some() {
             return Ok(Added::Duplicate);
         }
-        let exists: Option<i64> = tx
+        let exists: Option<i64> = self
+            .tx
             .prepare_cached("SELECT id FROM messages WHERE message_key = ?1")?
             .query_row([&mail.key], |r| r.get(0))
             .optional()?;
@@ -95,141 +163,332 @@ impl<'c, 'm> Batch<'c, 'm> {
             return Ok(Added::Duplicate);
         }
 
-        let found = find_thread(tx, self.memo, mail)?;
+        let found = self.find_thread(&mail)?;
         let (thread_id, created) = match found.thread_id {
             Some(id) => (id, false),
-            None => {
-                tx.prepare_cached(
-                    "INSERT INTO threads (subject, subject_key, buyer_alias, buyer_name, order_id,
-                        marketplace, created_at, last_message_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                )?
-                .execute(params![
-                    mail.subject,
-                    mail.subject_key,
-                    mail.buyer_alias,
-                    mail.buyer_name,
-                    mail.order_id,
-                    mail.marketplace,
-                    to_secs(mail.sent_at),
-                ])?;
-                (tx.last_insert_rowid(), true)
-            }
+            None => (self.stage_thread(&mail), true),
         };
         let touched = self.touched.entry(thread_id).or_insert_with(|| Touched {
             created,
-            identity_complete: created && identity_complete(mail),
+            identity_complete: created && identity_complete(&mail),
             ..Touched::default()
         });
-
-        tx.prepare_cached(
-            "INSERT INTO messages (thread_id, message_key, direction, role, from_addr, from_name,
-                to_addr, subject, sent_at, delivered_at, body, order_id, flags, source, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-        )?
-        .execute(params![
+        if !touched.identity_complete {
+            match self.new_thread_at.get(&thread_id) {
+                Some(&i) => {
+                    let t = &mut self.new_threads[i];
+                    if t.buyer_alias.is_none()
+                        && let Some(alias) = &mail.buyer_alias
+                    {
+                        t.buyer_alias = Some(alias.clone());
+                        self.new_threads_by_alias
+                            .entry(alias.clone())
+                            .or_default()
+                            .push(thread_id);
+                    }
+                    t.buyer_name = t.buyer_name.take().or_else(|| mail.buyer_name.clone());
+                    t.order_id = t.order_id.take().or_else(|| mail.order_id.clone());
+                    t.marketplace = t.marketplace.take().or_else(|| mail.marketplace.clone());
+                }
+                None => {
+                    self.tx
+                        .prepare_cached(
+                            "UPDATE threads SET
+                                buyer_alias = coalesce(buyer_alias, ?2),
+                                buyer_name = coalesce(buyer_name, ?3),
+                                order_id = coalesce(order_id, ?4),
+                                marketplace = coalesce(marketplace, ?5)
+                             WHERE id = ?1
+                               AND ((buyer_alias IS NULL AND ?2 IS NOT NULL)
+                                 OR (buyer_name IS NULL AND ?3 IS NOT NULL)
+                                 OR (order_id IS NULL AND ?4 IS NOT NULL)
+                                 OR (marketplace IS NULL AND ?5 IS NOT NULL))",
+                        )?
+                        .execute(params![
+                            thread_id,
+                            mail.buyer_alias,
+                            mail.buyer_name,
+                            mail.order_id,
+                            mail.marketplace,
+                        ])?;
+                }
+            }
+            touched.identity_complete = identity_complete(&mail);
+        }
+        touched.inbound |= matches!(mail.role, Role::Buyer | Role::Other);
+        for a in &mail.asins {
+            if touched.asins.insert(a.clone()) {
+                self.asins.push((thread_id, a.clone()));
+            }
+        }
+        for r in &mail.refs[..found.refs_checked_missing] {
+            self.staged_refs.entry(r.clone()).or_insert(thread_id);
+        }
+        touched.staged.push(self.messages.len());
+        self.memo.remember(&mail.key, thread_id);
+        let id = self.next_message_id;
+        self.next_message_id += 1;
+        self.messages.push(StagedMessage {
+            id,
             thread_id,
-            mail.key,
-            mail.direction.as_str(),
-            mail.role.as_str(),
-            mail.from_addr,
-            mail.from_name,
-            mail.to_addr,
-            mail.subject,
-            to_secs(mail.sent_at),
-            mail.delivered_at.map(to_secs),
-            mail.body,
-            mail.order_id,
-            mail.flags,
-            mail.source,
-            self.imported_at,
-        ])?;
-        let message_id = tx.last_insert_rowid();
-        tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?
-            .execute(params![message_id, mail.raw])?;
-        // Only references to mail not (yet) stored are kept: they are how a parent that
-        // arrives later finds this reply's thread.
-        let unresolved = &mail.refs[..found.refs_checked_missing];
-        if !unresolved.is_empty() {
+            unresolved_refs: found.refs_checked_missing,
+            mail,
+            resolved_at: None,
+            resolution: None,
+        });
+        Ok(Added::New { thread_id })
+    }
+
+    fn stage_thread(&mut self, mail: &IncomingMail) -> i64 {
+        let id = self.next_thread_id;
+        self.next_thread_id += 1;
+        if let Some(alias) = &mail.buyer_alias {
+            self.new_threads_by_alias
+                .entry(alias.clone())
+                .or_default()
+                .push(id);
+        }
+        self.new_thread_at.insert(id, self.new_threads.len());
+        self.new_threads.push(NewThread {
+            id,
+            subject: mail.subject.clone(),
+            subject_key: mail.subject_key.clone(),
+            buyer_alias: mail.buyer_alias.clone(),
+            buyer_name: mail.buyer_name.clone(),
+            order_id: mail.order_id.clone(),
+            marketplace: mail.marketplace.clone(),
+            created_at: to_secs(mail.sent_at),
+        });
+        id
+    }
+
+    /// Threads by In-Reply-To/References, then by replies already stored or staged that
+    /// reference this message, then by buyer alias + order ID, then by buyer alias + subject.
+    fn find_thread(&self, mail: &IncomingMail) -> rusqlite::Result<Found> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT thread_id FROM messages WHERE message_key = ?1")?;
+        for (i, r) in mail.refs.iter().enumerate() {
+            let hit = match self.memo.thread_of(r) {
+                Some(id) => Some(id),
+                None => stmt.query_row([r], |row| row.get(0)).optional()?,
+            };
+            if hit.is_some() {
+                return Ok(Found {
+                    thread_id: hit,
+                    refs_checked_missing: i,
+                });
+            }
+        }
+        let missing = mail.refs.len();
+        let found = |thread_id| Found {
+            thread_id,
+            refs_checked_missing: missing,
+        };
+        if let Some(&id) = self.staged_refs.get(&mail.key) {
+            return Ok(found(Some(id)));
+        }
+        let child: Option<i64> = self
+            .tx
+            .prepare_cached(
+                "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_id
+                 WHERE r.ref_key = ?1 LIMIT 1",
+            )?
+            .query_row([&mail.key], |row| row.get(0))
+            .optional()?;
+        if child.is_some() {
+            return Ok(found(child));
+        }
+        let Some(alias) = &mail.buyer_alias else {
+            return Ok(found(None));
+        };
+        // Threads created in this batch are the newest: they win over stored ones.
+        let staged = self.new_threads_by_alias.get(alias).and_then(|ids| {
+            ids.iter().rev().copied().find(|id| {
+                let t = &self.new_threads[self.new_thread_at[id]];
+                match &mail.order_id {
+                    Some(order) => t.order_id.as_deref() == Some(order),
+                    None => !mail.subject_key.is_empty() && t.subject_key == mail.subject_key,
+                }
+            })
+        });
+        if staged.is_some() {
+            return Ok(found(staged));
+        }
+        if let Some(order) = &mail.order_id {
+            return self
+                .tx
+                .prepare_cached(
+                    "SELECT id FROM threads WHERE buyer_alias = ?1 AND order_id = ?2
+                     ORDER BY last_message_at DESC LIMIT 1",
+                )?
+                .query_row(params![alias, order], |row| row.get(0))
+                .optional()
+                .map(found);
+        }
+        if mail.subject_key.is_empty() {
+            return Ok(found(None));
+        }
+        self.tx
+            .prepare_cached(
+                "SELECT id FROM threads WHERE buyer_alias = ?1 AND subject_key = ?2
+                 ORDER BY last_message_at DESC LIMIT 1",
+            )?
+            .query_row(params![alias, mail.subject_key], |row| row.get(0))
+            .optional()
+            .map(found)
+    }
+
+    /// Derives every touched thread's clock, writes what was staged and commits.
+    pub fn commit(mut self) -> rusqlite::Result<()> {
+        let result = self.write_staged();
+        if result.is_err() {
+            // The transaction rolls back: what the memo learned from it is not stored.
+            for m in &self.messages {
+                self.memo.forget(&m.mail.key);
+            }
+            return result;
+        }
+        self.tx.commit()
+    }
+
+    fn write_staged(&mut self) -> rusqlite::Result<()> {
+        // Clocks first: staged messages are inserted with their resolution already known.
+        let mut thread_rows: HashMap<i64, clocks::Derived> = HashMap::new();
+        for (&thread_id, t) in &self.touched {
+            let (mut facts, marks) = if t.created {
+                (Vec::new(), Vec::new())
+            } else {
+                (
+                    clocks::load_messages(&self.tx, thread_id)?,
+                    clocks::load_marks(&self.tx, thread_id)?,
+                )
+            };
+            let stored = facts.len();
+            facts.extend(t.staged.iter().map(|&i| {
+                let m = &self.messages[i];
+                MessageFacts {
+                    id: m.id,
+                    sent_at: to_secs(m.mail.sent_at),
+                    role: m.mail.role,
+                    resolved_at: None,
+                    resolution: None,
+                    stored: false,
+                }
+            }));
+            let derived = clocks::derive(&facts, &marks);
+            for (k, &i) in t.staged.iter().enumerate() {
+                let (at, how) = derived.resolutions[stored + k];
+                self.messages[i].resolved_at = at;
+                self.messages[i].resolution = how;
+            }
+            if t.created {
+                thread_rows.insert(thread_id, derived);
+            } else {
+                clocks::write(&self.tx, thread_id, &facts, &derived, t.inbound)?;
+            }
+        }
+
+        let tx = &self.tx;
+        let touched = &self.touched;
+        insert_rows(
+            tx,
+            "threads (id, subject, subject_key, buyer_alias, buyer_name, order_id, marketplace,
+                created_at, last_message_at, message_count, unread, clock_start, due_at)",
+            13,
+            &self.new_threads,
+            |t, out| {
+                let d = &thread_rows[&t.id];
+                out.push(t.id.into());
+                out.push(t.subject.to_sql()?);
+                out.push(t.subject_key.to_sql()?);
+                out.push(t.buyer_alias.to_sql()?);
+                out.push(t.buyer_name.to_sql()?);
+                out.push(t.order_id.to_sql()?);
+                out.push(t.marketplace.to_sql()?);
+                out.push(t.created_at.into());
+                out.push(d.last_message_at.unwrap_or(t.created_at).into());
+                out.push(d.message_count.into());
+                out.push(touched[&t.id].inbound.into());
+                out.push(opt_int(d.clock_start));
+                out.push(opt_int(d.due_at));
+                Ok(())
+            },
+        )?;
+        let imported_at = self.imported_at;
+        insert_rows(
+            tx,
+            "messages (id, thread_id, message_key, direction, role, from_addr, from_name, to_addr,
+                subject, sent_at, delivered_at, body, order_id, flags, source, imported_at,
+                resolved_at, resolution)",
+            18,
+            &self.messages,
+            |m, out| {
+                let mail = &m.mail;
+                out.push(m.id.into());
+                out.push(m.thread_id.into());
+                out.push(mail.key.to_sql()?);
+                out.push(mail.direction.as_str().into());
+                out.push(mail.role.as_str().into());
+                out.push(mail.from_addr.to_sql()?);
+                out.push(mail.from_name.to_sql()?);
+                out.push(mail.to_addr.to_sql()?);
+                out.push(mail.subject.to_sql()?);
+                out.push(to_secs(mail.sent_at).into());
+                out.push(opt_int(mail.delivered_at.map(to_secs)));
+                out.push(mail.body.to_sql()?);
+                out.push(mail.order_id.to_sql()?);
+                out.push(i64::from(mail.flags).into());
+                out.push(mail.source.to_sql()?);
+                out.push(imported_at.into());
+                out.push(opt_int(m.resolved_at));
+                out.push(match m.resolution {
+                    Some(r) => r.into(),
+                    None => ToSqlOutput::Owned(Value::Null),
+                });
+                Ok(())
+            },
+        )?;
+        {
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?;
+            for m in &self.messages {
+                stmt.execute(params![m.id, m.mail.raw])?;
+            }
+        }
+        let refs: Vec<(i64, &String)> = self
+            .messages
+            .iter()
+            .flat_map(|m| m.mail.refs[..m.unresolved_refs].iter().map(move |r| (m.id, r)))
+            .collect();
+        if !refs.is_empty() {
             let mut stmt = tx.prepare_cached(
                 "INSERT OR IGNORE INTO message_refs (ref_key, message_id) VALUES (?1, ?2)",
             )?;
-            for r in unresolved {
-                stmt.execute(params![r, message_id])?;
+            for (id, r) in refs {
+                stmt.execute(params![r, id])?;
             }
         }
-        self.memo.remember(&mail.key, thread_id);
-        if !mail.attachments.is_empty() {
+        if self.messages.iter().any(|m| !m.mail.attachments.is_empty()) {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO attachments (message_id, filename, content_type, size)
                  VALUES (?1, ?2, ?3, ?4)",
             )?;
-            for a in &mail.attachments {
-                stmt.execute(params![
-                    message_id,
-                    a.filename,
-                    a.content_type,
-                    a.size as i64
-                ])?;
-            }
-        }
-        if mail.asins.iter().any(|a| !touched.asins.contains(a)) {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO thread_asins (thread_id, asin) VALUES (?1, ?2)",
-            )?;
-            for a in &mail.asins {
-                if touched.asins.insert(a.clone()) {
-                    stmt.execute(params![thread_id, a])?;
+            for m in &self.messages {
+                for a in &m.mail.attachments {
+                    stmt.execute(params![m.id, a.filename, a.content_type, a.size as i64])?;
                 }
             }
         }
-        // Counts, times and the unread mark are written at commit; only identity the thread
-        // still lacks is written here.
-        if !touched.identity_complete {
-            tx.prepare_cached(
-                "UPDATE threads SET
-                    buyer_alias = coalesce(buyer_alias, ?2),
-                    buyer_name = coalesce(buyer_name, ?3),
-                    order_id = coalesce(order_id, ?4),
-                    marketplace = coalesce(marketplace, ?5)
-                 WHERE id = ?1
-                   AND ((buyer_alias IS NULL AND ?2 IS NOT NULL) OR (buyer_name IS NULL AND ?3 IS NOT NULL)
-                     OR (order_id IS NULL AND ?4 IS NOT NULL) OR (marketplace IS NULL AND ?5 IS NOT NULL))",
-            )?
-            .execute(params![
-                thread_id,
-                mail.buyer_alias,
-                mail.buyer_name,
-                mail.order_id,
-                mail.marketplace,
-            ])?;
-            touched.identity_complete = identity_complete(mail);
-        }
-        touched.inbound |= matches!(mail.role, Role::Buyer | Role::Other);
-        if touched.created {
-            touched.messages.push(MessageFacts {
-                id: message_id,
-                sent_at: to_secs(mail.sent_at),
-                role: mail.role,
-                resolved_at: None,
-                resolution: None,
-            });
-        }
-        Ok(Added::New { thread_id })
-    }
-
-    /// Recomputes the clock, counts and unread mark of every touched thread and commits.
-    pub fn commit(self) -> rusqlite::Result<()> {
-        for (&thread_id, t) in &self.touched {
-            if t.created {
-                clocks::apply(&self.tx, thread_id, &t.messages, &[], t.inbound)?;
-            } else {
-                let messages = clocks::load_messages(&self.tx, thread_id)?;
-                let marks = clocks::load_marks(&self.tx, thread_id)?;
-                clocks::apply(&self.tx, thread_id, &messages, &marks, t.inbound)?;
+        if !self.asins.is_empty() {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO thread_asins (thread_id, asin) VALUES (?1, ?2)",
+            )?;
+            for (thread_id, asin) in &self.asins {
+                stmt.execute(params![thread_id, asin])?;
             }
         }
-        self.tx.commit()
+        Ok(())
     }
 }
 
@@ -239,58 +498,35 @@ struct Found {
     refs_checked_missing: usize,
 }
 
-/// Threads by In-Reply-To/References, then by replies already stored that reference this
-/// message, then by buyer alias + order ID, then by buyer alias + subject.
-fn find_thread(tx: &Transaction<'_>, memo: &Memo, mail: &IncomingMail) -> rusqlite::Result<Found> {
-    let mut stmt = tx.prepare_cached("SELECT thread_id FROM messages WHERE message_key = ?1")?;
-    for (i, r) in mail.refs.iter().enumerate() {
-        let hit = match memo.thread_of(r) {
-            Some(id) => Some(id),
-            None => stmt.query_row([r], |row| row.get(0)).optional()?,
-        };
-        if hit.is_some() {
-            return Ok(Found {
-                thread_id: hit,
-                refs_checked_missing: i,
-            });
+/// Rows per multi-row INSERT: amortizes statement overhead, well under SQLite's variable limit.
+const ROWS_PER_INSERT: usize = 64;
+
+fn opt_int(v: Option<i64>) -> ToSqlOutput<'static> {
+    ToSqlOutput::Owned(v.map_or(Value::Null, Value::Integer))
+}
+
+/// `INSERT INTO <table_and_columns> VALUES (...), (...), ...` for every item, `columns` values
+/// each, pushed by `values` (borrowed where they can be: bodies are not copied).
+fn insert_rows<'a, T>(
+    tx: &Transaction<'_>,
+    table_and_columns: &str,
+    columns: usize,
+    items: &'a [T],
+    values: impl Fn(&'a T, &mut Vec<ToSqlOutput<'a>>) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let row = format!("({})", vec!["?"; columns].join(","));
+    let mut args: Vec<ToSqlOutput<'a>> = Vec::with_capacity(columns * ROWS_PER_INSERT);
+    for chunk in items.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO {table_and_columns} VALUES {}",
+            vec![row.as_str(); chunk.len()].join(",")
+        );
+        args.clear();
+        for item in chunk {
+            values(item, &mut args)?;
         }
+        tx.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(args.iter()))?;
     }
-    let missing = mail.refs.len();
-    let found = |thread_id| Found {
-        thread_id,
-        refs_checked_missing: missing,
-    };
-    let child: Option<i64> = tx
-        .prepare_cached(
-            "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_id
-             WHERE r.ref_key = ?1 LIMIT 1",
-        )?
-        .query_row([&mail.key], |row| row.get(0))
-        .optional()?;
-    if child.is_some() {
-        return Ok(found(child));
-    }
-    let Some(alias) = &mail.buyer_alias else {
-        return Ok(found(None));
-    };
-    if let Some(order) = &mail.order_id {
-        return tx
-            .prepare_cached(
-                "SELECT id FROM threads WHERE buyer_alias = ?1 AND order_id = ?2
-                 ORDER BY last_message_at DESC LIMIT 1",
-            )?
-            .query_row(params![alias, order], |row| row.get(0))
-            .optional()
-            .map(found);
-    }
-    if mail.subject_key.is_empty() {
-        return Ok(found(None));
-    }
-    tx.prepare_cached(
-        "SELECT id FROM threads WHERE buyer_alias = ?1 AND subject_key = ?2
-         ORDER BY last_message_at DESC LIMIT 1",
-    )?
-    .query_row(params![alias, mail.subject_key], |row| row.get(0))
-    .optional()
-    .map(found)
+    Ok(())
 }
