@@ -3,7 +3,8 @@
 //! `cargo bench --bench import` prints the figures. Environment:
 //!   SELLERDESK_BENCH_MESSAGES         messages for the import runs (default 100000)
 //!   SELLERDESK_BENCH_STATUS_MESSAGES  messages in the status database (default 1000000; 0 skips)
-//!   SELLERDESK_BENCH_DIR              scratch folder (default: a temp folder under target/)
+//!   SELLERDESK_BENCH_DIR              scratch folder (default: target/bench-data)
+//!   SELLERDESK_BENCH_KEEP             keep the generated Maildir
 //! Targets (issue 2): >= 50,000 messages/s and <= 200 MB peak RSS importing 100k messages;
 //! `status` on a 1M-message database < 50 ms from process start to exit.
 
@@ -156,7 +157,9 @@ fn main() {
         let db = dir.join("import.db");
         import_run("mbox", &db, &mbox, messages, now);
         import_run("maildir", &db, &maildir, messages, now);
-        let _ = std::fs::remove_dir_all(&maildir);
+        if std::env::var_os("SELLERDESK_BENCH_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&maildir);
+        }
     }
 
     if status_messages > 0 {

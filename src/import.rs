@@ -49,6 +49,8 @@ pub struct ImportReport {
 
 enum Item {
     Mail(Box<IncomingMail>, u64),
+    /// A named path that does not exist or a folder that cannot be listed.
+    Unreachable(Problem),
     Failed(Problem, u64),
     Skipped(u64),
     FileDone,
@@ -63,18 +65,22 @@ pub fn import_paths(
     now: DateTime<Utc>,
     progress: &indicatif::ProgressBar,
 ) -> Result<ImportReport, StoreError> {
-    let (sources, problems) = sources::plan(paths);
-    let mut report = ImportReport {
-        failed: problems.len() as u64,
-        problems,
-        ..ImportReport::default()
-    };
-    progress.set_length(sources.iter().map(|s| s.len).sum());
-
+    let mut report = ImportReport::default();
+    progress.set_length(0);
+    let (found_tx, found_rx) = std::sync::mpsc::channel::<Result<sources::Source, Problem>>();
     let (tx, rx) = sync_channel::<Vec<Item>>(16);
     store.with_bulk_mode(|store, committed| {
         std::thread::scope(|scope| -> Result<(), StoreError> {
-            let sources = &sources;
+            // Walking runs ahead of reading, so the progress bar learns the total early while
+            // the first files are already being imported.
+            scope.spawn(move || {
+                sources::walk(paths, |item| {
+                    if let Ok(source) = &item {
+                        progress.inc_length(source.len);
+                    }
+                    found_tx.send(item).is_ok()
+                });
+            });
             scope.spawn(move || {
                 let mut chunk = Vec::with_capacity(CHUNK);
                 // A closed channel means the writer stopped on an error: stop quietly.
@@ -85,7 +91,17 @@ pub fn import_paths(
                             .send(std::mem::replace(chunk, Vec::with_capacity(CHUNK)))
                             .is_ok()
                 };
-                for source in sources {
+                for found in found_rx {
+                    let source = match found {
+                        Ok(source) => source,
+                        Err(problem) => {
+                            if !push(&mut chunk, Item::Unreachable(problem)) {
+                                return;
+                            }
+                            continue;
+                        }
+                    };
+                    let source = &source;
                     let mut sent = 0u64;
                     let mut open = true;
                     let result = sources::read(source, |raw| {
@@ -142,6 +158,10 @@ pub fn import_paths(
                         }
                     }
                     Item::FileDone => report.files += 1,
+                    Item::Unreachable(problem) => {
+                        report.failed += 1;
+                        report.problems.push(problem);
+                    }
                     Item::Failed(problem, rest) => {
                         report.files += 1;
                         report.failed += 1;
@@ -173,7 +193,11 @@ pub fn import_raw(
     let mut memo = Memo::default();
     let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
     for raw in mails {
-        add_counted(&mut batch, Box::new(parse_mail(raw, config, now)), &mut report)?;
+        add_counted(
+            &mut batch,
+            Box::new(parse_mail(raw, config, now)),
+            &mut report,
+        )?;
     }
     batch.commit()?;
     Ok(report)

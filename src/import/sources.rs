@@ -2,7 +2,7 @@
 //! recognized by content. Sources are only ever opened for reading.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -66,15 +66,19 @@ fn in_maildir(file: &Path) -> bool {
     ) && parent.parent().is_some_and(is_maildir)
 }
 
-/// Expands the named paths into files, in a stable order. Missing paths become problems.
-pub fn plan(paths: &[PathBuf]) -> (Vec<Source>, Vec<Problem>) {
-    let mut sources = Vec::new();
-    let mut problems = Vec::new();
+/// Expands the named paths into files, in a stable order, handing each to `found` as it is
+/// found (a 100k-file Maildir starts importing at once). Missing paths become problems.
+/// `found` returns `false` to stop.
+pub fn walk(paths: &[PathBuf], mut found: impl FnMut(Result<Source, Problem>) -> bool) {
+    let mut out = Found(&mut found, false);
     for path in paths {
+        if out.stopped() {
+            return;
+        }
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                problems.push(Problem {
+                out.push(Problem {
                     path: path.clone(),
                     message: e.to_string(),
                 });
@@ -82,7 +86,7 @@ pub fn plan(paths: &[PathBuf]) -> (Vec<Source>, Vec<Problem>) {
             }
         };
         if meta.is_file() {
-            sources.push(Source {
+            out.push(Source {
                 path: path.clone(),
                 len: meta.len(),
                 explicit: true,
@@ -100,16 +104,32 @@ pub fn plan(paths: &[PathBuf]) -> (Vec<Source>, Vec<Problem>) {
                     && e.file_name() == "tmp"
                     && e.path().parent().is_some_and(is_maildir))
             });
+        // Whether a folder is a Maildir's cur/ or new/, asked once per folder, not per file.
+        let mut last_parent: Option<(PathBuf, bool)> = None;
         for entry in walker {
+            if out.stopped() {
+                return;
+            }
             match entry {
-                Ok(e) if e.file_type().is_file() => sources.push(Source {
-                    len: e.metadata().map(|m| m.len()).unwrap_or(0),
-                    in_maildir: in_maildir(e.path()),
-                    path: e.into_path(),
-                    explicit: false,
-                }),
+                Ok(e) if e.file_type().is_file() => {
+                    let parent = e.path().parent().map(Path::to_path_buf).unwrap_or_default();
+                    let in_maildir = match &last_parent {
+                        Some((p, answer)) if *p == parent => *answer,
+                        _ => {
+                            let answer = in_maildir(e.path());
+                            last_parent = Some((parent, answer));
+                            answer
+                        }
+                    };
+                    out.push(Source {
+                        len: e.metadata().map(|m| m.len()).unwrap_or(0),
+                        in_maildir,
+                        path: e.into_path(),
+                        explicit: false,
+                    })
+                }
                 Ok(_) => {}
-                Err(e) => problems.push(Problem {
+                Err(e) => out.push(Problem {
                     path: e
                         .path()
                         .map(Path::to_path_buf)
@@ -119,7 +139,33 @@ pub fn plan(paths: &[PathBuf]) -> (Vec<Source>, Vec<Problem>) {
             }
         }
     }
-    (sources, problems)
+}
+
+/// Adapts `walk`'s callback to push-style calls and remembers a request to stop.
+struct Found<'a, F: FnMut(Result<Source, Problem>) -> bool>(&'a mut F, bool);
+
+impl<F: FnMut(Result<Source, Problem>) -> bool> Found<'_, F> {
+    fn push<T: Into<Result<Source, Problem>>>(&mut self, item: T) {
+        if !self.1 && !(self.0)(item.into()) {
+            self.1 = true;
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.1
+    }
+}
+
+impl From<Source> for Result<Source, Problem> {
+    fn from(s: Source) -> Self {
+        Ok(s)
+    }
+}
+
+impl From<Problem> for Result<Source, Problem> {
+    fn from(p: Problem) -> Self {
+        Err(p)
+    }
 }
 
 /// The delivery time a Maildir file name starts with (`1700000000.M1P2.host:2,S`).
@@ -142,12 +188,23 @@ pub enum Outcome {
     NotMail,
 }
 
+/// Bytes read first to recognize a file.
+const SNIFF_BYTES: usize = 4096;
+/// Files up to this size are read whole at once; only an mbox is ever streamed.
+const WHOLE_FILE_LIMIT: u64 = 8 << 20;
+
 /// Reads one source, calling `emit` for each message in it.
 pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<Outcome> {
-    let file = File::open(&source.path)?;
-    let modified = mtime(&file);
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let kind = sniff(reader.fill_buf()?);
+    let mut file = File::open(&source.path)?;
+    let mut head = Vec::with_capacity(if source.len > 0 && source.len <= WHOLE_FILE_LIMIT {
+        source.len as usize + 1
+    } else {
+        SNIFF_BYTES
+    });
+    (&mut file)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)?;
+    let kind = sniff(&head);
     let name = source.path.display().to_string();
     let eml_by_name = source
         .path
@@ -156,6 +213,8 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
     match kind {
         Sniffed::Mbox if !source.in_maildir => {
             let mut n = 0usize;
+            let reader =
+                BufReader::with_capacity(64 * 1024, std::io::Cursor::new(head).chain(file));
             mbox::split(reader, |bytes, delivered_at| {
                 n += 1;
                 emit(RawMail {
@@ -170,16 +229,17 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
         // A file in a Maildir is one message whatever it looks like; a `.eml` that does not
         // parse is still kept (raw, flagged).
         _ if kind != Sniffed::Unknown || source.in_maildir || eml_by_name => {
-            let mut bytes = Vec::with_capacity(source.len as usize);
-            reader.read_to_end(&mut bytes)?;
+            let mut bytes = head;
+            file.read_to_end(&mut bytes)?;
             if bytes.is_empty() {
                 return Ok(Outcome::NotMail);
             }
-            let delivered_at = if source.in_maildir {
-                maildir_time(&source.path).or(modified)
-            } else {
-                modified
-            };
+            // A Maildir file name says when it was delivered; otherwise the file's time.
+            let delivered_at = source
+                .in_maildir
+                .then(|| maildir_time(&source.path))
+                .flatten()
+                .or_else(|| mtime(&file));
             emit(RawMail {
                 bytes,
                 delivered_at,

@@ -69,7 +69,13 @@ pub fn load_marks(conn: &Connection, thread_id: i64) -> rusqlite::Result<Vec<Clo
 pub fn recompute(conn: &Connection, thread_id: i64) -> rusqlite::Result<()> {
     let messages = load_messages(conn, thread_id)?;
     let marks = load_marks(conn, thread_id)?;
-    write(conn, thread_id, &messages, &derive(&messages, &marks), false)
+    write(
+        conn,
+        thread_id,
+        &messages,
+        &derive(&messages, &marks),
+        false,
+    )
 }
 
 /// A thread's derived state: what `analyze` says of its messages and marks.

@@ -112,9 +112,11 @@ fn identity_complete(mail: &IncomingMail) -> bool {
 }
 
 fn next_id(tx: &Transaction<'_>, table: &str) -> rusqlite::Result<i64> {
-    tx.query_row(&format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"), [], |r| {
-        r.get(0)
-    })
+    tx.query_row(
+        &format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"),
+        [],
+        |r| r.get(0),
+    )
 }
 
 impl<'c, 'm> Batch<'c, 'm> {
@@ -459,7 +461,11 @@ impl<'c, 'm> Batch<'c, 'm> {
         let refs: Vec<(i64, &String)> = self
             .messages
             .iter()
-            .flat_map(|m| m.mail.refs[..m.unresolved_refs].iter().map(move |r| (m.id, r)))
+            .flat_map(|m| {
+                m.mail.refs[..m.unresolved_refs]
+                    .iter()
+                    .map(move |r| (m.id, r))
+            })
             .collect();
         if !refs.is_empty() {
             let mut stmt = tx.prepare_cached(
@@ -518,7 +524,9 @@ fn insert_rows<'a, T>(
     let mut args: Vec<ToSqlOutput<'a>> = Vec::with_capacity(columns * ROWS_PER_INSERT);
     for chunk in items.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO {table_and_columns} VALUES {}",
+            // OR FAIL: a failure fails the whole batch anyway, so SQLite needs no statement
+            // journal to undo part of a statement (measured: 4% of the writer's time).
+            "INSERT OR FAIL INTO {table_and_columns} VALUES {}",
             vec![row.as_str(); chunk.len()].join(",")
         );
         args.clear();
