@@ -451,13 +451,17 @@ impl<'c, 'm> Batch<'c, 'm> {
                 Ok(())
             },
         )?;
-        {
-            let mut stmt =
-                tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?;
-            for m in &self.messages {
-                stmt.execute(params![m.id, m.mail.raw])?;
-            }
-        }
+        insert_rows(
+            tx,
+            "message_raw (message_id, raw)",
+            2,
+            &self.messages,
+            |m, out| {
+                out.push(m.id.into());
+                out.push(m.mail.raw.to_sql()?);
+                Ok(())
+            },
+        )?;
         let refs: Vec<(i64, &String)> = self
             .messages
             .iter()
@@ -486,14 +490,18 @@ impl<'c, 'm> Batch<'c, 'm> {
                 }
             }
         }
-        if !self.asins.is_empty() {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO thread_asins (thread_id, asin) VALUES (?1, ?2)",
-            )?;
-            for (thread_id, asin) in &self.asins {
-                stmt.execute(params![thread_id, asin])?;
-            }
-        }
+        // A thread stored earlier may already list the ASIN.
+        insert_rows(
+            tx,
+            "OR IGNORE thread_asins (thread_id, asin)",
+            2,
+            &self.asins,
+            |(t, a), out| {
+                out.push((*t).into());
+                out.push(a.to_sql()?);
+                Ok(())
+            },
+        )?;
         Ok(())
     }
 }
@@ -511,8 +519,9 @@ fn opt_int(v: Option<i64>) -> ToSqlOutput<'static> {
     ToSqlOutput::Owned(v.map_or(Value::Null, Value::Integer))
 }
 
-/// `INSERT INTO <table_and_columns> VALUES (...), (...), ...` for every item, `columns` values
-/// each, pushed by `values` (borrowed where they can be: bodies are not copied).
+/// `INSERT OR FAIL INTO <table_and_columns> VALUES (...), (...), ...` for every item, `columns`
+/// values each, pushed by `values` (borrowed where they can be: bodies are not copied). A
+/// `table_and_columns` starting with `OR IGNORE` skips rows already there instead.
 fn insert_rows<'a, T>(
     tx: &Transaction<'_>,
     table_and_columns: &str,
@@ -526,7 +535,13 @@ fn insert_rows<'a, T>(
         let sql = format!(
             // OR FAIL: a failure fails the whole batch anyway, so SQLite needs no statement
             // journal to undo part of a statement (measured: 4% of the writer's time).
-            "INSERT OR FAIL INTO {table_and_columns} VALUES {}",
+            "INSERT {} INTO {} VALUES {}",
+            if table_and_columns.starts_with("OR IGNORE ") {
+                "OR IGNORE"
+            } else {
+                "OR FAIL"
+            },
+            table_and_columns.trim_start_matches("OR IGNORE "),
             vec![row.as_str(); chunk.len()].join(",")
         );
         args.clear();
