@@ -130,6 +130,12 @@ impl Invocation {
     }
 }
 
+/// Both ends are a terminal: the full-screen app can run.
+pub fn interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
 fn run(cli: Cli) -> Result<u8> {
     match &cli.command {
         // The demo never reads the user's config or database.
@@ -140,7 +146,15 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Status { json, limit }) => {
             status::run(&Invocation::load(&cli)?, *json, *limit)
         }
-        // Until the full-screen app exists, the bare command shows the status.
-        None => status::run(&Invocation::load(&cli)?, false, None),
+        // On a terminal the app; piped or from cron, the status.
+        None => {
+            let inv = Invocation::load(&cli)?;
+            if interactive() {
+                crate::tui::run(inv.open_store()?, inv.config.clone(), inv.now)?;
+                Ok(0)
+            } else {
+                status::run(&inv, false, None)
+            }
+        }
     }
 }

@@ -15,3 +15,4 @@ pub mod import;
 pub mod safe_text;
 pub mod store;
 pub mod synth;
+pub mod tui;

@@ -5,6 +5,7 @@
 //! without waiting for the busy timeout.
 
 pub mod clocks;
+pub mod inbox;
 pub mod ingest;
 pub mod marks;
 pub mod migrations;

@@ -1,4 +1,5 @@
-//! `sellerdesk demo`: the demo inbox in a temporary database, shown with the demo's settings.
+//! `sellerdesk demo`: the demo inbox in a temporary database with the demo's own settings —
+//! the app on a terminal, the status otherwise (or with `--json`).
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -12,6 +13,10 @@ pub fn run(now: DateTime<Utc>, json: bool) -> Result<u8> {
         .tempdir()?;
     let (store, _) = build(&dir.path().join("demo.db"), now)?;
     let config = demo_config();
+    if !json && super::interactive() {
+        crate::tui::run(store, config, now)?;
+        return Ok(0);
+    }
     let report = StatusReport::build(&store, &config, now, None)?;
     print(&report, &config, json)?;
     if !json {

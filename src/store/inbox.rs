@@ -1,0 +1,333 @@
+//! What the inbox and the thread view read: one page of rows at a time, from indexes.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, from_secs, to_secs};
+use crate::domain::clock::RESPONSE_WINDOW;
+
+/// The inbox filters, in the order `f` cycles through them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Filter {
+    /// Threads whose clock runs, most urgent first.
+    #[default]
+    NeedsReply,
+    /// Threads past their 24 h, most overdue first.
+    Overdue,
+    /// Running clocks first (most urgent first), then the rest, newest first.
+    All,
+    /// Threads with no running clock, newest first.
+    Done,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 4] = [
+        Filter::NeedsReply,
+        Filter::Overdue,
+        Filter::All,
+        Filter::Done,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::NeedsReply => "needs reply",
+            Filter::Overdue => "overdue",
+            Filter::All => "all",
+            Filter::Done => "done",
+        }
+    }
+
+    pub fn next(self) -> Filter {
+        let i = Filter::ALL.iter().position(|f| *f == self).unwrap_or(0);
+        Filter::ALL[(i + 1) % Filter::ALL.len()]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboxRow {
+    pub id: i64,
+    pub subject: String,
+    pub buyer_name: Option<String>,
+    pub buyer_alias: Option<String>,
+    pub order_id: Option<String>,
+    pub category: Option<String>,
+    pub message_count: i64,
+    pub unread: bool,
+    pub clock_start: Option<DateTime<Utc>>,
+    pub last_message_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageView {
+    pub id: i64,
+    pub direction: String,
+    pub role: String,
+    pub from_name: Option<String>,
+    pub from_addr: Option<String>,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    pub body: String,
+    pub flags: u32,
+    pub attachments: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderView {
+    pub purchased_at: Option<DateTime<Utc>>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub latest_ship_at: Option<DateTime<Utc>>,
+    pub product: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadDetail {
+    pub row: InboxRow,
+    pub marketplace: Option<String>,
+    pub asins: Vec<String>,
+    pub order: Option<OrderView>,
+    pub messages: Vec<MessageView>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+const ROW_COLUMNS: &str = "id, subject, buyer_name, buyer_alias, order_id, category,
+    message_count, unread, clock_start, last_message_at";
+
+fn inbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxRow> {
+    Ok(InboxRow {
+        id: r.get(0)?,
+        subject: r.get(1)?,
+        buyer_name: r.get(2)?,
+        buyer_alias: r.get(3)?,
+        order_id: r.get(4)?,
+        category: r.get(5)?,
+        message_count: r.get(6)?,
+        unread: r.get(7)?,
+        clock_start: r.get::<_, Option<i64>>(8)?.map(from_secs),
+        last_message_at: from_secs(r.get(9)?),
+    })
+}
+
+impl Store {
+    pub fn inbox_count(&self, filter: Filter, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let overdue_edge = to_secs(now - RESPONSE_WINDOW);
+        let n: i64 = match filter {
+            Filter::NeedsReply => self.conn().query_row(
+                "SELECT count(*) FROM threads WHERE clock_start IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?,
+            Filter::Overdue => self.conn().query_row(
+                "SELECT count(*) FROM threads WHERE clock_start IS NOT NULL AND clock_start <= ?1",
+                [overdue_edge],
+                |r| r.get(0),
+            )?,
+            Filter::All => self
+                .conn()
+                .query_row("SELECT count(*) FROM threads", [], |r| r.get(0))?,
+            Filter::Done => self.conn().query_row(
+                "SELECT count(*) FROM threads WHERE clock_start IS NULL",
+                [],
+                |r| r.get(0),
+            )?,
+        };
+        Ok(n as u64)
+    }
+
+    /// Rows `offset..offset + limit` of the filtered inbox, in its order.
+    pub fn inbox_page(
+        &self,
+        filter: Filter,
+        now: DateTime<Utc>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<InboxRow>, StoreError> {
+        let running = |offset: u64,
+                       limit: u64,
+                       edge: Option<i64>|
+         -> Result<Vec<InboxRow>, StoreError> {
+            let sql = format!(
+                "SELECT {ROW_COLUMNS} FROM threads WHERE clock_start IS NOT NULL AND clock_start <= ?3
+                 ORDER BY clock_start, id LIMIT ?1 OFFSET ?2"
+            );
+            let mut stmt = self.conn().prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![limit as i64, offset as i64, edge.unwrap_or(i64::MAX)],
+                inbox_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        let stopped = |offset: u64, limit: u64| -> Result<Vec<InboxRow>, StoreError> {
+            let sql = format!(
+                "SELECT {ROW_COLUMNS} FROM threads WHERE clock_start IS NULL
+                 ORDER BY last_message_at DESC, id DESC LIMIT ?1 OFFSET ?2"
+            );
+            let mut stmt = self.conn().prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![limit as i64, offset as i64], inbox_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        match filter {
+            Filter::NeedsReply => running(offset, limit, None),
+            Filter::Overdue => running(offset, limit, Some(to_secs(now - RESPONSE_WINDOW))),
+            Filter::Done => stopped(offset, limit),
+            Filter::All => {
+                let open = self.inbox_count(Filter::NeedsReply, now)?;
+                let mut rows = if offset < open {
+                    running(offset, limit, None)?
+                } else {
+                    Vec::new()
+                };
+                let missing = limit.saturating_sub(rows.len() as u64);
+                if missing > 0 {
+                    rows.extend(stopped(offset.saturating_sub(open), missing)?);
+                }
+                Ok(rows)
+            }
+        }
+    }
+
+    pub fn thread_detail(&self, id: i64) -> Result<Option<ThreadDetail>, StoreError> {
+        let conn = self.conn();
+        let head: Option<(InboxRow, Option<String>)> = conn
+            .query_row(
+                &format!("SELECT {ROW_COLUMNS}, marketplace FROM threads WHERE id = ?1"),
+                [id],
+                |r| Ok((inbox_row(r)?, r.get(10)?)),
+            )
+            .optional()?;
+        let Some((row, marketplace)) = head else {
+            return Ok(None);
+        };
+        let asins: Vec<String> = conn
+            .prepare_cached("SELECT asin FROM thread_asins WHERE thread_id = ?1 ORDER BY asin")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut messages: Vec<MessageView> = conn
+            .prepare_cached(
+                "SELECT id, direction, role, from_name, from_addr, subject, sent_at, body, flags
+                 FROM messages WHERE thread_id = ?1 ORDER BY sent_at, id",
+            )?
+            .query_map([id], |r| {
+                Ok(MessageView {
+                    id: r.get(0)?,
+                    direction: r.get(1)?,
+                    role: r.get(2)?,
+                    from_name: r.get(3)?,
+                    from_addr: r.get(4)?,
+                    subject: r.get(5)?,
+                    sent_at: from_secs(r.get(6)?),
+                    body: r.get(7)?,
+                    flags: r.get(8)?,
+                    attachments: Vec::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        {
+            let mut stmt = conn.prepare_cached(
+                "SELECT filename, content_type, size FROM attachments WHERE message_id = ?1",
+            )?;
+            for m in &mut messages {
+                m.attachments = stmt
+                    .query_map([m.id], |r| {
+                        let name: Option<String> = r.get(0)?;
+                        let ctype: Option<String> = r.get(1)?;
+                        let size: i64 = r.get(2)?;
+                        Ok(format!(
+                            "{} ({}, {} KB)",
+                            name.unwrap_or_else(|| "unnamed".into()),
+                            ctype.unwrap_or_else(|| "unknown type".into()),
+                            (size + 1023) / 1024
+                        ))
+                    })?
+                    .collect::<Result<_, _>>()?;
+            }
+        }
+        let mut timeline: Vec<TimelineEntry> = messages
+            .iter()
+            .map(|m| TimelineEntry {
+                at: m.sent_at,
+                kind: match (m.direction.as_str(), m.role.as_str()) {
+                    (_, "auto") => "auto-reply".into(),
+                    ("out", _) => "replied".into(),
+                    _ => "received".into(),
+                },
+                detail: String::new(),
+            })
+            .collect();
+        timeline.extend(
+            conn.prepare_cached("SELECT at, kind, detail FROM events WHERE thread_id = ?1")?
+                .query_map([id], |r| {
+                    Ok(TimelineEntry {
+                        at: from_secs(r.get(0)?),
+                        kind: r.get(1)?,
+                        detail: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        timeline.sort_by_key(|e| e.at);
+        let order = match &row.order_id {
+            Some(order_id) => conn
+                .query_row(
+                    "SELECT o.purchased_at, o.shipped_at, o.latest_ship_at,
+                            (SELECT product_name FROM order_items WHERE order_id = o.order_id LIMIT 1)
+                     FROM orders o WHERE o.order_id = ?1",
+                    [order_id],
+                    |r| {
+                        Ok(OrderView {
+                            purchased_at: r.get::<_, Option<i64>>(0)?.map(from_secs),
+                            shipped_at: r.get::<_, Option<i64>>(1)?.map(from_secs),
+                            latest_ship_at: r.get::<_, Option<i64>>(2)?.map(from_secs),
+                            product: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?,
+            None => None,
+        };
+        Ok(Some(ThreadDetail {
+            row,
+            marketplace,
+            asins,
+            order,
+            messages,
+            timeline,
+        }))
+    }
+
+    /// Marks a thread read (opening it).
+    pub fn mark_read(&mut self, id: i64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE threads SET unread = 0 WHERE id = ?1 AND unread",
+                [id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Late responses per day over the last `days` days (by buyer-message day, oldest first):
+    /// answered after 24 h, or unanswered past 24 h.
+    pub fn late_per_day(&self, now: DateTime<Utc>, days: u32) -> Result<Vec<u64>, StoreError> {
+        let messages = self.buyer_messages_since(now, days)?;
+        let mut out = vec![0u64; days as usize];
+        for m in &messages {
+            let late = matches!(
+                crate::domain::response::outcome(m, now),
+                crate::domain::response::Outcome::Late(_)
+                    | crate::domain::response::Outcome::NoResponseYet
+            );
+            if late {
+                let age_days = (now - m.at).num_days().clamp(0, i64::from(days) - 1) as usize;
+                out[days as usize - 1 - age_days] += 1;
+            }
+        }
+        Ok(out)
+    }
+}

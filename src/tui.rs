@@ -1,0 +1,94 @@
+//! The full-screen app. The loop is "TEA-lite": draw(&app) → wait for a key, a tick or a
+//! signal → keymap → `Action` → `App::update` → `Effect` performed here against the store.
+//!
+//! The terminal is always restored: `ratatui::init` installs a panic hook, SIGTERM/SIGHUP/SIGINT
+//! end the loop like `q`, and every error path goes through `ratatui::restore`.
+
+pub mod action;
+pub mod data;
+pub mod keymap;
+pub mod state;
+pub mod theme;
+pub mod ui;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use crossterm::event::{self, Event, KeyEventKind};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+
+use crate::config::Config;
+use crate::store::Store;
+use keymap::Keymap;
+use state::App;
+
+/// Runs the app until the seller quits. `start` is the instant the app opens at (`--now`);
+/// time runs on from it.
+pub fn run(mut store: Store, config: Config, start: DateTime<Utc>) -> Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let opened = Instant::now();
+    let clock = move || start + chrono::Duration::from_std(opened.elapsed()).unwrap_or_default();
+    let mut terminal = ratatui::init();
+    let result = run_loop(&mut terminal, &mut store, config, &clock, &stop);
+    ratatui::restore();
+    result
+}
+
+fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    store: &mut Store,
+    config: Config,
+    clock: &dyn Fn() -> DateTime<Utc>,
+    stop: &AtomicBool,
+) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let keymap = Keymap::default();
+    let mut app = App::new(config, clock());
+    let size = terminal.size()?;
+    app.page_height = ui::inbox_rows(size.into(), &app);
+    data::refresh(&mut app, store);
+    app.open_startup_alert();
+    let mut last_tick = Instant::now();
+    while !app.quit && !stop.load(Ordering::Relaxed) {
+        terminal.draw(|f| ui::draw(f, &app, &keymap))?;
+        let timeout = Duration::from_millis(250);
+        if event::poll(timeout)? {
+            match event::read()? {
+                Event::Key(key) if key.kind != KeyEventKind::Release => {
+                    if let Some(action) = keymap.resolve(&key, app.context()) {
+                        let effect = app.update(action, clock());
+                        if let Some(effect) = effect {
+                            data::perform(&mut app, store, effect);
+                        }
+                    }
+                }
+                Event::Resize(w, h) => {
+                    app.page_height = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, w, h), &app);
+                    if app.needs_page() {
+                        data::refresh(&mut app, store);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if last_tick.elapsed() >= Duration::from_secs(1) {
+            last_tick = Instant::now();
+            app.now = clock();
+            data::tick(&mut app, store);
+        }
+    }
+    Ok(())
+}

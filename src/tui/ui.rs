@@ -1,0 +1,159 @@
+//! Drawing: reads `App`, never writes it. One file per thing drawn.
+
+mod alert;
+mod help;
+mod inbox;
+mod metrics;
+mod status_bar;
+mod thread;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::keymap::Keymap;
+use super::state::{App, Modal};
+use super::theme;
+
+/// Below this the screen says so instead of drawing a broken layout.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+pub struct Areas {
+    pub header: Rect,
+    pub inbox: Rect,
+    pub thread: Option<Rect>,
+    pub panel: Option<Rect>,
+    pub status: Rect,
+}
+
+pub fn layout(area: Rect, app: &App) -> Areas {
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let panel_width = if app.panel_visible(area.width) { 26 } else { 0 };
+    let [main, panel] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(panel_width)]).areas(body);
+    let (inbox, thread) = if app.thread.is_some() {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(main);
+        (l, Some(r))
+    } else {
+        (main, None)
+    };
+    Areas {
+        header,
+        inbox,
+        thread,
+        panel: (panel_width > 0).then_some(panel),
+        status,
+    }
+}
+
+/// Inbox rows that fit: the inbox box minus its border.
+pub fn inbox_rows(area: Rect, app: &App) -> u64 {
+    u64::from(layout(area, app).inbox.height.saturating_sub(2)).max(1)
+}
+
+pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small ({}x{}): sellerdesk needs {MIN_WIDTH}x{MIN_HEIGHT}.",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let areas = layout(area, app);
+    frame.render_widget(header(app, areas.header.width), areas.header);
+    inbox::draw(frame, areas.inbox, app);
+    if let Some(r) = areas.thread {
+        thread::draw(frame, r, app);
+    }
+    if let Some(r) = areas.panel {
+        metrics::draw(frame, r, app);
+    }
+    status_bar::draw(frame, areas.status, app, keymap);
+    match &app.modal {
+        Some(Modal::Help) => help::draw(frame, area, keymap),
+        Some(Modal::Alert) => alert::draw(frame, area, app),
+        Some(Modal::Confirm(c)) => confirm(frame, area, &c.question),
+        None => {}
+    }
+}
+
+fn header(app: &App, width: u16) -> Paragraph<'static> {
+    let c = &app.metrics.counts;
+    let mut spans = vec![
+        Span::styled(" sellerdesk", theme::title()),
+        Span::raw(format!(
+            " · {} · ",
+            crate::safe_text::line(&app.config.seller_name)
+        )),
+    ];
+    spans.push(Span::styled(
+        format!("{} overdue ({} critical)", c.overdue, c.critical),
+        if c.overdue > 0 {
+            theme::bad()
+        } else {
+            theme::dim()
+        },
+    ));
+    spans.push(Span::raw(" · "));
+    spans.push(Span::styled(
+        format!("{} due soon", c.due_soon),
+        if c.due_soon > 0 {
+            theme::warn()
+        } else {
+            theme::dim()
+        },
+    ));
+    let clock = app
+        .now
+        .with_timezone(&app.config.timezone)
+        .format("%H:%M %Z")
+        .to_string();
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let pad = (width as usize).saturating_sub(used + clock.len() + 1);
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::raw(clock));
+    Paragraph::new(Line::from(spans))
+}
+
+/// A box of `width` x `height` centred in `area`, clipped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn confirm(frame: &mut Frame<'_>, area: Rect, question: &str) {
+    let r = centered(area, 60, 7);
+    frame.render_widget(Clear, r);
+    let text = vec![
+        Line::from(question.to_string()),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("Enter/y", theme::key()),
+            Span::raw(" yes   "),
+            Span::styled("Esc/n", theme::key()),
+            Span::raw(" no"),
+        ]),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(ratatui::widgets::Block::bordered().title(" Confirm ")),
+        r,
+    );
+}

@@ -1,0 +1,91 @@
+//! The startup alert: what is overdue, critical or due soon, most urgent first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::safe_text;
+use crate::tui::state::App;
+use crate::tui::theme;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let c = &app.metrics.counts;
+    let mut summary = Vec::new();
+    if c.critical > 0 {
+        summary.push(format!(
+            "{} critical (over {} h — A-to-z claim risk)",
+            c.critical,
+            app.config.thresholds.critical.num_hours()
+        ));
+    }
+    let more_overdue = c.overdue - c.critical;
+    if more_overdue > 0 {
+        summary.push(format!(
+            "{more_overdue} {}overdue",
+            if c.critical > 0 { "more " } else { "" }
+        ));
+    }
+    if c.due_soon > 0 {
+        summary.push(format!(
+            "{} due within {} h",
+            c.due_soon,
+            app.config.thresholds.due_soon.num_hours()
+        ));
+    }
+    let mut lines = vec![Line::from(summary.join(", ") + "."), Line::from("")];
+    let width = area.width.min(80).saturating_sub(2) as usize;
+    for r in app.alert_rows.iter().take(8) {
+        let (badge, style) = super::inbox::badge(r, app);
+        let buyer = r
+            .buyer_name
+            .as_deref()
+            .or(r.buyer_alias.as_deref())
+            .unwrap_or("?");
+        // One line per thread, cut at the box: rows must not wrap into each other.
+        let rest: String = format!(
+            " {:<16} {}",
+            safe_text::line(buyer),
+            safe_text::line(&r.subject)
+        );
+        let rest = fit(&rest, width.saturating_sub(15));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{badge:<15}"), style),
+            Span::raw(rest),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", theme::key()),
+        Span::raw(": open the most urgent    "),
+        Span::styled("Esc", theme::key()),
+        Span::raw(": dismiss"),
+    ]));
+    let r = super::centered(area, 80, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(" Needs attention ")
+                .border_style(theme::bad()),
+        ),
+        r,
+    );
+}
+
+/// At most `max` columns of `s`, with an ellipsis when cut.
+fn fit(s: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > max {
+            out.push('…');
+            return out;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out
+}

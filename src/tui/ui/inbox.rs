@@ -1,0 +1,116 @@
+//! The inbox: one row per thread, countdown badge first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table};
+
+use crate::cli::time_fmt::countdown;
+use crate::domain::clock::{Clock, state_for_start};
+use crate::safe_text;
+use crate::store::inbox::InboxRow;
+use crate::tui::state::{App, Focus};
+use crate::tui::theme;
+
+/// The badge: `CRITICAL 50h`, `overdue 3h05m`, `5h12m left`, or `answered`.
+pub fn badge(row: &InboxRow, app: &App) -> (String, ratatui::style::Style) {
+    match row.clock_start {
+        Some(start) => {
+            let state = state_for_start(start, app.now, &app.config.thresholds);
+            let remaining = Clock { start }.remaining(app.now);
+            let text = match state {
+                crate::domain::clock::ClockState::Critical => {
+                    format!("CRITICAL {}h", (app.now - start).num_hours())
+                }
+                _ => countdown(remaining),
+            };
+            (text, theme::clock(Some(state)))
+        }
+        None => ("—".into(), theme::clock(None)),
+    }
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let focused = app.focus == Focus::Inbox && app.modal.is_none();
+    let title = format!(" Inbox ({} · {}) ", app.filter.label(), app.total);
+    let block = Block::bordered().title(title).border_style(if focused {
+        theme::focused_border()
+    } else {
+        theme::border()
+    });
+    let height = area.height.saturating_sub(2) as u64;
+    // Order ID and category only when there is room for the subject beside them.
+    let wide = area.width >= 100;
+    // The window of loaded rows scrolled so the selection is visible.
+    let first = app
+        .selected
+        .saturating_sub(height.saturating_sub(1))
+        .max(app.offset);
+    let rows: Vec<Row<'_>> = app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(first.saturating_sub(app.offset) as usize)
+        .take(height as usize)
+        .map(|(i, r)| {
+            let index = app.offset + i as u64;
+            let (text, style) = badge(r, app);
+            let buyer = r
+                .buyer_name
+                .as_deref()
+                .or(r.buyer_alias.as_deref())
+                .unwrap_or("(unknown)");
+            let mut cells = vec![
+                Cell::from(Line::from(vec![
+                    Span::raw(if r.unread { "●" } else { " " }),
+                    Span::styled(format!("{text:<14}"), style),
+                ])),
+                Cell::from(safe_text::line(buyer).into_owned()),
+            ];
+            if wide {
+                cells.push(Cell::from(r.order_id.clone().unwrap_or_default()));
+                cells.push(Cell::from(r.category.clone().unwrap_or_default()));
+            }
+            cells.push(Cell::from(safe_text::line(&r.subject).into_owned()));
+            cells.push(Cell::from(format!("{:>2}", r.message_count)));
+            let mut row = Row::new(cells);
+            if index == app.selected {
+                row = row.style(theme::selected());
+            }
+            row
+        })
+        .collect();
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(15),
+            Constraint::Length(16),
+            Constraint::Length(19),
+            Constraint::Length(9),
+            Constraint::Min(10),
+            Constraint::Length(2),
+        ]
+    } else {
+        vec![
+            Constraint::Length(15),
+            Constraint::Length(14),
+            Constraint::Min(8),
+            Constraint::Length(2),
+        ]
+    };
+    let empty = rows.is_empty();
+    let table = Table::new(rows, widths).column_spacing(1).block(block);
+    frame.render_widget(table, area);
+    if empty {
+        let inner = area.inner(ratatui::layout::Margin::new(2, 1));
+        let msg = match app.filter {
+            crate::store::inbox::Filter::NeedsReply => {
+                "Nothing needs a reply. f shows other threads."
+            }
+            _ => "No threads here. f changes the filter.",
+        };
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(msg).style(theme::dim()),
+            inner,
+        );
+    }
+}

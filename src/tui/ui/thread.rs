@@ -1,0 +1,125 @@
+//! The open thread: who and what it is about, every message, its timeline.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::cli::time_fmt::local;
+use crate::safe_text;
+use crate::tui::state::{App, Focus};
+use crate::tui::theme;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let Some(t) = &app.thread else {
+        return;
+    };
+    let tz = app.config.timezone;
+    let focused = app.focus == Focus::Thread && app.modal.is_none();
+    let buyer = t
+        .row
+        .buyer_name
+        .as_deref()
+        .or(t.row.buyer_alias.as_deref())
+        .unwrap_or("(unknown buyer)");
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut head = vec![Span::styled(
+        safe_text::line(buyer).into_owned(),
+        theme::title(),
+    )];
+    if let Some(o) = &t.row.order_id {
+        head.push(Span::raw(format!(" · {o}")));
+    }
+    if let Some(m) = &t.marketplace {
+        head.push(Span::styled(format!(" · {m}"), theme::dim()));
+    }
+    lines.push(Line::from(head));
+    let mut facts = Vec::new();
+    if !t.asins.is_empty() {
+        facts.push(t.asins.join(", "));
+    }
+    if let Some(o) = &t.order {
+        if let Some(p) = &o.product {
+            facts.push(safe_text::line(p).into_owned());
+        }
+        if let Some(d) = o.purchased_at {
+            facts.push(format!("bought {}", local(d, tz)));
+        }
+        if let Some(d) = o.shipped_at {
+            facts.push(format!("shipped {}", local(d, tz)));
+        }
+    }
+    if !facts.is_empty() {
+        lines.push(Line::styled(facts.join(" · "), theme::dim()));
+    }
+    let (badge, style) = super::inbox::badge(&t.row, app);
+    lines.push(Line::from(vec![
+        Span::raw("clock: "),
+        Span::styled(badge, style),
+    ]));
+    lines.push(Line::from(
+        "─".repeat(area.width.saturating_sub(2) as usize),
+    ));
+    for m in &t.messages {
+        let (arrow, style) = match (m.direction.as_str(), m.role.as_str()) {
+            (_, "auto") => ("→ auto-reply (clock still running)", theme::dim()),
+            ("out", _) => ("→", theme::outbound()),
+            _ => ("←", theme::inbound()),
+        };
+        let who = m
+            .from_name
+            .as_deref()
+            .or(m.from_addr.as_deref())
+            .unwrap_or("(unknown sender)");
+        lines.push(Line::from(vec![
+            Span::styled(arrow.to_string(), style),
+            Span::raw(format!(" {}  ", local(m.sent_at, tz))),
+            Span::styled(safe_text::line(who).into_owned(), theme::title()),
+        ]));
+        let flags = crate::domain::message::flags::describe(
+            m.flags & crate::domain::message::flags::PROBLEMS,
+        );
+        if !flags.is_empty() {
+            lines.push(Line::styled(
+                format!("  ⚠ {}", flags.join(", ")),
+                theme::warn(),
+            ));
+        }
+        for text in safe_text::block(&m.body).lines() {
+            lines.push(Line::from(format!("  {text}")));
+        }
+        for a in &m.attachments {
+            lines.push(Line::styled(
+                format!("  📎 {}", safe_text::line(a)),
+                theme::dim(),
+            ));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::styled("Timeline", theme::title()));
+    for e in &t.timeline {
+        let detail = if e.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", e.detail.replace('_', " "))
+        };
+        lines.push(Line::styled(
+            format!("  {}  {}{}", local(e.at, tz), e.kind, detail),
+            theme::dim(),
+        ));
+    }
+    let block = Block::bordered()
+        .title(" Thread ")
+        .border_style(if focused {
+            theme::focused_border()
+        } else {
+            theme::border()
+        });
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.thread_scroll, 0))
+            .block(block),
+        area,
+    );
+}
