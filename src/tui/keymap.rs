@@ -107,18 +107,7 @@ impl Default for Keymap {
         use Action::*;
         use Context::*;
         let mut bindings = Vec::new();
-        for ctx in [Inbox, Thread] {
-            bindings.extend([
-                b(ctx, Key::plain('q'), Quit, true),
-                b(ctx, Key::ctrl('c'), Quit, false),
-                b(ctx, Key::plain('?'), Help, true),
-                b(ctx, Key::code(KeyCode::Tab), NextPane, false),
-                b(ctx, Key::plain('x'), MarkNoResponse, true),
-                b(ctx, Key::plain('u'), UndoMark, false),
-                b(ctx, Key::plain('m'), TogglePanel, false),
-                b(ctx, Key::plain('f'), CycleFilter, true),
-            ]);
-        }
+        // Context keys first: the status bar shows hints in this order.
         bindings.extend([
             b(Inbox, Key::plain('j'), Down, true),
             b(Inbox, Key::code(KeyCode::Down), Down, false),
@@ -145,6 +134,18 @@ impl Default for Keymap {
             b(Modal, Key::plain('q'), Back, false),
             b(Modal, Key::ctrl('c'), Quit, false),
         ]);
+        for ctx in [Inbox, Thread] {
+            bindings.extend([
+                b(ctx, Key::plain('q'), Quit, true),
+                b(ctx, Key::ctrl('c'), Quit, false),
+                b(ctx, Key::plain('?'), Help, true),
+                b(ctx, Key::code(KeyCode::Tab), NextPane, false),
+                b(ctx, Key::plain('x'), MarkNoResponse, true),
+                b(ctx, Key::plain('u'), UndoMark, false),
+                b(ctx, Key::plain('m'), TogglePanel, false),
+                b(ctx, Key::plain('f'), CycleFilter, true),
+            ]);
+        }
         Keymap { bindings }
     }
 }

@@ -72,6 +72,8 @@ pub struct App {
     /// `None`: shown when the terminal is wide enough.
     pub panel: Option<bool>,
     pub notice: Option<String>,
+    /// The thread last marked here: `u` undoes that mark even after the thread left the view.
+    pub last_marked: Option<i64>,
     pub quit: bool,
 }
 
@@ -97,6 +99,7 @@ impl App {
             alert_rows: Vec::new(),
             panel: None,
             notice: None,
+            last_marked: None,
             quit: false,
         }
     }
@@ -159,6 +162,9 @@ impl App {
                 }
                 (Modal::Confirm(c), Action::Confirm) => {
                     self.modal = None;
+                    if let Effect::MarkNoResponse(id) = c.on_yes {
+                        self.last_marked = Some(id);
+                    }
                     Some(c.on_yes)
                 }
                 (Modal::Alert, Action::Confirm) => {
@@ -227,7 +233,11 @@ impl App {
                 }));
                 None
             }
-            Action::UndoMark => self.target_thread().map(Effect::UndoMark),
+            Action::UndoMark => self
+                .last_marked
+                .take()
+                .or_else(|| self.target_thread())
+                .map(Effect::UndoMark),
             Action::Help => {
                 self.modal = Some(Modal::Help);
                 None
@@ -320,9 +330,16 @@ mod tests {
     }
 
     #[test]
-    fn undo_applies_to_the_selected_thread() {
-        let mut a = app(2);
+    fn undo_applies_to_the_last_marked_thread_else_the_selected_one() {
+        let mut a = app(3);
         assert_eq!(a.update(Action::UndoMark, now()), Some(Effect::UndoMark(0)));
+        a.update(Action::Down, now());
+        a.update(Action::MarkNoResponse, now());
+        a.update(Action::Confirm, now());
+        // The marked thread left the list; the selection moved on.
+        a.update(Action::Down, now());
+        assert_eq!(a.update(Action::UndoMark, now()), Some(Effect::UndoMark(1)));
+        assert_eq!(a.update(Action::UndoMark, now()), Some(Effect::UndoMark(2)));
     }
 
     #[test]
