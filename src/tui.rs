@@ -61,7 +61,11 @@ where
     app.page_height = ui::inbox_rows(size.into(), &app);
     data::refresh(&mut app, store);
     app.open_startup_alert();
+    // The first frame goes up before the slow part (response rates over 90 days).
+    terminal.draw(|f| ui::draw(f, &app, &keymap))?;
+    data::refresh_rates(&mut app, store);
     let mut last_tick = Instant::now();
+    let mut last_rates = Instant::now();
     while !app.quit && !stop.load(Ordering::Relaxed) {
         terminal.draw(|f| ui::draw(f, &app, &keymap))?;
         let timeout = Duration::from_millis(250);
@@ -88,6 +92,10 @@ where
             last_tick = Instant::now();
             app.now = clock();
             data::tick(&mut app, store);
+        }
+        if last_rates.elapsed() >= Duration::from_secs(60) {
+            last_rates = Instant::now();
+            data::refresh_rates(&mut app, store);
         }
     }
     Ok(())

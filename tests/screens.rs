@@ -27,6 +27,7 @@ fn demo(width: u16, height: u16) -> Demo {
     let mut app = App::new(demo_config(), now());
     app.page_height = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, width, height), &app);
     data::refresh(&mut app, &store);
+    data::refresh_rates(&mut app, &store);
     Demo {
         _dir: dir,
         store,

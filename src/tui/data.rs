@@ -24,12 +24,6 @@ fn load(app: &mut App, store: &Store) -> Result<(), crate::store::StoreError> {
     app.rows = store.inbox_page(app.filter, now, offset, limit)?;
     app.offset = offset;
     app.metrics.counts = store.clock_counts(now, &th)?;
-    let recent = store.buyer_messages_since(now, 90)?;
-    app.metrics.late = [7, 30, 90]
-        .iter()
-        .map(|&d| late_response_rate(&recent, now, d))
-        .collect();
-    app.metrics.late_per_day = store.late_per_day(now, 14)?;
     app.alert_rows = store
         .urgent_threads(now, &th, Some(8))?
         .into_iter()
@@ -57,6 +51,23 @@ fn load(app: &mut App, store: &Store) -> Result<(), crate::store::StoreError> {
 pub fn refresh(app: &mut App, store: &Store) {
     if let Err(e) = load(app, store) {
         app.notice = Some(format!("could not read the inbox: {e}"));
+    }
+}
+
+/// The late-response rates read every buyer message of 90 days: done after the first frame is
+/// on screen, after a mark, and once a minute — never on the way to drawing a key press.
+pub fn refresh_rates(app: &mut App, store: &Store) {
+    let now = app.now;
+    let result = store.buyer_messages_since(now, 90).and_then(|recent| {
+        app.metrics.late = [7, 30, 90]
+            .iter()
+            .map(|&d| late_response_rate(&recent, now, d))
+            .collect();
+        app.metrics.late_per_day = store.late_per_day(now, 14)?;
+        Ok(())
+    });
+    if let Err(e) = result {
+        app.notice = Some(format!("could not compute response rates: {e}"));
     }
 }
 
@@ -89,7 +100,7 @@ pub fn tick(app: &mut App, store: &Store) {
 
 pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
     let now = app.now;
-    let result = match effect {
+    let result = match effect.clone() {
         Effect::Reload => Ok(()),
         Effect::OpenThread(id) => store.mark_read(id).and_then(|_| {
             app.thread = store.thread_detail(id)?;
@@ -112,6 +123,9 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
         app.notice = Some(format!("failed: {e}"));
     }
     refresh(app, store);
+    if matches!(effect, Effect::MarkNoResponse(_) | Effect::UndoMark(_)) {
+        refresh_rates(app, store);
+    }
     if app.notice.is_none() {
         app.notice = notice;
     }
