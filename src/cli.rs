@@ -6,7 +6,6 @@
 mod demo;
 mod import;
 mod status;
-pub mod time_fmt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -15,4 +15,5 @@ pub mod import;
 pub mod safe_text;
 pub mod store;
 pub mod synth;
+pub mod time_fmt;
 pub mod tui;

@@ -8,12 +8,12 @@ use serde::Serialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::Invocation;
-use super::time_fmt::{countdown, local, serialize_rfc3339};
 use crate::config::Config;
 use crate::domain::clock::ClockState;
 use crate::safe_text;
 use crate::store::Store;
 use crate::store::queries::{ClockCounts, ThreadSummary};
+use crate::time_fmt::{countdown, local, serialize_rfc3339};
 
 #[derive(Serialize)]
 pub struct StatusReport {

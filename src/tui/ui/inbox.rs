@@ -5,10 +5,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
-use crate::cli::time_fmt::countdown;
 use crate::domain::clock::{Clock, state_for_start};
 use crate::safe_text;
 use crate::store::inbox::InboxRow;
+use crate::time_fmt::countdown;
 use crate::tui::state::{App, Focus};
 use crate::tui::theme;
 

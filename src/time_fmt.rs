@@ -1,4 +1,4 @@
-//! How times and countdowns read on screen and in text output.
+//! How times and countdowns read on screen and in text output (CLI and app alike).
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
