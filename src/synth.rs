@@ -167,19 +167,23 @@ pub fn generate(
 ) -> std::io::Result<()> {
     let mut rng = Rng(opts.seed | 1);
     let span = opts.span_days * 86_400;
-    let start = opts.end.timestamp() - span - 86_400;
-    let expected_threads = (opts.messages as u64 * 100 / 258).max(1);
+    let start = opts.end.timestamp() - span;
+    let last = opts.end.timestamp() - 60;
+    // At most one new conversation per message written: every round makes progress.
+    let mut may_start = true;
     let mut emitted = 0usize;
     let mut started = 0u64;
     let mut active: BinaryHeap<Reverse<(i64, u64)>> = BinaryHeap::new();
     let mut plans: std::collections::HashMap<u64, ThreadPlan> = std::collections::HashMap::new();
     let mut buf: Vec<u8> = Vec::with_capacity(2048);
     while emitted < opts.messages {
-        let next_start = start + (started as i64 * span) / expected_threads as i64;
-        let take_new = match active.peek() {
-            Some(Reverse((at, _))) => next_start <= *at,
-            None => true,
-        };
+        // Conversations start at the pace mail is written, so the span fills up to `end`.
+        let next_start = (start + (emitted as i64 * span) / opts.messages.max(1) as i64).min(last);
+        let take_new = may_start
+            && match active.peek() {
+                Some(Reverse((at, _))) => next_start < *at,
+                None => true,
+            };
         if take_new {
             let i = started;
             started += 1;
@@ -200,16 +204,23 @@ pub fn generate(
                     remaining: messages_in_thread(&mut rng),
                     sent: 0,
                     last_id: None,
-                    next_at: next_start + rng.below(3_600) as i64,
+                    next_at: (next_start + rng.below(3_600) as i64).min(last),
                     next_from_buyer: true,
                 },
             );
             active.push(Reverse((plans[&i].next_at, i)));
+            may_start = false;
             continue;
         }
+        may_start = true;
         let Reverse((_, i)) = active.pop().expect("peeked");
         let plan = plans.get_mut(&i).expect("active plan");
-        let at = plan.next_at.min(opts.end.timestamp() - 60);
+        if plan.next_at > last {
+            // The rest of this conversation would happen after `end`.
+            plans.remove(&i);
+            continue;
+        }
+        let at = plan.next_at;
         let date = DateTime::from_timestamp(at, 0).unwrap_or(opts.end);
         let id = format!("synth-{}-{}@sellerdesk.bench", plan.index, plan.sent);
         buf.clear();
@@ -325,6 +336,25 @@ pub fn seller_config(opts: &SynthOptions) -> crate::config::Config {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn any_count_is_generated_exactly_and_fills_the_span() {
+        let end = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        for n in [1usize, 2, 7, 50, 3_000] {
+            let mut count = 0;
+            let mut newest = DateTime::<Utc>::MIN_UTC;
+            generate(&SynthOptions::new(n, end), |_, at| {
+                count += 1;
+                newest = newest.max(at);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(count, n);
+            if n >= 3_000 {
+                assert!(end - newest < chrono::Duration::days(2), "newest {newest}");
+            }
+        }
+    }
 
     #[test]
     fn generates_the_requested_number_in_time_order_and_imports_cleanly() {
