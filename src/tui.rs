@@ -2,7 +2,8 @@
 //! signal → keymap → `Action` → `App::update` → `Effect` performed here against the store.
 //!
 //! The terminal is always restored: `ratatui::init` installs a panic hook, SIGTERM/SIGHUP/SIGINT
-//! end the loop like `q`, and every error path goes through `ratatui::restore`.
+//! restore it and exit from a signal thread, and every error path goes through
+//! `ratatui::restore`.
 
 pub mod action;
 pub mod data;
@@ -11,8 +12,6 @@ pub mod state;
 pub mod theme;
 pub mod ui;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -29,18 +28,26 @@ use state::App;
 /// Runs the app until the seller quits. `start` is the instant the app opens at (`--now`);
 /// time runs on from it.
 pub fn run(mut store: Store, config: Config, start: DateTime<Utc>) -> Result<()> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [
+    // A signal ends the app from its own thread: the loop may be blocked reading a terminal
+    // that is gone (a closed terminal sends SIGHUP, and reading it then never returns). Every
+    // write is a finished transaction, so nothing is half-written when the process exits.
+    let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGINT,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
+    ])?;
+    let signal_handle = signals.handle();
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            ratatui::restore();
+            std::process::exit(128 + signal);
+        }
+    });
     let opened = Instant::now();
     let clock = move || start + chrono::Duration::from_std(opened.elapsed()).unwrap_or_default();
     let mut terminal = ratatui::init();
-    let result = run_loop(&mut terminal, &mut store, config, &clock, &stop);
+    let result = run_loop(&mut terminal, &mut store, config, &clock);
+    signal_handle.close();
     ratatui::restore();
     result
 }
@@ -50,7 +57,6 @@ fn run_loop<B: Backend>(
     store: &mut Store,
     config: Config,
     clock: &dyn Fn() -> DateTime<Utc>,
-    stop: &AtomicBool,
 ) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -66,7 +72,7 @@ where
     data::refresh_rates(&mut app, store);
     let mut last_tick = Instant::now();
     let mut last_rates = Instant::now();
-    while !app.quit && !stop.load(Ordering::Relaxed) {
+    while !app.quit {
         terminal.draw(|f| ui::draw(f, &app, &keymap))?;
         let timeout = Duration::from_millis(250);
         if event::poll(timeout)? {
