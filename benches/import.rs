@@ -59,23 +59,19 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-/// Three fresh imports (the median is the figure: this machine's disk and neighbours make single
-/// runs vary by a third), then one of the same source again (all duplicates).
-fn import_run(label: &str, db: &Path, source: &Path, messages: usize, now: &str) {
-    let args = |db: &Path| -> Vec<String> {
-        [
-            "--db",
-            db.to_str().unwrap(),
-            "--now",
-            now,
-            "import",
-            "--json",
-            source.to_str().unwrap(),
-        ]
+/// `--db DB --now NOW import --json SOURCE`.
+fn import_args(db: &Path, source: &Path, now: &str) -> Vec<String> {
+    let (db, source) = (db.to_str().unwrap(), source.to_str().unwrap());
+    ["--db", db, "--now", now, "import", "--json", source]
         .iter()
         .map(|s| s.to_string())
         .collect()
-    };
+}
+
+/// Three fresh imports (the median is the figure: this machine's disk and neighbours make single
+/// runs vary by a third), then one of the same source again (all duplicates).
+fn import_run(label: &str, db: &Path, source: &Path, messages: usize, now: &str) {
+    let args = |db: &Path| import_args(db, source, now);
     let mut runs = Vec::new();
     for _ in 0..3 {
         let _ = std::fs::remove_file(db);
@@ -170,15 +166,8 @@ fn main() {
             if !mbox.exists() {
                 write_mbox(&opts, &mbox).unwrap();
             }
-            let (t, rss, out) = run(&[
-                "--db",
-                db.to_str().unwrap(),
-                "--now",
-                now,
-                "import",
-                "--json",
-                mbox.to_str().unwrap(),
-            ]);
+            let a = import_args(&db, &mbox, now);
+            let (t, rss, out) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
             println!(
                 "built status database: {status_messages} messages in {:.1} s ({:.0} msg/s, peak RSS {:.1} MiB) {}",
                 t.as_secs_f64(),

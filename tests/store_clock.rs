@@ -77,8 +77,8 @@ fn no_response_needed_stops_the_clock_and_undo_restarts_it() {
         store.undo_last_mark(id, now).unwrap(),
         Some(MarkKind::NoResponseNeeded)
     );
-    let summary = store.thread_summary(id).unwrap().unwrap();
-    assert_eq!(summary.clock.unwrap().start, t0());
+    let summary = store.thread_row(id).unwrap().unwrap();
+    assert_eq!(summary.clock().unwrap().start, t0());
     assert_eq!(store.undo_last_mark(id, now).unwrap(), None);
 
     let timeline: Vec<String> = store
@@ -105,14 +105,14 @@ fn opening_a_clock_on_other_mail_starts_it_at_the_mark() {
     };
     let mut store = store_with(vec![notice], now);
     let id = thread_of(&store, "n");
-    assert!(store.thread_summary(id).unwrap().unwrap().clock.is_none());
+    assert!(store.thread_row(id).unwrap().unwrap().clock().is_none());
     store.mark(id, MarkKind::ClockOpened, now).unwrap();
     assert_eq!(
         store
-            .thread_summary(id)
+            .thread_row(id)
             .unwrap()
             .unwrap()
-            .clock
+            .clock()
             .unwrap()
             .start,
         now
@@ -132,7 +132,7 @@ fn new_buyer_message_after_a_reply_starts_a_new_clock() {
     );
     let id = thread_of(&store, "a");
     assert_eq!(thread_of(&store, "c"), id, "alias + order ID thread them");
-    let clock = store.thread_summary(id).unwrap().unwrap().clock.unwrap();
+    let clock = store.thread_row(id).unwrap().unwrap().clock().unwrap();
     assert_eq!(clock.start, t0() + Duration::hours(30));
     assert_eq!(
         clock.state(now, &Thresholds::default()),

@@ -12,7 +12,8 @@ use crate::config::Config;
 use crate::domain::clock::ClockState;
 use crate::safe_text;
 use crate::store::Store;
-use crate::store::queries::{ClockCounts, ThreadSummary};
+use crate::store::inbox::InboxRow;
+use crate::store::queries::ClockCounts;
 use crate::time_fmt::{countdown, local, serialize_rfc3339};
 
 #[derive(Serialize)]
@@ -47,8 +48,8 @@ impl StatusReport {
         let threads = store
             .urgent_threads(now, th, limit)?
             .into_iter()
-            .filter_map(|t: ThreadSummary| {
-                let clock = t.clock?;
+            .filter_map(|t: InboxRow| {
+                let clock = t.clock()?;
                 Some(StatusThread {
                     id: t.id,
                     state: clock.state(now, th),

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, from_secs, to_secs};
-use crate::domain::clock::RESPONSE_WINDOW;
+use crate::domain::clock::{Clock, RESPONSE_WINDOW};
 
 /// The inbox filters, in the order `f` cycles through them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -57,6 +57,13 @@ pub struct InboxRow {
     pub last_message_at: DateTime<Utc>,
 }
 
+impl InboxRow {
+    /// The thread's running clock, if any.
+    pub fn clock(&self) -> Option<Clock> {
+        self.clock_start.map(|start| Clock { start })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageView {
     pub id: i64,
@@ -96,10 +103,10 @@ pub struct ThreadDetail {
     pub timeline: Vec<TimelineEntry>,
 }
 
-const ROW_COLUMNS: &str = "id, subject, buyer_name, buyer_alias, order_id, category,
+pub(super) const ROW_COLUMNS: &str = "id, subject, buyer_name, buyer_alias, order_id, category,
     message_count, unread, clock_start, last_message_at";
 
-fn inbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxRow> {
+pub(super) fn inbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxRow> {
     Ok(InboxRow {
         id: r.get(0)?,
         subject: r.get(1)?,
@@ -190,6 +197,15 @@ impl Store {
                 Ok(rows)
             }
         }
+    }
+
+    /// One thread's inbox row.
+    pub fn thread_row(&self, id: i64) -> Result<Option<InboxRow>, StoreError> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM threads WHERE id = ?1"))?
+            .query_row([id], inbox_row)
+            .optional()?)
     }
 
     pub fn thread_detail(&self, id: i64) -> Result<Option<ThreadDetail>, StoreError> {

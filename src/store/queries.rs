@@ -4,8 +4,9 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 
+use super::inbox::{InboxRow, ROW_COLUMNS, inbox_row};
 use super::{Store, StoreError, from_secs, to_secs};
-use crate::domain::clock::{Clock, RESPONSE_WINDOW, Resolution, Thresholds};
+use crate::domain::clock::{RESPONSE_WINDOW, Resolution, Thresholds};
 use crate::domain::response::BuyerMessage;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -16,18 +17,6 @@ pub struct ClockCounts {
     /// Overdue, including critical.
     pub overdue: u64,
     pub critical: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ThreadSummary {
-    pub id: i64,
-    pub subject: String,
-    pub buyer_alias: Option<String>,
-    pub buyer_name: Option<String>,
-    pub order_id: Option<String>,
-    pub clock: Option<Clock>,
-    pub message_count: i64,
-    pub last_message_at: DateTime<Utc>,
 }
 
 /// The clock start at or before which a thread is in (at least) each state.
@@ -78,30 +67,16 @@ impl Store {
         now: DateTime<Utc>,
         th: &Thresholds,
         limit: Option<u64>,
-    ) -> Result<Vec<ThreadSummary>, StoreError> {
+    ) -> Result<Vec<InboxRow>, StoreError> {
         let e = edges(now, th);
         let limit = limit.map(|l| l.min(i64::MAX as u64) as i64).unwrap_or(-1);
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, subject, buyer_alias, buyer_name, order_id, clock_start, message_count,
-                    last_message_at
-             FROM threads WHERE clock_start IS NOT NULL AND clock_start <= ?1
-             ORDER BY clock_start, id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![e.due_soon, limit], thread_summary)?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM threads
+             WHERE clock_start IS NOT NULL AND clock_start <= ?1
+             ORDER BY clock_start, id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![e.due_soon, limit], inbox_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn thread_summary(&self, id: i64) -> Result<Option<ThreadSummary>, StoreError> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn()
-            .prepare_cached(
-                "SELECT id, subject, buyer_alias, buyer_name, order_id, clock_start, message_count,
-                        last_message_at
-                 FROM threads WHERE id = ?1",
-            )?
-            .query_row([id], thread_summary)
-            .optional()?)
     }
 
     /// Buyer messages sent in `(now - days, now]`, for the late-response metric.
@@ -144,19 +119,4 @@ impl Store {
 pub enum Table {
     Threads,
     Messages,
-}
-
-fn thread_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThreadSummary> {
-    Ok(ThreadSummary {
-        id: r.get(0)?,
-        subject: r.get(1)?,
-        buyer_alias: r.get(2)?,
-        buyer_name: r.get(3)?,
-        order_id: r.get(4)?,
-        clock: r.get::<_, Option<i64>>(5)?.map(|s| Clock {
-            start: from_secs(s),
-        }),
-        message_count: r.get(6)?,
-        last_message_at: from_secs(r.get(7)?),
-    })
 }

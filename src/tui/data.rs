@@ -1,10 +1,8 @@
 //! Where the app meets the store: performing effects and loading what the views show. Errors
 //! become a notice on the status bar; the app keeps running.
 
-use crate::domain::clock::{ClockState, state_for_start};
 use crate::domain::response::late_response_rate;
 use crate::store::Store;
-use crate::store::inbox::Filter;
 use crate::store::marks::MarkKind;
 
 use super::state::{App, Effect, Focus};
@@ -26,15 +24,7 @@ fn load(app: &mut App, store: &Store) -> Result<(), crate::store::StoreError> {
     app.rows = store.inbox_page(app.filter, now, offset, limit)?;
     app.offset = offset;
     app.metrics.counts = store.clock_counts(now, &th)?;
-    // The most urgent come first in "needs reply"; the alert lists those due soon or worse.
-    app.alert_rows = store
-        .inbox_page(Filter::NeedsReply, now, 0, 8)?
-        .into_iter()
-        .filter(|r| {
-            r.clock_start
-                .is_some_and(|s| state_for_start(s, now, &th) >= ClockState::DueSoon)
-        })
-        .collect();
+    app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;
     }
