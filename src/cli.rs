@@ -6,6 +6,7 @@
 mod demo;
 mod import;
 mod status;
+mod templates;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,11 +61,32 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
     },
+    /// Reply templates: list them, or export/import them as TOML files (one per template).
+    Templates {
+        #[command(subcommand)]
+        action: TemplatesAction,
+    },
     /// Open a realistic demo inbox in a temporary database (never your own data or settings).
     Demo {
         /// Print the demo inbox's status as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplatesAction {
+    /// Name, category and language of every template.
+    List,
+    /// Write every template to DIR/<name>.toml (DIR is created if missing).
+    Export {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Read every DIR/*.toml; a template of the same name is replaced. Files are never changed.
+    Import {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 
@@ -144,6 +166,14 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Status { json, limit }) => {
             status::run(&Invocation::load(&cli)?, *json, *limit)
+        }
+        Some(Command::Templates { action }) => {
+            let inv = Invocation::load(&cli)?;
+            match action {
+                TemplatesAction::List => templates::list(&inv),
+                TemplatesAction::Export { dir } => templates::export(&inv, dir),
+                TemplatesAction::Import { dir } => templates::import(&inv, dir),
+            }
         }
         // On a terminal the app; piped or from cron, the status.
         None => {

@@ -3,7 +3,6 @@
 //! Unknown keys and bad values are refused with the file, line and key, so a typo never silently
 //! turns into a default.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
@@ -12,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::domain::clock::Thresholds;
+use crate::toml_file;
 
 /// The settings every part of sellerdesk reads, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,29 +42,7 @@ impl Default for Config {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    /// 1-based; `None` when the problem is not tied to a line (e.g. the file cannot be read).
-    pub line: Option<usize>,
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "config {}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ", line {line}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ", key `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
+pub use crate::toml_file::FileError as ConfigError;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -102,14 +80,6 @@ struct RawImport {
     buyer_domains: Vec<Spanned<String>>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1
-}
-
 impl Config {
     /// Where the config lives when `--config` is not given.
     pub fn default_path() -> Option<PathBuf> {
@@ -120,49 +90,18 @@ impl Config {
     /// Loads `path`; a missing file at the default location means defaults, a missing file named
     /// explicitly is an error.
     pub fn load(path: &Path, must_exist: bool) -> Result<Config, ConfigError> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|e| ConfigError {
-                    file: path.to_path_buf(),
-                    line: None,
-                    key: None,
-                    message: format!("not UTF-8 text ({e})"),
-                })?;
-                Config::parse(&text, path)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
-                Ok(Config::default())
-            }
-            Err(e) => Err(ConfigError {
-                file: path.to_path_buf(),
-                line: None,
-                key: None,
-                message: format!("cannot read: {e}"),
-            }),
+        if !must_exist && matches!(path.try_exists(), Ok(false)) {
+            return Ok(Config::default());
         }
+        let text = toml_file::read("config", path)?;
+        Config::parse(&text, path)
     }
 
     pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
         let err = |span: Option<std::ops::Range<usize>>, key: Option<String>, message: String| {
-            ConfigError {
-                file: file.to_path_buf(),
-                line: span.map(|s| line_of(text, s.start)),
-                key,
-                message,
-            }
+            toml_file::error_at("config", file, text, span, key, message)
         };
-        let de = toml::de::Deserializer::parse(text)
-            .map_err(|e| err(e.span(), None, e.message().to_string()))?;
-        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
-            // Spanned<T> adds a private field name to the path.
-            let path = e
-                .path()
-                .to_string()
-                .replace(".$__serde_spanned_private_value", "");
-            let inner = e.into_inner();
-            let key = (path != "." && !path.is_empty()).then_some(path);
-            err(inner.span(), key, inner.message().to_string())
-        })?;
+        let raw: RawConfig = toml_file::parse("config", text, file)?;
 
         let mut config = Config {
             source: Some(file.to_path_buf()),

@@ -4,3 +4,4 @@ pub mod clock;
 pub mod identifiers;
 pub mod message;
 pub mod response;
+pub mod template;

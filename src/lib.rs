@@ -15,5 +15,7 @@ pub mod import;
 pub mod safe_text;
 pub mod store;
 pub mod synth;
+pub mod templates;
 pub mod time_fmt;
+pub mod toml_file;
 pub mod tui;

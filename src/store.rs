@@ -5,11 +5,13 @@
 //! without waiting for the busy timeout.
 
 pub mod clocks;
+pub mod drafts;
 pub mod inbox;
 pub mod ingest;
 pub mod marks;
 pub mod migrations;
 pub mod queries;
+pub mod templates;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -53,6 +55,10 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite_migration::Error,
     },
+    #[error("a template named \"{0}\" already exists")]
+    NameTaken(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
 }

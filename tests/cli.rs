@@ -377,3 +377,72 @@ fn demo_shows_a_realistic_inbox_without_touching_user_settings() {
         .stdout(predicate::str::contains("CRITICAL"))
         .stdout(predicate::str::contains("山田 太郎"));
 }
+
+#[test]
+fn templates_export_edit_import_round_trip() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("x.db");
+    let dir = home.path().join("tpl");
+    let run = |args: &[&str]| {
+        sd(home.path())
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", NOW])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let list = run(&["templates", "list"]);
+    assert!(list.status.success());
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert!(listed.contains("Damaged in transit"), "{listed}");
+    let defaults = listed.lines().count();
+
+    let out = run(&["templates", "export", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = dir.join("damaged-in-transit.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("body = \"\"\""), "{text}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), defaults);
+
+    // Edit one, add one, break one: the good ones come in, the bad one is named.
+    std::fs::write(&file, text.replace("Kind regards", "Best wishes")).unwrap();
+    std::fs::write(
+        dir.join("new.toml"),
+        "name = \"Thanks\"\nlanguage = \"en\"\nbody = \"Thank you, {{buyer_name}}.\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("zz-bad.toml"),
+        "name = \"Bad\"\nlanguage = 7\nbody = \"x\"\n",
+    )
+    .unwrap();
+    let before = std::fs::read(dir.join("zz-bad.toml")).unwrap();
+    let out = run(&["templates", "import", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "created 1 · updated 1 · unchanged {} · failed 1",
+            defaults - 1
+        )
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("zz-bad.toml, line 2, key `language`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(dir.join("zz-bad.toml")).unwrap(), before);
+
+    let listed = String::from_utf8(run(&["templates", "list"]).stdout).unwrap();
+    assert_eq!(listed.lines().count(), defaults + 1);
+    let dir2 = home.path().join("tpl2");
+    run(&["templates", "export", dir2.to_str().unwrap()]);
+    let again = std::fs::read_to_string(dir2.join("damaged-in-transit.toml")).unwrap();
+    assert!(again.contains("Best wishes") && !again.contains("Kind regards"));
+}

@@ -67,7 +67,8 @@ fn every_fixture_migrates_with_all_rows_kept() {
         let after = row_counts(store.conn());
         for (table, n) in &before {
             let kept = after.iter().find(|(t, _)| t == table).map(|(_, n)| *n);
-            assert_eq!(kept, Some(*n), "v{v}: table {table} lost rows");
+            // Later migrations may add rows (the default templates), never drop any.
+            assert!(kept >= Some(*n), "v{v}: table {table} lost rows");
         }
         let ok: String = store
             .conn()

@@ -1,0 +1,260 @@
+//! Reply templates and their placeholders: `{{buyer_name}}` and friends are filled from the
+//! thread; what cannot be filled stays as written, so the composer can highlight it and refuse
+//! to send until the seller has replaced it.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// A reply template as the seller edits it (and as `templates export` writes it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub name: String,
+    /// A complaint kind (SPEC.md), e.g. `shipping`, `quality`, `returns`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// ISO 639-1 code of the language the template is written in.
+    #[serde(default = "english")]
+    pub language: String,
+    /// A subject for messages the seller writes first; replies keep the thread's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+impl Template {
+    /// Checks what a seller may get wrong in a template file; the message names the field.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err(("name", "a template needs a name".into()));
+        }
+        if name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(("name", "a name is one line of at most 80 characters".into()));
+        }
+        let lang = &self.language;
+        let ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
+        if !ok {
+            return Err((
+                "language",
+                format!("`{lang}` is not an ISO 639 language code such as \"en\" or \"de\""),
+            ));
+        }
+        if let Some(c) = &self.category
+            && (c.is_empty() || c.chars().any(|c| c.is_control()))
+        {
+            return Err(("category", "a category is one non-empty line".into()));
+        }
+        if self.body.trim().is_empty() {
+            return Err(("body", "the body is empty".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Every placeholder sellerdesk fills, with what it becomes (README lists the same).
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    (
+        "buyer_name",
+        "the buyer's full name, as the marketplace gives it",
+    ),
+    ("buyer_first_name", "the buyer's first name"),
+    ("order_id", "the thread's order ID (3-7-7 digits)"),
+    ("asin", "the first ASIN the thread mentions"),
+    ("product", "the product name, from the order or the message"),
+    ("marketplace", "the marketplace, e.g. amazon.de"),
+    (
+        "seller_name",
+        "your shop's name ([seller] name in the config)",
+    ),
+    ("purchase_date", "the order's purchase date"),
+    ("ship_date", "the order's ship date"),
+    ("today", "today's date in the configured time zone"),
+];
+
+/// Placeholders no thread fills: the seller types the value (a remedy needs a real date).
+pub const SELLER_FILLED: &[(&str, &str)] = &[
+    (
+        "delivery_date",
+        "when the replacement or missing item will arrive",
+    ),
+    ("refund_date", "when the refund will be issued"),
+    ("tracking_number", "the carrier's tracking number"),
+    ("status_update", "what has been done so far"),
+    (
+        "cancellation_outcome",
+        "whether the order was cancelled or changed",
+    ),
+    ("answer", "your answer to the buyer's question"),
+];
+
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}").expect("valid regex"));
+
+/// The pattern the composer highlights: any placeholder left in the text.
+pub const PLACEHOLDER_PATTERN: &str = r"\{\{\s*[A-Za-z0-9_]+\s*\}\}";
+
+/// What the thread knows, for filling placeholders.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplyContext {
+    pub buyer_name: Option<String>,
+    pub order_id: Option<String>,
+    pub asin: Option<String>,
+    pub product: Option<String>,
+    pub marketplace: Option<String>,
+    pub seller_name: Option<String>,
+    pub purchase_date: Option<DateTime<Utc>>,
+    pub ship_date: Option<DateTime<Utc>>,
+}
+
+/// `22 November 2026`: unambiguous in every locale a seller writes to.
+fn date(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%-d %B %Y").to_string()
+}
+
+/// A value put into an outgoing message: one line, no control characters.
+fn clean(value: &str) -> Option<String> {
+    let v: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!v.is_empty()).then_some(v)
+}
+
+impl ReplyContext {
+    /// The value of placeholder `name`, if the thread knows it.
+    pub fn value(&self, name: &str, now: DateTime<Utc>, tz: Tz) -> Option<String> {
+        let text = |v: &Option<String>| v.as_deref().and_then(clean);
+        match name {
+            "buyer_name" => text(&self.buyer_name),
+            "buyer_first_name" => {
+                text(&self.buyer_name).and_then(|n| n.split_whitespace().next().map(str::to_string))
+            }
+            "order_id" => text(&self.order_id),
+            "asin" => text(&self.asin),
+            "product" => text(&self.product),
+            "marketplace" => text(&self.marketplace),
+            "seller_name" => text(&self.seller_name),
+            "purchase_date" => self.purchase_date.map(|t| date(t, tz)),
+            "ship_date" => self.ship_date.map(|t| date(t, tz)),
+            "today" => Some(date(now, tz)),
+            _ => None,
+        }
+    }
+}
+
+/// `text` with every placeholder the context can fill replaced; the rest left as written.
+pub fn fill(text: &str, ctx: &ReplyContext, now: DateTime<Utc>, tz: Tz) -> String {
+    PLACEHOLDER
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            ctx.value(&caps[1], now, tz)
+                .unwrap_or_else(|| caps[0].to_string())
+        })
+        .into_owned()
+}
+
+/// The placeholders still in `text`, in order of appearance, each once: sending is blocked
+/// while there is any.
+pub fn unfilled(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for caps in PLACEHOLDER.captures_iter(text) {
+        let p = format!("{{{{{}}}}}", &caps[1]);
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 23, 30, 0).unwrap()
+    }
+
+    fn ctx() -> ReplyContext {
+        ReplyContext {
+            buyer_name: Some("Bob  Wilson".into()),
+            order_id: Some("111-4827163-0028371".into()),
+            asin: Some("B0FIXT0001".into()),
+            product: Some("Brass lamp".into()),
+            marketplace: Some("amazon.com".into()),
+            seller_name: Some("Example Shop".into()),
+            purchase_date: Some(Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap()),
+            ship_date: None,
+        }
+    }
+
+    #[test]
+    fn fills_what_the_thread_knows_and_leaves_the_rest() {
+        let out = fill(
+            "Hello {{buyer_first_name}}, order {{ order_id }} ({{product}}) from {{purchase_date}}. \
+             Arrives by {{delivery_date}}; shipped {{ship_date}}. {{seller_name}}, {{today}}",
+            &ctx(),
+            now(),
+            Tz::UTC,
+        );
+        assert_eq!(
+            out,
+            "Hello Bob, order 111-4827163-0028371 (Brass lamp) from 2 November 2026. \
+             Arrives by {{delivery_date}}; shipped {{ship_date}}. Example Shop, 22 November 2026"
+        );
+        assert_eq!(unfilled(&out), vec!["{{delivery_date}}", "{{ship_date}}"]);
+    }
+
+    #[test]
+    fn dates_follow_the_configured_zone() {
+        let out = fill("{{today}}", &ctx(), now(), chrono_tz::Asia::Tokyo);
+        assert_eq!(out, "23 November 2026");
+    }
+
+    #[test]
+    fn buyer_controlled_values_cannot_smuggle_controls_or_lines() {
+        let mut c = ctx();
+        c.buyer_name = Some("Eve\u{1b}]52;c;AAAA\u{7}\nBcc: x@y".into());
+        let out = fill("{{buyer_name}}", &c, now(), Tz::UTC);
+        assert!(!out.chars().any(char::is_control), "{out:?}");
+        c.buyer_name = Some(" \u{1b} ".into());
+        assert_eq!(fill("{{buyer_name}}", &c, now(), Tz::UTC), "{{buyer_name}}");
+    }
+
+    #[test]
+    fn unfilled_lists_each_once_and_nothing_when_done() {
+        assert_eq!(unfilled("{{a}} {{ a }} {{b}}"), vec!["{{a}}", "{{b}}"]);
+        assert!(unfilled("Hello Bob, {braces} and {{ not closed").is_empty());
+    }
+
+    #[test]
+    fn the_highlight_pattern_matches_what_blocks_sending() {
+        let re = Regex::new(PLACEHOLDER_PATTERN).unwrap();
+        for s in ["{{x}}", "{{ order_id }}", "{{a1_b}}"] {
+            assert!(re.is_match(s) && !unfilled(s).is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn every_documented_placeholder_is_filled_from_a_full_context() {
+        let mut c = ctx();
+        c.ship_date = c.purchase_date;
+        for (name, _) in PLACEHOLDERS {
+            assert!(c.value(name, now(), Tz::UTC).is_some(), "{name}");
+        }
+        for (name, _) in SELLER_FILLED {
+            assert!(c.value(name, now(), Tz::UTC).is_none(), "{name}");
+        }
+    }
+}
