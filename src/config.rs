@@ -22,6 +22,8 @@ pub struct Config {
     /// Buyer-alias domains besides `marketplace.amazon.*`, lower-cased.
     pub buyer_domains: Vec<String>,
     pub db: Option<PathBuf>,
+    /// Where sent replies are written as `.eml` files; `None`: the data folder's `outbox`.
+    pub outbox: Option<PathBuf>,
     pub timezone: Tz,
     pub thresholds: Thresholds,
     /// The file these settings came from, if any.
@@ -35,6 +37,7 @@ impl Default for Config {
             seller_addresses: Vec::new(),
             buyer_domains: Vec::new(),
             db: None,
+            outbox: None,
             timezone: Tz::UTC,
             thresholds: Thresholds::default(),
             source: None,
@@ -65,6 +68,7 @@ struct RawSeller {
 #[serde(deny_unknown_fields, default)]
 struct RawStore {
     db: Option<String>,
+    outbox: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -151,6 +155,9 @@ impl Config {
         if let Some(db) = raw.store.db {
             config.db = Some(resolve_path(&db, file));
         }
+        if let Some(outbox) = raw.store.outbox {
+            config.outbox = Some(resolve_path(&outbox, file));
+        }
         if let Some(h) = &raw.clock.due_soon_hours {
             if !(1..24).contains(h.get_ref()) {
                 return Err(err(
@@ -172,6 +179,14 @@ impl Config {
             config.thresholds.critical = Duration::hours(i64::from(*h.get_ref()));
         }
         Ok(config)
+    }
+
+    /// The outbox folder: `[store] outbox`, else `outbox` in the platform data folder.
+    pub fn outbox_dir(&self) -> Option<PathBuf> {
+        self.outbox.clone().or_else(|| {
+            directories::ProjectDirs::from("", "", "sellerdesk")
+                .map(|d| d.data_dir().join("outbox"))
+        })
     }
 
     /// `true` when `address` is one of the seller's own.
@@ -278,8 +293,9 @@ mod tests {
 
     #[test]
     fn relative_db_is_beside_the_config() {
-        let c = parse("[store]\ndb = \"inbox.db\"\n").unwrap();
+        let c = parse("[store]\ndb = \"inbox.db\"\noutbox = \"out\"\n").unwrap();
         assert_eq!(c.db, Some(PathBuf::from("/etc/sd/inbox.db")));
+        assert_eq!(c.outbox_dir(), Some(PathBuf::from("/etc/sd/out")));
     }
 
     #[test]

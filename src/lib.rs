@@ -12,6 +12,8 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod outbox;
+pub mod reply;
 pub mod safe_text;
 pub mod store;
 pub mod synth;

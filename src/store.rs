@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod marks;
 pub mod migrations;
 pub mod queries;
+pub mod reply;
 pub mod templates;
 
 use std::fs::{DirBuilder, OpenOptions};

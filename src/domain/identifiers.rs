@@ -44,6 +44,17 @@ pub fn is_order_id(text: &str) -> bool {
         })
 }
 
+/// The product named on a `Product:` line, as Amazon's relay writes one above the buyer's text.
+pub fn find_product_line(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| {
+        let l = l.trim();
+        l.get(..8)
+            .filter(|p| p.eq_ignore_ascii_case("product:"))
+            .map(|_| l[8..].trim())
+            .filter(|p| !p.is_empty())
+    })
+}
+
 /// Every distinct ASIN in `text`, in order of appearance.
 pub fn find_asins(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -126,6 +137,15 @@ pub fn subject_key(subject: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn product_lines() {
+        assert_eq!(
+            find_product_line("Order ID: 1\nproduct:  Brass lamp \n\nHi"),
+            Some("Brass lamp")
+        );
+        assert_eq!(find_product_line("Product:\nProducts: x\nLäm"), None);
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -153,6 +153,24 @@ impl<'c, 'm> Batch<'c, 'm> {
     }
 
     pub fn add(&mut self, mail: Box<IncomingMail>) -> rusqlite::Result<Added> {
+        self.add_into(mail, None)
+    }
+
+    /// Adds a message the app wrote on a known thread (a sent reply): no threading guesswork.
+    pub fn add_to_thread(
+        &mut self,
+        mail: Box<IncomingMail>,
+        thread_id: i64,
+    ) -> rusqlite::Result<Added> {
+        self.add_into(mail, Some(thread_id))
+    }
+
+    /// The open transaction, for writes that must commit with the batch.
+    pub fn transaction(&self) -> &Transaction<'c> {
+        &self.tx
+    }
+
+    fn add_into(&mut self, mail: Box<IncomingMail>, into: Option<i64>) -> rusqlite::Result<Added> {
         if self.memo.thread_of(&mail.key).is_some() {
             return Ok(Added::Duplicate);
         }
@@ -165,7 +183,13 @@ impl<'c, 'm> Batch<'c, 'm> {
             return Ok(Added::Duplicate);
         }
 
-        let found = self.find_thread(&mail)?;
+        let found = match into {
+            Some(id) => Found {
+                thread_id: Some(id),
+                refs_checked_missing: 0,
+            },
+            None => self.find_thread(&mail)?,
+        };
         let (thread_id, created) = match found.thread_id {
             Some(id) => (id, false),
             None => (self.stage_thread(&mail), true),

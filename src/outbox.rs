@@ -1,0 +1,247 @@
+//! Sent replies as standard `.eml` files in the outbox folder: plain-text UTF-8, From the
+//! seller, To the buyer's relay address, threaded with In-Reply-To and References. Delivery
+//! picks them up from there; a file appears whole or not at all.
+
+use std::fs::DirBuilder;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use sha2::{Digest, Sha256};
+
+/// One reply, ready to be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub from_name: String,
+    pub from_addr: String,
+    pub to_name: Option<String>,
+    pub to_addr: String,
+    pub subject: String,
+    /// Message-IDs without angle brackets.
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub body: String,
+    pub date: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("`{0}` is not a usable e-mail address")]
+    Address(String),
+    #[error("the reply could not be built: {0}")]
+    Build(#[from] lettre::error::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// `Re: subject`, unless it already is a reply.
+pub fn reply_subject(subject: &str) -> String {
+    let s = subject.trim();
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with("re:") {
+        s.to_string()
+    } else if s.is_empty() {
+        "Re: your message".into()
+    } else {
+        format!("Re: {s}")
+    }
+}
+
+/// A Message-ID unique to this reply, in the seller's domain.
+pub fn new_message_id(from_addr: &str, thread_id: i64, now: DateTime<Utc>) -> String {
+    let domain = from_addr.rsplit('@').next().unwrap_or("sellerdesk.invalid");
+    let mut h = Sha256::new();
+    h.update(thread_id.to_le_bytes());
+    h.update(now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
+    h.update(std::process::id().to_le_bytes());
+    h.update(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+            .to_le_bytes(),
+    );
+    let digest = h.finalize();
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("sellerdesk.{}.{hex}@{domain}", now.timestamp())
+}
+
+fn mailbox(name: Option<&str>, addr: &str) -> Result<Mailbox, OutboxError> {
+    let email = addr
+        .parse()
+        .map_err(|_| OutboxError::Address(addr.to_string()))?;
+    // One line of text: a name with a line break would forge headers.
+    let name = name
+        .map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|n| !n.trim().is_empty());
+    Ok(Mailbox::new(name, email))
+}
+
+/// The reply as RFC 5322 bytes, with `message_id` (no angle brackets).
+pub fn build(reply: &Reply, message_id: &str) -> Result<Vec<u8>, OutboxError> {
+    let mut b = Message::builder()
+        .from(mailbox(Some(&reply.from_name), &reply.from_addr)?)
+        .to(mailbox(reply.to_name.as_deref(), &reply.to_addr)?)
+        .subject(reply.subject.replace(['\r', '\n'], " "))
+        .date(reply.date.into())
+        .message_id(Some(format!("<{message_id}>")));
+    if let Some(parent) = &reply.in_reply_to {
+        b = b.in_reply_to(format!("<{parent}>"));
+    }
+    if !reply.references.is_empty() {
+        let refs: Vec<String> = reply.references.iter().map(|r| format!("<{r}>")).collect();
+        b = b.references(refs.join(" "));
+    }
+    let body = reply.body.replace("\r\n", "\n");
+    let message = b.header(ContentType::TEXT_PLAIN).body(body)?;
+    Ok(message.formatted())
+}
+
+/// Creates the outbox folder (0700) if needed.
+pub fn ensure_dir(dir: &Path) -> Result<(), OutboxError> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| OutboxError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// A reply written but not yet released to delivery: `publish` makes it `NAME.eml`, dropping
+/// it removes it.
+pub struct Pending {
+    file: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+impl Pending {
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    pub fn publish(self) -> Result<PathBuf, OutboxError> {
+        let target = self.target;
+        self.file
+            .persist_noclobber(&target)
+            .map_err(|e| OutboxError::Io {
+                path: target.clone(),
+                source: e.error,
+            })?;
+        Ok(target)
+    }
+}
+
+/// Writes `bytes` into `dir` as a hidden temporary file (0600), to be published as
+/// `<stem>.eml`.
+pub fn stage(dir: &Path, stem: &str, bytes: &[u8]) -> Result<Pending, OutboxError> {
+    ensure_dir(dir)?;
+    let io = |source| OutboxError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".sending-")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.as_file().sync_all().map_err(io)?;
+    Ok(Pending {
+        file,
+        target: dir.join(format!("{stem}.eml")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn reply() -> Reply {
+        Reply {
+            from_name: "Example Shop".into(),
+            from_addr: "support@example-shop.test".into(),
+            to_name: Some("Bob Wilson".into()),
+            to_addr: "t2bb@marketplace.amazon.com".into(),
+            subject: "Lamp arrived broken".into(),
+            in_reply_to: Some("m2@mail.test".into()),
+            references: vec!["m1@mail.test".into(), "m2@mail.test".into()],
+            body: "Hello Bob,\n\nSorry — a replacement will arrive by Friday.\n".into(),
+            date: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn builds_a_threaded_plain_text_utf8_reply() {
+        let bytes = build(&reply(), "id1@example-shop.test").unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        assert_eq!(parsed.message_id(), Some("id1@example-shop.test"));
+        assert_eq!(
+            parsed.in_reply_to().as_text_list().unwrap_or_default(),
+            vec!["m2@mail.test"]
+        );
+        assert_eq!(
+            parsed.references().as_text_list().unwrap_or_default(),
+            vec!["m1@mail.test", "m2@mail.test"]
+        );
+        assert_eq!(
+            parsed.from().unwrap().first().unwrap().address(),
+            Some("support@example-shop.test")
+        );
+        assert_eq!(
+            parsed.to().unwrap().first().unwrap().address(),
+            Some("t2bb@marketplace.amazon.com")
+        );
+        assert_eq!(parsed.subject(), Some("Lamp arrived broken"));
+        let text = String::from_utf8_lossy(&bytes).to_lowercase();
+        assert!(
+            text.contains("content-type: text/plain; charset=utf-8"),
+            "{text}"
+        );
+        assert_eq!(
+            parsed.body_text(0).unwrap().replace("\r\n", "\n"),
+            reply().body
+        );
+    }
+
+    #[test]
+    fn a_name_with_a_line_break_cannot_add_headers() {
+        let mut r = reply();
+        r.to_name = Some("Bob\r\nBcc: evil@x.test".into());
+        let bytes = build(&r, "id@x").unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.lines().any(|l| l.starts_with("Bcc:")), "{text}");
+    }
+
+    #[test]
+    fn reply_subjects() {
+        assert_eq!(reply_subject("Lamp"), "Re: Lamp");
+        assert_eq!(reply_subject("RE: Lamp"), "RE: Lamp");
+        assert_eq!(reply_subject(" "), "Re: your message");
+    }
+
+    #[test]
+    fn staged_files_appear_only_when_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("outbox");
+        let pending = stage(&out, "a", b"x").unwrap();
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+        drop(pending);
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+        let path = stage(&out, "a", b"x").unwrap().publish().unwrap();
+        assert_eq!(path, out.join("a.eml"));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dmode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(dmode & 0o777, 0o700);
+    }
+}

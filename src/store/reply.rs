@@ -1,0 +1,110 @@
+//! What a reply needs from its thread: where it goes, what it answers, and the facts its
+//! placeholders are filled with.
+
+use rusqlite::OptionalExtension;
+
+use super::{Store, StoreError, from_secs};
+use crate::domain::identifiers::find_product_line;
+use crate::domain::template::ReplyContext;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplyFacts {
+    pub thread_id: i64,
+    /// The buyer's relay address: where the reply goes.
+    pub to_addr: Option<String>,
+    pub to_name: Option<String>,
+    pub subject: String,
+    /// Message-ID (no angle brackets) of the newest inbound message.
+    pub in_reply_to: Option<String>,
+    /// Message-IDs of the thread, oldest first (the last few).
+    pub references: Vec<String>,
+    pub context: ReplyContext,
+}
+
+/// References kept in a reply: enough for any mail client to thread it.
+const MAX_REFERENCES: usize = 10;
+
+impl Store {
+    pub fn reply_facts(&self, thread_id: i64) -> Result<Option<ReplyFacts>, StoreError> {
+        let conn = self.conn();
+        let head: Option<ReplyFacts> = conn
+            .query_row(
+                "SELECT buyer_alias, buyer_name, subject, order_id, marketplace
+                 FROM threads WHERE id = ?1",
+                [thread_id],
+                |r| {
+                    Ok(ReplyFacts {
+                        thread_id,
+                        to_addr: r.get(0)?,
+                        to_name: r.get(1)?,
+                        subject: r.get(2)?,
+                        context: ReplyContext {
+                            buyer_name: r.get(1)?,
+                            order_id: r.get(3)?,
+                            marketplace: r.get(4)?,
+                            ..ReplyContext::default()
+                        },
+                        ..ReplyFacts::default()
+                    })
+                },
+            )
+            .optional()?;
+        let Some(mut facts) = head else {
+            return Ok(None);
+        };
+        let mut keys: Vec<(String, String)> = conn
+            .prepare_cached(
+                "SELECT message_key, direction FROM messages WHERE thread_id = ?1
+                 ORDER BY sent_at, id",
+            )?
+            .query_map([thread_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        // Messages without a Message-ID have a content hash for a key: nothing to refer to.
+        keys.retain(|(k, _)| !k.starts_with("sha256:"));
+        facts.in_reply_to = keys
+            .iter()
+            .rev()
+            .find(|(_, dir)| dir == "in")
+            .map(|(k, _)| k.clone());
+        let skip = keys.len().saturating_sub(MAX_REFERENCES);
+        facts.references = keys.into_iter().skip(skip).map(|(k, _)| k).collect();
+
+        facts.context.asin = conn
+            .query_row(
+                "SELECT asin FROM thread_asins WHERE thread_id = ?1 ORDER BY asin LIMIT 1",
+                [thread_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let order: Option<(Option<i64>, Option<i64>, Option<String>)> = match &facts.context.order_id {
+            Some(id) => conn
+                .query_row(
+                    "SELECT o.purchased_at, o.shipped_at,
+                            (SELECT product_name FROM order_items WHERE order_id = o.order_id LIMIT 1)
+                     FROM orders o WHERE o.order_id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?,
+            None => None,
+        };
+        let (purchased, shipped, mut product) = order.unwrap_or_default();
+        if product.is_none() {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM messages WHERE thread_id = ?1 AND direction = 'in'
+                 ORDER BY sent_at LIMIT 5",
+            )?;
+            let bodies = stmt.query_map([thread_id], |r| r.get::<_, String>(0))?;
+            for body in bodies {
+                if let Some(p) = find_product_line(&body?) {
+                    product = Some(p.to_string());
+                    break;
+                }
+            }
+        }
+        facts.context.product = product;
+        facts.context.purchase_date = purchased.map(from_secs);
+        facts.context.ship_date = shipped.map(from_secs);
+        Ok(Some(facts))
+    }
+}

@@ -1,0 +1,146 @@
+//! Replying end to end below the screen: placeholders filled from the thread, blocked while
+//! any is left, the `.eml` in the outbox, the outbound message recorded and the clock stopped.
+
+use chrono::{DateTime, TimeZone, Utc};
+use sellerdesk::config::Config;
+use sellerdesk::demo::{build, demo_config};
+use sellerdesk::domain::clock::Thresholds;
+use sellerdesk::domain::template::fill;
+use sellerdesk::import::{RawMail, import_raw};
+use sellerdesk::reply::{SendError, prepare, send};
+use sellerdesk::store::Store;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn demo(dir: &std::path::Path) -> (Store, Config) {
+    let (store, _) = build(&dir.join("demo.db"), now()).unwrap();
+    let config = Config {
+        outbox: Some(dir.join("outbox")),
+        ..demo_config()
+    };
+    (store, config)
+}
+
+#[test]
+fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, config) = demo(dir.path());
+    let th = Thresholds::default();
+    let before = store.clock_counts(now(), &th).unwrap();
+    let thread: i64 = store
+        .conn()
+        .query_row(
+            "SELECT id FROM threads WHERE order_id = '111-4827163-0028371'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+
+    let facts = store.reply_facts(thread).unwrap().unwrap();
+    assert_eq!(
+        facts.context.order_id.as_deref(),
+        Some("111-4827163-0028371")
+    );
+    assert_eq!(
+        facts.context.product.as_deref(),
+        Some("Brass desk lamp with linen shade")
+    );
+    let template = store
+        .templates()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.template.name == "Damaged in transit")
+        .unwrap()
+        .template;
+    let mut ctx = facts.context.clone();
+    ctx.seller_name = Some(config.seller_name.clone());
+    let body = fill(&template.body, &ctx, now(), config.timezone);
+    assert!(body.starts_with("Hello Bob,"), "{body}");
+    assert!(body.contains("Brass desk lamp with linen shade from order 111-4827163-0028371"));
+
+    // A date the seller has to give: sending is refused, nothing is written.
+    match prepare(&store, &config, thread, &body, now()) {
+        Err(SendError::Unfilled(left)) => {
+            assert_eq!(left, vec!["{{delivery_date}}", "{{refund_date}}"])
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!dir.path().join("outbox").exists());
+
+    let body = body
+        .replace("{{delivery_date}}", "Friday 27 November")
+        .replace("{{refund_date}}", "tomorrow");
+    store.save_draft(thread, &body, now()).unwrap();
+    let reply = prepare(&store, &config, thread, &body, now()).unwrap();
+    assert_eq!(reply.to_addr, facts.to_addr.clone().unwrap());
+    assert_eq!(reply.from_addr, "support@example-shop.test");
+    assert!(reply.subject.starts_with("Re: "), "{}", reply.subject);
+    let sent = send(&mut store, &config, thread, &reply, now()).unwrap();
+
+    // The file: whole, private, a standard message threaded to the buyer's last one.
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files, vec![sent.path.clone()]);
+    let bytes = std::fs::read(&sent.path).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(parsed.message_id(), Some(sent.message_id.as_str()));
+    assert_eq!(parsed.in_reply_to().as_text(), facts.in_reply_to.as_deref());
+    assert!(parsed.body_text(0).unwrap().contains("Friday 27 November"));
+
+    // The thread: the reply recorded, the clock stopped, the draft gone.
+    let after = store.clock_counts(now(), &th).unwrap();
+    assert_eq!(after.critical, before.critical - 1);
+    assert_eq!(after.needs_reply, before.needs_reply - 1);
+    let detail = store.thread_detail(thread).unwrap().unwrap();
+    let last = detail.messages.last().unwrap();
+    assert_eq!(
+        (last.direction.as_str(), last.role.as_str()),
+        ("out", "seller")
+    );
+    assert_eq!(detail.row.clock_start, None);
+    assert_eq!(store.draft(thread).unwrap(), None);
+
+    // Importing the outbox (or the Sent folder that later holds it) adds nothing.
+    let report = import_raw(
+        &mut store,
+        &config,
+        [RawMail {
+            bytes,
+            delivered_at: None,
+            source: "again".into(),
+        }],
+        now(),
+    )
+    .unwrap();
+    assert_eq!((report.imported, report.duplicates), (0, 1));
+}
+
+#[test]
+fn sending_needs_a_sender_address_and_a_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = demo(dir.path());
+    let thread = store
+        .urgent_threads(now(), &Thresholds::default(), Some(1))
+        .unwrap()[0]
+        .id;
+    let no_sender = Config {
+        seller_addresses: vec![],
+        ..config.clone()
+    };
+    assert!(matches!(
+        prepare(&store, &no_sender, thread, "Hello", now()),
+        Err(SendError::NoSender)
+    ));
+    assert!(matches!(
+        prepare(&store, &config, thread, "  \n", now()),
+        Err(SendError::Empty)
+    ));
+    assert!(matches!(
+        prepare(&store, &config, 999_999, "Hello", now()),
+        Err(SendError::NoThread(_))
+    ));
+}
