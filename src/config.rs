@@ -3,6 +3,7 @@
 //! Unknown keys and bad values are refused with the file, line and key, so a typo never silently
 //! turns into a default.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
@@ -12,6 +13,7 @@ use toml::Spanned;
 
 use crate::domain::clock::Thresholds;
 use crate::toml_file;
+use crate::tui::keymap::Rebinding;
 
 /// The settings every part of sellerdesk reads, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +28,8 @@ pub struct Config {
     pub outbox: Option<PathBuf>,
     pub timezone: Tz,
     pub thresholds: Thresholds,
+    /// `[keys.<context>]`: the seller's own key bindings over the defaults.
+    pub keys: Vec<Rebinding>,
     /// The file these settings came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -40,6 +44,7 @@ impl Default for Config {
             outbox: None,
             timezone: Tz::UTC,
             thresholds: Thresholds::default(),
+            keys: Vec::new(),
             source: None,
         }
     }
@@ -55,6 +60,7 @@ struct RawConfig {
     store: RawStore,
     clock: RawClock,
     import: RawImport,
+    keys: BTreeMap<String, BTreeMap<String, Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -178,6 +184,18 @@ impl Config {
             }
             config.thresholds.critical = Duration::hours(i64::from(*h.get_ref()));
         }
+        for (context, table) in &raw.keys {
+            for (key, action) in table {
+                let rebinding = Rebinding::parse(context, key, action.get_ref()).map_err(|m| {
+                    err(
+                        Some(action.span()),
+                        Some(format!("keys.{context}.{key}")),
+                        m,
+                    )
+                })?;
+                config.keys.push(rebinding);
+            }
+        }
         Ok(config)
     }
 
@@ -296,6 +314,17 @@ mod tests {
         let c = parse("[store]\ndb = \"inbox.db\"\noutbox = \"out\"\n").unwrap();
         assert_eq!(c.db, Some(PathBuf::from("/etc/sd/inbox.db")));
         assert_eq!(c.outbox_dir(), Some(PathBuf::from("/etc/sd/out")));
+    }
+
+    #[test]
+    fn key_bindings_are_read_and_checked() {
+        let c = parse("[keys.inbox]\nn = \"down\"\n\"ctrl-x\" = \"none\"\n").unwrap();
+        assert_eq!(c.keys.len(), 2);
+        let e = parse("[keys.inbox]\nn = \"down\"\nm = \"dwn\"\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("keys.inbox.m")));
+        let e = parse("\n[keys.inbx]\nn = \"down\"\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("keys.inbx.n")));
+        assert!(e.message.contains("not a key context"), "{e}");
     }
 
     #[test]

@@ -62,6 +62,16 @@ pub fn block(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Text the seller edits and sends (a draft back from the database or the editor, a template):
+/// lines and tabs kept, every other control and bidi override removed — in a message they
+/// would be invisible garbage, on screen an attack.
+pub fn editable(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .chars()
+        .filter(|&c| !needs_replacing(c, true))
+        .collect()
+}
+
 /// JSON is escaped by serde for C0 controls; C1 controls and bidi marks pass through as UTF-8,
 /// which some terminals still act on. Escape them too (`\u009b`): outside strings JSON is ASCII,
 /// so this rewrite only ever touches string contents and the document means the same.
@@ -116,9 +126,18 @@ mod tests {
         assert_eq!(back, "x\u{9b}y\u{202e}z\x1b");
     }
 
+    #[test]
+    fn editable_text_loses_controls_and_keeps_lines() {
+        assert_eq!(
+            editable("Hi\r\n\x1b[2Jthere\u{202e}\tok"),
+            "Hi\n[2Jthere\tok"
+        );
+    }
+
     proptest! {
         #[test]
         fn output_has_no_control_characters(s in any::<String>()) {
+            prop_assert!(!editable(&s).chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_invisible_format(c)));
             prop_assert!(!line(&s).chars().any(|c| c.is_control() || is_invisible_format(c)));
             prop_assert!(!block(&s).chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_invisible_format(c)));
         }

@@ -12,6 +12,7 @@ pub mod marks;
 pub mod migrations;
 pub mod queries;
 pub mod reply;
+pub mod search;
 pub mod templates;
 
 use std::fs::{DirBuilder, OpenOptions};

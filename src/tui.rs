@@ -6,12 +6,16 @@
 //! `ratatui::restore`.
 
 pub mod action;
+pub mod composer;
 pub mod data;
+pub mod editor;
 pub mod keymap;
+pub mod picker;
 pub mod state;
 pub mod theme;
 pub mod ui;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -23,7 +27,10 @@ use ratatui::backend::Backend;
 use crate::config::Config;
 use crate::store::Store;
 use keymap::Keymap;
-use state::App;
+use state::{App, Effect};
+
+/// Set while the external editor has the terminal: Ctrl-C there is the editor's business.
+pub(crate) static EDITOR_RUNNING: AtomicBool = AtomicBool::new(false);
 
 /// Runs the app until the seller quits. `start` is the instant the app opens at (`--now`);
 /// time runs on from it.
@@ -38,7 +45,10 @@ pub fn run(mut store: Store, config: Config, start: DateTime<Utc>) -> Result<()>
     ])?;
     let signal_handle = signals.handle();
     std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
+        for signal in signals.forever() {
+            if signal == signal_hook::consts::SIGINT && EDITOR_RUNNING.load(Ordering::SeqCst) {
+                continue;
+            }
             ratatui::restore();
             std::process::exit(128 + signal);
         }
@@ -52,6 +62,40 @@ pub fn run(mut store: Store, config: Config, start: DateTime<Utc>) -> Result<()>
     result
 }
 
+/// The real terminal, handed to the external editor and taken back.
+struct TerminalHandoff<'t, B: Backend> {
+    terminal: &'t mut Terminal<B>,
+}
+
+impl<B: Backend> editor::Handoff for TerminalHandoff<'_, B> {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        ratatui::restore();
+        Ok(())
+    }
+
+    fn resume(&mut self) -> std::io::Result<()> {
+        crossterm::terminal::enable_raw_mode()?;
+        crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+        self.terminal
+            .clear()
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+}
+
+fn handle<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    store: &mut Store,
+    effect: Effect,
+) {
+    match effect {
+        Effect::EditReply { .. } | Effect::EditTemplate { .. } => {
+            editor::perform(app, store, effect, &mut TerminalHandoff { terminal })
+        }
+        other => data::perform(app, store, other),
+    }
+}
+
 fn run_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     store: &mut Store,
@@ -61,7 +105,7 @@ fn run_loop<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
-    let keymap = Keymap::default();
+    let keymap = Keymap::with(&config.keys);
     let mut app = App::new(config, clock());
     let size = terminal.size()?;
     app.page_height = ui::inbox_rows(size.into(), &app);
@@ -78,11 +122,15 @@ where
         if event::poll(timeout)? {
             match event::read()? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
-                    if let Some(action) = keymap.resolve(&key, app.context()) {
-                        let effect = app.update(action, clock());
-                        if let Some(effect) = effect {
-                            data::perform(&mut app, store, effect);
+                    let context = app.context();
+                    match keymap.resolve(&key, context) {
+                        Some(action) => {
+                            if let Some(effect) = app.update(action, clock()) {
+                                handle(terminal, &mut app, store, effect);
+                            }
                         }
+                        None if context.takes_text() => app.type_text(key.into(), clock()),
+                        None => {}
                     }
                 }
                 Event::Resize(w, h) => {
@@ -103,6 +151,12 @@ where
             last_rates = Instant::now();
             data::refresh_rates(&mut app, store);
         }
+        if let Some(save) = app.autosave(clock()) {
+            data::perform(&mut app, store, save);
+        }
+    }
+    if let Some(save) = app.flush_draft() {
+        data::perform(&mut app, store, save);
     }
     Ok(())
 }

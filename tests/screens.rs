@@ -24,7 +24,16 @@ struct Demo {
 fn demo(width: u16, height: u16) -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = build(&dir.path().join("demo.db"), now()).unwrap();
-    let mut app = App::new(demo_config(), now());
+    // Seeded templates carry the real time of seeding: pin it for the snapshots.
+    store
+        .conn()
+        .execute("UPDATE templates SET updated_at = 1795000000", [])
+        .unwrap();
+    let config = sellerdesk::config::Config {
+        outbox: Some(dir.path().join("outbox")),
+        ..demo_config()
+    };
+    let mut app = App::new(config, now());
     app.page_height = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, width, height), &app);
     data::refresh(&mut app, &store);
     data::refresh_rates(&mut app, &store);
@@ -41,6 +50,17 @@ fn screen(d: &Demo, width: u16, height: u16) -> Terminal<TestBackend> {
         .draw(|f| ui::draw(f, &d.app, &Keymap::default()))
         .unwrap();
     terminal
+}
+
+/// Keys a text field takes, as the loop hands them over.
+fn type_text(d: &mut Demo, text: &str) {
+    for c in text.chars() {
+        let key = crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        );
+        d.app.type_text(key.into(), now());
+    }
 }
 
 fn act(d: &mut Demo, action: Action) {
@@ -74,9 +94,9 @@ fn alert_enter_opens_the_most_urgent_thread() {
 
 #[test]
 fn help_lists_every_binding() {
-    let mut d = demo(120, 44);
+    let mut d = demo(140, 48);
     act(&mut d, Action::Help);
-    let t = screen(&d, 120, 44);
+    let t = screen(&d, 140, 48);
     let text = format!("{}", t.backend());
     for b in Keymap::default().all() {
         assert!(text.contains(b.action.description()), "{:?}", b.action);
@@ -130,4 +150,150 @@ fn no_panic_at_any_size() {
     }
     let tiny = screen(&d, 30, 5);
     assert!(format!("{}", tiny.backend()).contains("too small"));
+}
+
+/// Opens the most urgent thread's composer and inserts the template found by `filter`.
+fn compose_from_template(d: &mut Demo, filter: &str) {
+    d.app.open_startup_alert();
+    act(d, Action::Confirm);
+    act(d, Action::Reply);
+    act(d, Action::InsertTemplate);
+    type_text(d, filter);
+    act(d, Action::Confirm);
+}
+
+#[test]
+fn composer_with_a_template_inserted() {
+    let mut d = demo(120, 36);
+    compose_from_template(&mut d, "damaged");
+    let c = d.app.composer.as_ref().expect("composing");
+    assert!(c.body().starts_with("Hello Karin,"), "{}", c.body());
+    assert_eq!(c.unfilled(), vec!["{{delivery_date}}", "{{refund_date}}"]);
+    let t = screen(&d, 120, 36);
+    let text = format!("{}", t.backend());
+    assert!(
+        text.contains("✗ {{delivery_date}} {{refund_date}} not filled"),
+        "{text}"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn template_picker_filters_as_you_type() {
+    let mut d = demo(120, 36);
+    compose_from_template(&mut d, "");
+    // The first template went in; open the picker again and filter.
+    act(&mut d, Action::InsertTemplate);
+    type_text(&mut d, "transit ship");
+    assert_eq!(d.app.picker_rows().len(), 1);
+    insta::assert_snapshot!(screen(&d, 120, 36).backend());
+}
+
+#[test]
+fn unfilled_placeholders_block_sending_and_filled_ones_send() {
+    let mut d = demo(120, 36);
+    let before = d.app.metrics.counts;
+    compose_from_template(&mut d, "damaged");
+    act(&mut d, Action::Send);
+    assert!(
+        d.app.modal.is_none(),
+        "no confirmation while placeholders are left"
+    );
+    assert!(d.app.notice.as_deref().unwrap_or("").contains("not filled"));
+    // Replace the text with one that is complete.
+    let c = d.app.composer.as_mut().unwrap();
+    c.replace(
+        "Hello Karin,\n\na replacement arrives by Friday.\n\nExample Shop",
+        now(),
+    );
+    act(&mut d, Action::Send);
+    let Some(sellerdesk::tui::state::Modal::Confirm(confirm)) = &d.app.modal else {
+        panic!("a confirmation: {:?}", d.app.notice);
+    };
+    assert!(
+        confirm
+            .question
+            .contains("To: Karin Schulz <q7m2kd81xwzp0a3@marketplace.amazon.de>")
+    );
+    act(&mut d, Action::Confirm);
+    assert!(d.app.composer.is_none(), "{:?}", d.app.notice);
+    assert_eq!(d.app.metrics.counts.critical, before.critical - 1);
+    assert_eq!(d.app.metrics.counts.overdue, before.overdue - 1);
+    let last = d
+        .app
+        .thread
+        .as_ref()
+        .unwrap()
+        .messages
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last.direction, "out");
+}
+
+#[test]
+fn a_draft_comes_back_when_the_thread_is_reopened() {
+    let mut d = demo(120, 36);
+    compose_from_template(&mut d, "follow");
+    let body = d.app.composer.as_ref().unwrap().body();
+    // The pause autosave, as the loop runs it.
+    let later = now() + chrono::Duration::seconds(1);
+    let save = d.app.autosave(later).expect("a pause saves");
+    sellerdesk::tui::data::perform(&mut d.app, &mut d.store, save);
+    // A new app on the same database: the process was killed and started again.
+    let mut app = App::new(d.app.config.clone(), now());
+    app.page_height = d.app.page_height;
+    data::refresh(&mut app, &d.store);
+    d.app = app;
+    act(&mut d, Action::Open);
+    assert_eq!(
+        d.app.thread_draft.as_ref().map(|x| x.body.clone()),
+        Some(body.clone())
+    );
+    act(&mut d, Action::Reply);
+    assert_eq!(d.app.composer.as_ref().unwrap().body(), body);
+}
+
+#[test]
+fn template_manager() {
+    let mut d = demo(120, 30);
+    act(&mut d, Action::ManageTemplates);
+    assert_eq!(d.app.templates.len(), 13);
+    act(&mut d, Action::Down);
+    act(&mut d, Action::DuplicateTemplate);
+    assert_eq!(d.app.templates.len(), 14);
+    let copy = d.app.selected_template().unwrap().template.name.clone();
+    assert_eq!(copy, "Service apology (copy)");
+    act(&mut d, Action::RenameTemplate);
+    for _ in 0..copy.chars().count() {
+        let bs = crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Backspace,
+            crossterm::event::KeyModifiers::NONE,
+        );
+        d.app.type_text(bs.into(), now());
+    }
+    type_text(&mut d, "Apology, short");
+    act(&mut d, Action::Confirm);
+    assert_eq!(
+        d.app.selected_template().unwrap().template.name,
+        "Apology, short"
+    );
+    act(&mut d, Action::DeleteTemplate);
+    act(&mut d, Action::Confirm);
+    assert_eq!(d.app.templates.len(), 13);
+    insta::assert_snapshot!(screen(&d, 120, 30).backend());
+}
+
+#[test]
+fn search_finds_a_thread_by_its_text_and_esc_clears_it() {
+    let mut d = demo(120, 30);
+    let all = d.app.total;
+    act(&mut d, Action::Search);
+    type_text(&mut d, "kaffeemühle mahlt");
+    act(&mut d, Action::Confirm);
+    assert_eq!(d.app.total, 1);
+    assert_eq!(d.app.rows[0].buyer_name.as_deref(), Some("Karin Schulz"));
+    insta::assert_snapshot!(screen(&d, 120, 30).backend());
+    act(&mut d, Action::Back);
+    assert_eq!((d.app.search.clone(), d.app.total), (None, all));
 }

@@ -12,7 +12,9 @@ pub fn run(now: DateTime<Utc>, json: bool) -> Result<u8> {
         .prefix("sellerdesk-demo-")
         .tempdir()?;
     let (store, _) = build(&dir.path().join("demo.db"), now)?;
-    let config = demo_config();
+    let mut config = demo_config();
+    // Replies sent in the demo go to its own temporary outbox, never the seller's.
+    config.outbox = Some(dir.path().join("outbox"));
     if !json && super::interactive() {
         crate::tui::run(store, config, now)?;
         return Ok(0);

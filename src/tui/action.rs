@@ -36,15 +36,82 @@ pub enum Action {
     ScrollDown,
     /// Scroll the thread up.
     ScrollUp,
+    /// Search threads by buyer, order ID, ASIN, subject and body.
+    Search,
+    /// Write a reply on the thread (continues its draft).
+    Reply,
+    /// Pick a template to insert at the cursor.
+    InsertTemplate,
+    /// Send the reply (asks first; blocked while a placeholder is unfilled).
+    Send,
+    /// Edit the reply or template in $VISUAL/$EDITOR.
+    ExternalEditor,
+    /// Open the template manager.
+    ManageTemplates,
+    /// Create a template (in the editor).
+    NewTemplate,
+    /// Edit the selected template (in the editor).
+    EditTemplate,
+    /// Rename the selected template.
+    RenameTemplate,
+    /// Duplicate the selected template.
+    DuplicateTemplate,
+    /// Delete the selected template (asks first).
+    DeleteTemplate,
     /// Show every key binding.
     Help,
-    /// Confirm the question asked.
+    /// Confirm: answer yes, insert the template, apply the search.
     Confirm,
     /// Quit sellerdesk.
     Quit,
 }
 
 impl Action {
+    /// Every action, in the order help lists them.
+    pub const ALL: &'static [Action] = &[
+        Action::Down,
+        Action::Up,
+        Action::Top,
+        Action::Bottom,
+        Action::PageDown,
+        Action::PageUp,
+        Action::Open,
+        Action::Back,
+        Action::NextPane,
+        Action::CycleFilter,
+        Action::TogglePanel,
+        Action::MarkNoResponse,
+        Action::UndoMark,
+        Action::ScrollDown,
+        Action::ScrollUp,
+        Action::Search,
+        Action::Reply,
+        Action::InsertTemplate,
+        Action::Send,
+        Action::ExternalEditor,
+        Action::ManageTemplates,
+        Action::NewTemplate,
+        Action::EditTemplate,
+        Action::RenameTemplate,
+        Action::DuplicateTemplate,
+        Action::DeleteTemplate,
+        Action::Help,
+        Action::Confirm,
+        Action::Quit,
+    ];
+
+    /// The name used in the config's `[keys.*]` tables.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
     /// The line shown in help and, shortened, in the status bar.
     pub fn description(self) -> &'static str {
         match self {
@@ -63,9 +130,34 @@ impl Action {
             Action::UndoMark => "undo mark",
             Action::ScrollDown => "scroll down",
             Action::ScrollUp => "scroll up",
+            Action::Search => "search",
+            Action::Reply => "reply",
+            Action::InsertTemplate => "template",
+            Action::Send => "send",
+            Action::ExternalEditor => "open in $EDITOR",
+            Action::ManageTemplates => "templates",
+            Action::NewTemplate => "new",
+            Action::EditTemplate => "edit",
+            Action::RenameTemplate => "rename",
+            Action::DuplicateTemplate => "duplicate",
+            Action::DeleteTemplate => "delete",
             Action::Help => "help",
             Action::Confirm => "confirm",
             Action::Quit => "quit",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_name_that_reads_back() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(&a.name()), Some(*a));
+        }
+        assert_eq!(Action::from_name("page_down"), Some(Action::PageDown));
+        assert_eq!(Action::from_name("nope"), None);
     }
 }

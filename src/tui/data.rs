@@ -2,10 +2,14 @@
 //! become a notice on the status bar; the app keeps running.
 
 use crate::domain::response::late_response_rate;
+use crate::reply;
 use crate::store::Store;
 use crate::store::marks::MarkKind;
+use crate::store::search::SEARCH_LIMIT;
+use crate::store::{StoreError, StoreError as E};
 
-use super::state::{App, Effect, Focus};
+use super::composer::Composer;
+use super::state::{App, Confirm, Effect, Focus, Modal};
 
 /// Rows loaded around the selection: the visible page and one either side.
 fn window(app: &App) -> (u64, u64) {
@@ -13,20 +17,30 @@ fn window(app: &App) -> (u64, u64) {
     (app.selected.saturating_sub(page), page * 3)
 }
 
-fn load(app: &mut App, store: &Store) -> Result<(), crate::store::StoreError> {
+fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
     let now = app.now;
     let th = app.config.thresholds;
-    app.total = store.inbox_count(app.filter, now)?;
-    if app.selected >= app.total {
-        app.selected = app.total.saturating_sub(1);
+    if let Some(q) = &app.search {
+        app.rows = store.search_threads(app.filter, q, now, SEARCH_LIMIT)?;
+        app.total = app.rows.len() as u64;
+        app.offset = 0;
+        if app.selected >= app.total {
+            app.selected = app.total.saturating_sub(1);
+        }
+    } else {
+        app.total = store.inbox_count(app.filter, now)?;
+        if app.selected >= app.total {
+            app.selected = app.total.saturating_sub(1);
+        }
+        let (offset, limit) = window(app);
+        app.rows = store.inbox_page(app.filter, now, offset, limit)?;
+        app.offset = offset;
     }
-    let (offset, limit) = window(app);
-    app.rows = store.inbox_page(app.filter, now, offset, limit)?;
-    app.offset = offset;
     app.metrics.counts = store.clock_counts(now, &th)?;
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;
+        app.thread_draft = store.draft(id)?;
     }
     Ok(())
 }
@@ -38,7 +52,7 @@ pub fn refresh(app: &mut App, store: &Store) {
 }
 
 /// The late-response rates read every buyer message of 90 days: done after the first frame is
-/// on screen, after a mark, and once a minute — never on the way to drawing a key press.
+/// on screen, after a mark or a reply, and once a minute — never on the way to drawing a key.
 pub fn refresh_rates(app: &mut App, store: &Store) {
     let now = app.now;
     let result = store.buyer_messages_since(now, 90).and_then(|recent| {
@@ -61,14 +75,10 @@ pub fn tick(app: &mut App, store: &Store) {
     match store.clock_counts(app.now, &app.config.thresholds) {
         Ok(counts) => {
             if counts.overdue > before.overdue {
+                let n = counts.overdue - before.overdue;
                 app.notice = Some(format!(
-                    "{} thread{} just became overdue",
-                    counts.overdue - before.overdue,
-                    if counts.overdue - before.overdue == 1 {
-                        ""
-                    } else {
-                        "s"
-                    }
+                    "{n} thread{} just became overdue",
+                    if n == 1 { "" } else { "s" }
                 ));
                 refresh(app, store);
             } else if counts.due_soon > before.due_soon {
@@ -81,35 +91,189 @@ pub fn tick(app: &mut App, store: &Store) {
     }
 }
 
+fn open_thread(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreError> {
+    store.mark_read(id)?;
+    app.thread = store.thread_detail(id)?;
+    app.thread_draft = store.draft(id)?;
+    app.thread_scroll = 0;
+    Ok(())
+}
+
+fn open_composer(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreError> {
+    if app.thread.as_ref().map(|t| t.row.id) != Some(id) {
+        open_thread(app, store, id)?;
+    }
+    let facts = store
+        .reply_facts(id)?
+        .ok_or_else(|| E::Invalid(format!("there is no thread {id}")))?;
+    let mut context = facts.context;
+    context.seller_name = Some(app.config.seller_name.clone());
+    let to = match (&facts.to_name, &facts.to_addr) {
+        (Some(n), Some(a)) => format!("{n} <{a}>"),
+        (None, Some(a)) => a.clone(),
+        (Some(n), None) => format!("{n} (no address)"),
+        (None, None) => "(no buyer address)".into(),
+    };
+    let draft = store.draft(id)?;
+    app.composer = Some(Composer::new(
+        id,
+        to,
+        crate::outbox::reply_subject(&facts.subject),
+        context,
+        draft.as_ref().map(|d| (d.body.as_str(), d.updated_at)),
+    ));
+    app.focus = Focus::Composer;
+    Ok(())
+}
+
+fn load_templates(app: &mut App, store: &Store) -> Result<(), StoreError> {
+    app.templates = store.templates()?;
+    app.template_selected = app
+        .template_selected
+        .min(app.templates.len().saturating_sub(1));
+    Ok(())
+}
+
+fn select_template(app: &mut App, id: i64) {
+    if let Some(i) = app.templates.iter().position(|t| t.id == id) {
+        app.template_selected = i;
+    }
+}
+
+/// Performs `effect`. Only what it changed is reloaded: an autosave touches nothing on screen.
 pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
     let now = app.now;
-    let result = match effect.clone() {
-        Effect::Reload => Ok(()),
-        Effect::OpenThread(id) => store.mark_read(id).and_then(|_| {
-            app.thread = store.thread_detail(id)?;
-            app.focus = Focus::Thread;
-            app.thread_scroll = 0;
+    let mut reload = false;
+    let mut rates = false;
+    let result: Result<(), String> = match effect {
+        Effect::Reload => {
+            reload = true;
             Ok(())
-        }),
-        Effect::MarkNoResponse(id) => store
-            .mark(id, MarkKind::NoResponseNeeded, now)
-            .map(|_| app.notice = Some("Marked \"no response needed\" · u undoes".into())),
-        Effect::UndoMark(id) => store.undo_last_mark(id, now).map(|undone| {
-            app.notice = Some(match undone {
-                Some(kind) => format!("Undid {}", kind.as_str().replace('_', " ")),
-                None => "Nothing to undo on this thread".into(),
+        }
+        Effect::OpenThread(id) => {
+            reload = true;
+            let r = open_thread(app, store, id);
+            if r.is_ok() && app.focus != Focus::Composer {
+                app.focus = Focus::Thread;
+            }
+            r.map_err(|e| e.to_string())
+        }
+        Effect::MarkNoResponse(id) => {
+            (reload, rates) = (true, true);
+            store
+                .mark(id, MarkKind::NoResponseNeeded, now)
+                .map(|_| app.notice = Some("Marked \"no response needed\" · u undoes".into()))
+                .map_err(|e| e.to_string())
+        }
+        Effect::UndoMark(id) => {
+            (reload, rates) = (true, true);
+            store
+                .undo_last_mark(id, now)
+                .map(|undone| {
+                    app.notice = Some(match undone {
+                        Some(kind) => format!("Undid {}", kind.as_str().replace('_', " ")),
+                        None => "Nothing to undo on this thread".into(),
+                    })
+                })
+                .map_err(|e| e.to_string())
+        }
+        Effect::OpenComposer(id) => open_composer(app, store, id).map_err(|e| e.to_string()),
+        Effect::SaveDraft { thread, body } => match store.save_draft(thread, &body, now) {
+            Ok(()) => {
+                if let Some(c) = app.composer.as_mut().filter(|c| c.thread_id == thread) {
+                    c.saved_at = Some(now);
+                }
+                if app.thread.as_ref().is_some_and(|t| t.row.id == thread) {
+                    app.thread_draft = store.draft(thread).ok().flatten();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // Try again at the next pause.
+                if let Some(c) = app.composer.as_mut().filter(|c| c.thread_id == thread) {
+                    c.edited(now);
+                }
+                Err(format!("draft not saved: {e}"))
+            }
+        },
+        Effect::PrepareSend { thread, body } => {
+            match reply::prepare(store, &app.config, thread, &body, now) {
+                Ok(r) => {
+                    let to = match &r.to_name {
+                        Some(n) => format!("{} <{}>", n, r.to_addr),
+                        None => r.to_addr.clone(),
+                    };
+                    let outbox = app
+                        .config
+                        .outbox_dir()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_default();
+                    app.modal = Some(Modal::Confirm(Confirm {
+                        title: "Send reply".into(),
+                        question: format!(
+                            "To: {}\nSubject: {}\n\nSend this reply? It goes to the outbox ({}) and the thread's clock stops.",
+                            crate::safe_text::line(&to),
+                            crate::safe_text::line(&r.subject),
+                            crate::safe_text::line(&outbox),
+                        ),
+                        on_yes: Effect::Send { thread, body },
+                    }));
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Effect::Send { thread, body } => {
+            let sent = reply::prepare(store, &app.config, thread, &body, now)
+                .and_then(|r| reply::send(store, &app.config, thread, &r, now));
+            match sent {
+                Ok(sent) => {
+                    (reload, rates) = (true, true);
+                    app.composer = None;
+                    app.focus = Focus::Thread;
+                    app.notice = Some(format!(
+                        "Reply sent: {}",
+                        sent.path
+                            .file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    ));
+                    Ok(())
+                }
+                Err(e) => Err(format!("not sent: {e}")),
+            }
+        }
+        Effect::LoadTemplates => load_templates(app, store).map_err(|e| e.to_string()),
+        Effect::RenameTemplate { id, name } => store
+            .rename_template(id, &name, now)
+            .and_then(|_| load_templates(app, store))
+            .map(|_| select_template(app, id))
+            .map_err(|e| e.to_string()),
+        Effect::DuplicateTemplate(id) => store
+            .duplicate_template(id, now)
+            .and_then(|copy| load_templates(app, store).map(|_| copy))
+            .map(|copy| {
+                select_template(app, copy);
+                app.notice = Some("Duplicated · R renames it".into());
             })
-        }),
+            .map_err(|e| e.to_string()),
+        Effect::DeleteTemplate(id) => store
+            .delete_template(id)
+            .and_then(|_| load_templates(app, store))
+            .map(|_| app.notice = Some("Template deleted".into()))
+            .map_err(|e| e.to_string()),
+        // The loop hands these to the external editor (editor.rs).
+        Effect::EditReply { .. } | Effect::EditTemplate { .. } => Ok(()),
     };
     let notice = app.notice.take();
-    if let Err(e) = result {
-        app.notice = Some(format!("failed: {e}"));
+    if reload {
+        refresh(app, store);
     }
-    refresh(app, store);
-    if matches!(effect, Effect::MarkNoResponse(_) | Effect::UndoMark(_)) {
+    if rates {
         refresh_rates(app, store);
     }
-    if app.notice.is_none() {
-        app.notice = notice;
-    }
+    app.notice = match result {
+        Err(e) => Some(e),
+        Ok(()) => app.notice.take().or(notice),
+    };
 }

@@ -10,17 +10,61 @@ use super::action::Action;
 pub enum Context {
     Inbox,
     Thread,
-    /// A modal is open: only its keys apply.
+    /// Writing a reply: keys not bound here are typed.
+    Composer,
+    /// The template picker: keys not bound here filter the list.
+    Picker,
+    /// A one-line question (search, rename): keys not bound here are typed.
+    Prompt,
+    /// The template manager.
+    Templates,
+    /// A dialog is open: only its keys apply.
     Modal,
 }
 
 impl Context {
+    pub const ALL: [Context; 7] = [
+        Context::Inbox,
+        Context::Thread,
+        Context::Composer,
+        Context::Picker,
+        Context::Prompt,
+        Context::Templates,
+        Context::Modal,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Context::Inbox => "Inbox",
             Context::Thread => "Thread",
+            Context::Composer => "Reply",
+            Context::Picker => "Template picker",
+            Context::Prompt => "Search and prompts",
+            Context::Templates => "Template manager",
             Context::Modal => "Dialogs",
         }
+    }
+
+    /// The table name in the config: `[keys.inbox]`.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Context::Inbox => "inbox",
+            Context::Thread => "thread",
+            Context::Composer => "composer",
+            Context::Picker => "picker",
+            Context::Prompt => "prompt",
+            Context::Templates => "templates",
+            Context::Modal => "dialogs",
+        }
+    }
+
+    pub fn from_config_name(name: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.config_name() == name)
+    }
+
+    /// Keys this context does not bind are text for its input field.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Context::Composer | Context::Picker | Context::Prompt)
     }
 }
 
@@ -57,6 +101,50 @@ impl Key {
         }
     }
 
+    /// Parses a key as the config writes it: `j`, `G`, `ctrl-s`, `enter`, `esc`, `tab`,
+    /// `backtab`, `space`, `up`, `down`, `left`, `right`, `pgup`, `pgdn`, `home`, `end`,
+    /// `backspace`, `delete`, `f1`..`f12`.
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let (ctrl, rest) = match s.get(..5) {
+            Some(p) if p.eq_ignore_ascii_case("ctrl-") && s.len() > 5 => (true, &s[5..]),
+            _ => (false, s),
+        };
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() => {
+                KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c })
+            }
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "space" => KeyCode::Char(' '),
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdn" | "pagedown" => KeyCode::PageDown,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+                {
+                    KeyCode::F(f[1..].parse().unwrap_or(1))
+                }
+                _ => {
+                    return Err(format!(
+                        "`{s}` is not a key: use a character, ctrl-<char>, enter, esc, tab, space, up, down, pgup, pgdn, home, end, f1-f12, ..."
+                    ));
+                }
+            },
+        };
+        Ok(Key { code, ctrl })
+    }
+
     pub fn label(&self) -> String {
         let base = match self.code {
             KeyCode::Char(' ') => "Space".to_string(),
@@ -70,16 +158,23 @@ impl Key {
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
         if self.ctrl {
-            format!("Ctrl-{base}")
+            format!("Ctrl-{}", base.to_uppercase())
         } else {
             base
         }
     }
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Binding {
     pub context: Context,
     pub key: Key,
@@ -90,6 +185,41 @@ pub struct Binding {
 
 pub struct Keymap {
     bindings: Vec<Binding>,
+}
+
+/// One line of the config's `[keys.*]` tables: `action` `None` unbinds the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rebinding {
+    pub context: Context,
+    pub key: Key,
+    pub action: Option<Action>,
+}
+
+impl Rebinding {
+    /// `context`, `key` and `action` as the config writes them; the error says which is wrong.
+    pub fn parse(context: &str, key: &str, action: &str) -> Result<Rebinding, String> {
+        let context = Context::from_config_name(context).ok_or_else(|| {
+            let names: Vec<&str> = Context::ALL.iter().map(|c| c.config_name()).collect();
+            format!(
+                "`{context}` is not a key context: one of {}",
+                names.join(", ")
+            )
+        })?;
+        let key = Key::parse(key)?;
+        let action = match action {
+            "none" => None,
+            name => Some(Action::from_name(name).ok_or_else(|| {
+                format!(
+                    "`{name}` is not an action (see `?` in the app or the README; \"none\" unbinds)"
+                )
+            })?),
+        };
+        Ok(Rebinding {
+            context,
+            key,
+            action,
+        })
+    }
 }
 
 const fn b(context: Context, key: Key, action: Action, hint: bool) -> Binding {
@@ -108,49 +238,114 @@ impl Default for Keymap {
         use Context::*;
         let mut bindings = Vec::new();
         // Context keys first: the status bar shows hints in this order.
+        for ctx in [Inbox, Templates] {
+            bindings.extend([
+                b(ctx, Key::plain('j'), Down, ctx == Inbox),
+                b(ctx, Key::code(KeyCode::Down), Down, false),
+                b(ctx, Key::plain('k'), Up, ctx == Inbox),
+                b(ctx, Key::code(KeyCode::Up), Up, false),
+                b(ctx, Key::plain('g'), Top, false),
+                b(ctx, Key::code(KeyCode::Home), Top, false),
+                b(ctx, Key::plain('G'), Bottom, false),
+                b(ctx, Key::code(KeyCode::End), Bottom, false),
+                b(ctx, Key::ctrl('d'), PageDown, false),
+                b(ctx, Key::code(KeyCode::PageDown), PageDown, false),
+                b(ctx, Key::ctrl('u'), PageUp, false),
+                b(ctx, Key::code(KeyCode::PageUp), PageUp, false),
+            ]);
+        }
         bindings.extend([
-            b(Inbox, Key::plain('j'), Down, true),
-            b(Inbox, Key::code(KeyCode::Down), Down, false),
-            b(Inbox, Key::plain('k'), Up, true),
-            b(Inbox, Key::code(KeyCode::Up), Up, false),
-            b(Inbox, Key::plain('g'), Top, false),
-            b(Inbox, Key::code(KeyCode::Home), Top, false),
-            b(Inbox, Key::plain('G'), Bottom, false),
-            b(Inbox, Key::code(KeyCode::End), Bottom, false),
-            b(Inbox, Key::ctrl('d'), PageDown, false),
-            b(Inbox, Key::code(KeyCode::PageDown), PageDown, false),
-            b(Inbox, Key::ctrl('u'), PageUp, false),
-            b(Inbox, Key::code(KeyCode::PageUp), PageUp, false),
             b(Inbox, Key::code(KeyCode::Enter), Open, true),
+            b(Inbox, Key::plain('r'), Reply, true),
+            b(Inbox, Key::plain('/'), Search, true),
+            b(Inbox, Key::code(KeyCode::Esc), Back, false),
+            b(Inbox, Key::plain('T'), ManageTemplates, false),
             b(Thread, Key::plain('j'), ScrollDown, true),
             b(Thread, Key::code(KeyCode::Down), ScrollDown, false),
             b(Thread, Key::plain('k'), ScrollUp, true),
             b(Thread, Key::code(KeyCode::Up), ScrollUp, false),
+            b(Thread, Key::plain('r'), Reply, true),
             b(Thread, Key::code(KeyCode::Esc), Back, true),
+            b(Thread, Key::plain('T'), ManageTemplates, false),
+            b(Composer, Key::ctrl('s'), Send, true),
+            b(Composer, Key::ctrl('t'), InsertTemplate, true),
+            b(Composer, Key::ctrl('e'), ExternalEditor, true),
+            b(Composer, Key::code(KeyCode::Esc), Back, true),
+            b(Picker, Key::code(KeyCode::Enter), Confirm, true),
+            b(Picker, Key::code(KeyCode::Down), Down, true),
+            b(Picker, Key::ctrl('n'), Down, false),
+            b(Picker, Key::code(KeyCode::Up), Up, true),
+            b(Picker, Key::ctrl('p'), Up, false),
+            b(Picker, Key::code(KeyCode::Esc), Back, true),
+            b(Prompt, Key::code(KeyCode::Enter), Confirm, true),
+            b(Prompt, Key::code(KeyCode::Esc), Back, true),
+            b(Templates, Key::code(KeyCode::Enter), EditTemplate, false),
+            b(Templates, Key::plain('e'), EditTemplate, true),
+            b(Templates, Key::plain('n'), NewTemplate, true),
+            b(Templates, Key::plain('R'), RenameTemplate, true),
+            b(Templates, Key::plain('c'), DuplicateTemplate, true),
+            b(Templates, Key::plain('d'), DeleteTemplate, true),
+            b(Templates, Key::code(KeyCode::Esc), Back, true),
             b(Modal, Key::code(KeyCode::Enter), Confirm, true),
             b(Modal, Key::plain('y'), Confirm, false),
             b(Modal, Key::code(KeyCode::Esc), Back, true),
             b(Modal, Key::plain('n'), Back, false),
             b(Modal, Key::plain('q'), Back, false),
             b(Modal, Key::ctrl('c'), Quit, false),
+            b(Modal, Key::plain('j'), Down, false),
+            b(Modal, Key::code(KeyCode::Down), Down, false),
+            b(Modal, Key::plain('k'), Up, false),
+            b(Modal, Key::code(KeyCode::Up), Up, false),
+            b(Modal, Key::code(KeyCode::PageDown), PageDown, false),
+            b(Modal, Key::code(KeyCode::PageUp), PageUp, false),
         ]);
         for ctx in [Inbox, Thread] {
             bindings.extend([
-                b(ctx, Key::plain('q'), Quit, true),
-                b(ctx, Key::ctrl('c'), Quit, false),
-                b(ctx, Key::plain('?'), Help, true),
-                b(ctx, Key::code(KeyCode::Tab), NextPane, false),
                 b(ctx, Key::plain('x'), MarkNoResponse, true),
                 b(ctx, Key::plain('u'), UndoMark, false),
-                b(ctx, Key::plain('m'), TogglePanel, false),
                 b(ctx, Key::plain('f'), CycleFilter, true),
+                b(ctx, Key::code(KeyCode::Tab), NextPane, false),
             ]);
         }
+        for ctx in [Inbox, Thread, Templates] {
+            bindings.extend([
+                b(ctx, Key::plain('m'), TogglePanel, false),
+                b(ctx, Key::plain('?'), Help, true),
+                b(ctx, Key::plain('q'), Quit, true),
+            ]);
+        }
+        for ctx in [Inbox, Thread, Templates, Composer, Picker, Prompt] {
+            bindings.push(b(ctx, Key::ctrl('c'), Quit, false));
+        }
+        bindings.push(b(Composer, Key::code(KeyCode::F(1)), Help, false));
         Keymap { bindings }
     }
 }
 
 impl Keymap {
+    /// The defaults with the config's rebindings applied in order: a key bound anew replaces
+    /// what it did in that context; `none` leaves it unbound.
+    pub fn with(rebindings: &[Rebinding]) -> Keymap {
+        let mut km = Keymap::default();
+        for r in rebindings {
+            let hint = km
+                .bindings
+                .iter()
+                .any(|b| b.context == r.context && Some(b.action) == r.action && b.hint);
+            km.bindings
+                .retain(|b| !(b.context == r.context && b.key == r.key));
+            if let Some(action) = r.action {
+                km.bindings.push(Binding {
+                    context: r.context,
+                    key: r.key,
+                    action,
+                    hint,
+                });
+            }
+        }
+        km
+    }
+
     pub fn resolve(&self, key: &KeyEvent, context: Context) -> Option<Action> {
         let k = Key::from_event(key);
         self.bindings
@@ -198,7 +393,8 @@ mod tests {
         let j = key(KeyCode::Char('j'), KeyModifiers::NONE);
         assert_eq!(km.resolve(&j, Context::Inbox), Some(Action::Down));
         assert_eq!(km.resolve(&j, Context::Thread), Some(Action::ScrollDown));
-        assert_eq!(km.resolve(&j, Context::Modal), None);
+        assert_eq!(km.resolve(&j, Context::Composer), None);
+        assert_eq!(km.resolve(&j, Context::Picker), None);
         let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(km.resolve(&ctrl_c, Context::Inbox), Some(Action::Quit));
         let shift_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
@@ -215,6 +411,57 @@ mod tests {
                 .any(|(k, d)| k == "Enter" && *d == "open thread")
         );
         assert!(hints.iter().any(|(k, d)| k == "q" && *d == "quit"));
+    }
+
+    #[test]
+    fn keys_parse_as_the_config_writes_them() {
+        assert_eq!(Key::parse("j"), Ok(Key::plain('j')));
+        assert_eq!(Key::parse("G"), Ok(Key::plain('G')));
+        assert_eq!(Key::parse("ctrl-S"), Ok(Key::ctrl('s')));
+        assert_eq!(Key::parse("Enter"), Ok(Key::code(KeyCode::Enter)));
+        assert_eq!(Key::parse("space"), Ok(Key::plain(' ')));
+        assert_eq!(Key::parse("f5"), Ok(Key::code(KeyCode::F(5))));
+        assert_eq!(Key::parse("-"), Ok(Key::plain('-')));
+        assert!(Key::parse("ctrl-").is_err());
+        assert!(Key::parse("hyper-x").is_err());
+        assert!(Key::parse("f13").is_err());
+        assert!(Key::parse("").is_err());
+    }
+
+    #[test]
+    fn rebinding_replaces_unbinds_and_keeps_hints() {
+        let km = Keymap::with(&[
+            Rebinding::parse("inbox", "n", "down").unwrap(),
+            Rebinding::parse("inbox", "j", "none").unwrap(),
+            Rebinding::parse("composer", "ctrl-x", "send").unwrap(),
+        ]);
+        let n = key(KeyCode::Char('n'), KeyModifiers::NONE);
+        let j = key(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(km.resolve(&n, Context::Inbox), Some(Action::Down));
+        assert_eq!(km.resolve(&j, Context::Inbox), None);
+        assert_eq!(km.resolve(&j, Context::Thread), Some(Action::ScrollDown));
+        let ctrl_x = key(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        assert_eq!(km.resolve(&ctrl_x, Context::Composer), Some(Action::Send));
+        assert!(km.hints(Context::Inbox).iter().any(|(k, _)| k == "n"));
+    }
+
+    #[test]
+    fn rebinding_errors_say_what_is_wrong() {
+        assert!(
+            Rebinding::parse("inbx", "j", "down")
+                .unwrap_err()
+                .contains("inbox")
+        );
+        assert!(
+            Rebinding::parse("inbox", "j", "dwn")
+                .unwrap_err()
+                .contains("not an action")
+        );
+        assert!(
+            Rebinding::parse("inbox", "jj", "down")
+                .unwrap_err()
+                .contains("not a key")
+        );
     }
 
     #[test]

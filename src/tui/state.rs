@@ -1,24 +1,38 @@
 //! The app's state and its one mutation point, `App::update`. Pure: no IO, no terminal, `now`
-//! passed in. What needs the store comes back as an `Effect` for the loop to perform.
+//! passed in. What needs the store (or the terminal) comes back as an `Effect` for the loop.
+//!
+//! Typed text never becomes an `Action`: keys a text context does not bind are handed to the
+//! focused text field as they are (`App::type_text`), so state code never matches a key code.
 
 use chrono::{DateTime, Utc};
+use ratatui_textarea::{Input, TextArea};
 
 use super::action::Action;
+use super::composer::Composer;
 use super::keymap::Context;
+use super::picker::{self, Picker};
 use crate::config::Config;
 use crate::domain::response::LateResponseRate;
+use crate::domain::template::fill;
+use crate::store::drafts::Draft;
 use crate::store::inbox::{Filter, InboxRow, ThreadDetail};
 use crate::store::queries::ClockCounts;
+use crate::store::templates::TemplateRow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
     Inbox,
     Thread,
+    /// Writing a reply on the open thread.
+    Composer,
+    /// The template manager screen.
+    Templates,
 }
 
 /// A question waiting for Enter/y or Esc/n, carrying what to do on yes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confirm {
+    pub title: String,
     pub question: String,
     pub on_yes: Effect,
 }
@@ -31,7 +45,39 @@ pub enum Modal {
     Confirm(Confirm),
 }
 
-/// Work for the loop: everything that touches the store.
+/// What a one-line prompt is asking for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptPurpose {
+    Search,
+    RenameTemplate(i64),
+}
+
+pub struct Prompt {
+    pub purpose: PromptPurpose,
+    pub input: TextArea<'static>,
+}
+
+impl Prompt {
+    fn new(purpose: PromptPurpose, text: &str) -> Prompt {
+        let mut input = TextArea::new(vec![text.to_string()]);
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        input.move_cursor(ratatui_textarea::CursorMove::End);
+        Prompt { purpose, input }
+    }
+
+    pub fn text(&self) -> String {
+        self.input.lines().concat()
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self.purpose {
+            PromptPurpose::Search => "Search buyer, order ID, ASIN, subject, text",
+            PromptPurpose::RenameTemplate(_) => "New name",
+        }
+    }
+}
+
+/// Work for the loop: everything that touches the store, the outbox or the terminal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Reload the inbox page, counts and metrics.
@@ -39,6 +85,38 @@ pub enum Effect {
     OpenThread(i64),
     MarkNoResponse(i64),
     UndoMark(i64),
+    /// Open the composer on the thread, with its draft.
+    OpenComposer(i64),
+    SaveDraft {
+        thread: i64,
+        body: String,
+    },
+    /// Check the reply against the thread and ask for confirmation.
+    PrepareSend {
+        thread: i64,
+        body: String,
+    },
+    Send {
+        thread: i64,
+        body: String,
+    },
+    /// Hand the reply to $EDITOR (the terminal is handed over and restored).
+    EditReply {
+        thread: i64,
+        body: String,
+    },
+    LoadTemplates,
+    /// Edit a template (`None`: a new one) in $EDITOR, starting from `text` if given.
+    EditTemplate {
+        id: Option<i64>,
+        text: Option<String>,
+    },
+    RenameTemplate {
+        id: i64,
+        name: String,
+    },
+    DuplicateTemplate(i64),
+    DeleteTemplate(i64),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -54,6 +132,8 @@ pub struct App {
     pub now: DateTime<Utc>,
     pub config: Config,
     pub filter: Filter,
+    /// The applied search, if any: the inbox shows its matches.
+    pub search: Option<String>,
     /// Rows in the filtered inbox.
     pub total: u64,
     /// Index of `rows[0]` in the filtered inbox: only the visible window is loaded.
@@ -64,8 +144,18 @@ pub struct App {
     pub page_height: u64,
     pub focus: Focus,
     pub thread: Option<ThreadDetail>,
+    /// The open thread's saved draft, shown under it.
+    pub thread_draft: Option<Draft>,
     pub thread_scroll: u16,
+    pub composer: Option<Composer>,
+    pub picker: Option<Picker>,
+    pub prompt: Option<Prompt>,
     pub modal: Option<Modal>,
+    pub help_scroll: u16,
+    pub templates: Vec<TemplateRow>,
+    pub template_selected: usize,
+    /// Where Esc leaves the template manager for.
+    pub templates_from: Focus,
     pub metrics: PanelMetrics,
     /// Urgent threads for the startup alert, most urgent first.
     pub alert_rows: Vec<InboxRow>,
@@ -86,6 +176,7 @@ impl App {
             now,
             config,
             filter: Filter::default(),
+            search: None,
             total: 0,
             offset: 0,
             rows: Vec::new(),
@@ -93,8 +184,16 @@ impl App {
             page_height: 20,
             focus: Focus::Inbox,
             thread: None,
+            thread_draft: None,
             thread_scroll: 0,
+            composer: None,
+            picker: None,
+            prompt: None,
             modal: None,
+            help_scroll: 0,
+            templates: Vec::new(),
+            template_selected: 0,
+            templates_from: Focus::Inbox,
             metrics: PanelMetrics::default(),
             alert_rows: Vec::new(),
             panel: None,
@@ -105,10 +204,19 @@ impl App {
     }
 
     pub fn context(&self) -> Context {
-        match (&self.modal, self.focus) {
-            (Some(_), _) => Context::Modal,
-            (None, Focus::Inbox) => Context::Inbox,
-            (None, Focus::Thread) => Context::Thread,
+        if self.modal.is_some() {
+            Context::Modal
+        } else if self.picker.is_some() {
+            Context::Picker
+        } else if self.prompt.is_some() {
+            Context::Prompt
+        } else {
+            match self.focus {
+                Focus::Inbox => Context::Inbox,
+                Focus::Thread => Context::Thread,
+                Focus::Composer => Context::Composer,
+                Focus::Templates => Context::Templates,
+            }
         }
     }
 
@@ -121,7 +229,7 @@ impl App {
     /// The thread an action applies to: the open one, else the selected row.
     fn target_thread(&self) -> Option<i64> {
         match (self.focus, &self.thread) {
-            (Focus::Thread, Some(t)) => Some(t.row.id),
+            (Focus::Thread | Focus::Composer, Some(t)) => Some(t.row.id),
             _ => self.selected_row().map(|r| r.id),
         }
     }
@@ -140,9 +248,22 @@ impl App {
 
     /// True when the loaded window no longer covers the selection.
     pub fn needs_page(&self) -> bool {
-        self.total > 0
+        self.search.is_none()
+            && self.total > 0
             && (self.selected < self.offset
                 || self.selected >= self.offset + self.rows.len() as u64)
+    }
+
+    pub fn selected_template(&self) -> Option<&TemplateRow> {
+        self.templates.get(self.template_selected)
+    }
+
+    /// The picker's rows for its current query.
+    pub fn picker_rows(&self) -> Vec<&TemplateRow> {
+        match &self.picker {
+            Some(p) => picker::filtered(&self.templates, &p.query_text()),
+            None => Vec::new(),
+        }
     }
 
     fn move_to(&mut self, index: i64) -> Option<Effect> {
@@ -151,42 +272,271 @@ impl App {
         self.needs_page().then_some(Effect::Reload)
     }
 
+    fn move_template(&mut self, index: i64) {
+        let last = self.templates.len().saturating_sub(1) as i64;
+        self.template_selected = index.clamp(0, last.max(0)) as usize;
+    }
+
+    /// A save of the composer's text, if it has unsaved changes that are due.
+    pub fn autosave(&mut self, now: DateTime<Utc>) -> Option<Effect> {
+        let c = self.composer.as_mut()?;
+        if !c.autosave_due(now) {
+            return None;
+        }
+        c.unsaved_since = None;
+        Some(Effect::SaveDraft {
+            thread: c.thread_id,
+            body: c.body(),
+        })
+    }
+
+    /// The composer's unsaved text, whatever the timing (closing, quitting, the editor).
+    pub fn flush_draft(&mut self) -> Option<Effect> {
+        let c = self.composer.as_mut()?;
+        if !c.is_dirty() {
+            return None;
+        }
+        c.unsaved_since = None;
+        Some(Effect::SaveDraft {
+            thread: c.thread_id,
+            body: c.body(),
+        })
+    }
+
+    /// A key no binding claimed, in a context that takes text: it goes to the text field.
+    pub fn type_text(&mut self, input: Input, now: DateTime<Utc>) {
+        self.now = now;
+        if let Some(p) = &mut self.picker {
+            if p.query.input(input) {
+                p.selected = 0;
+            }
+        } else if let Some(p) = &mut self.prompt {
+            // One line: a newline never gets in (Enter is bound to confirm).
+            p.input.input(input);
+        } else if self.focus == Focus::Composer
+            && let Some(c) = &mut self.composer
+            && c.text.input(input)
+        {
+            c.edited(now);
+        }
+    }
+
     pub fn update(&mut self, action: Action, now: DateTime<Utc>) -> Option<Effect> {
         self.now = now;
         self.notice = None;
-        if let Some(modal) = self.modal.clone() {
-            return match (modal, action) {
-                (_, Action::Quit) => {
-                    self.quit = true;
-                    None
-                }
-                (Modal::Confirm(c), Action::Confirm) => {
-                    self.modal = None;
-                    if let Effect::MarkNoResponse(id) = c.on_yes {
-                        self.last_marked = Some(id);
-                    }
-                    Some(c.on_yes)
-                }
-                (Modal::Alert, Action::Confirm) => {
-                    // Enter: the most urgent thread.
-                    self.modal = None;
-                    self.filter = Filter::NeedsReply;
-                    self.selected = 0;
-                    self.alert_rows.first().map(|r| Effect::OpenThread(r.id))
-                }
-                (_, Action::Back) | (Modal::Help, _) => {
-                    self.modal = None;
-                    None
-                }
-                _ => None,
-            };
+        if action == Action::Quit {
+            self.quit = true;
+            return None;
         }
-        let page = self.page_height.max(1) as i64;
-        match action {
-            Action::Quit => {
-                self.quit = true;
+        if let Some(modal) = self.modal.clone() {
+            return self.update_modal(modal, action);
+        }
+        if self.picker.is_some() {
+            return self.update_picker(action, now);
+        }
+        if let Some(prompt) = &self.prompt {
+            let purpose = prompt.purpose;
+            return self.update_prompt(purpose, action);
+        }
+        match self.focus {
+            Focus::Composer => self.update_composer(action),
+            Focus::Templates => self.update_templates(action),
+            Focus::Inbox | Focus::Thread => self.update_main(action),
+        }
+    }
+
+    fn update_modal(&mut self, modal: Modal, action: Action) -> Option<Effect> {
+        match (modal, action) {
+            (Modal::Confirm(c), Action::Confirm) => {
+                self.modal = None;
+                if let Effect::MarkNoResponse(id) = c.on_yes {
+                    self.last_marked = Some(id);
+                }
+                Some(c.on_yes)
+            }
+            (Modal::Alert, Action::Confirm) => {
+                // Enter: the most urgent thread.
+                self.modal = None;
+                self.filter = Filter::NeedsReply;
+                self.search = None;
+                self.selected = 0;
+                self.alert_rows.first().map(|r| Effect::OpenThread(r.id))
+            }
+            (Modal::Help, Action::Down | Action::PageDown) => {
+                let step = if action == Action::Down { 1 } else { 10 };
+                self.help_scroll = self.help_scroll.saturating_add(step);
                 None
             }
+            (Modal::Help, Action::Up | Action::PageUp) => {
+                let step = if action == Action::Up { 1 } else { 10 };
+                self.help_scroll = self.help_scroll.saturating_sub(step);
+                None
+            }
+            (_, Action::Back) | (Modal::Help, _) => {
+                self.modal = None;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn update_picker(&mut self, action: Action, now: DateTime<Utc>) -> Option<Effect> {
+        let count = self.picker_rows().len();
+        let picker = self.picker.as_mut()?;
+        match action {
+            Action::Down => picker.selected = (picker.selected + 1).min(count.saturating_sub(1)),
+            Action::Up => picker.selected = picker.selected.saturating_sub(1),
+            Action::Back => self.picker = None,
+            Action::Confirm => {
+                let index = picker.selected;
+                let body = self
+                    .picker_rows()
+                    .get(index)
+                    .map(|r| r.template.body.clone());
+                self.picker = None;
+                let tz = self.config.timezone;
+                match (body, &mut self.composer) {
+                    (Some(body), Some(c)) => {
+                        let text = fill(&body, &c.context, now, tz);
+                        c.insert(&text, now);
+                    }
+                    (None, _) => self.notice = Some("No template matches".into()),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn update_prompt(&mut self, purpose: PromptPurpose, action: Action) -> Option<Effect> {
+        match action {
+            Action::Back => {
+                self.prompt = None;
+                None
+            }
+            Action::Confirm => {
+                let text = self.prompt.take()?.text();
+                let text = text.trim();
+                match purpose {
+                    PromptPurpose::Search => {
+                        self.search = (!text.is_empty()).then(|| text.to_string());
+                        self.selected = 0;
+                        self.offset = 0;
+                        self.rows.clear();
+                        self.focus = Focus::Inbox;
+                        Some(Effect::Reload)
+                    }
+                    PromptPurpose::RenameTemplate(id) => Some(Effect::RenameTemplate {
+                        id,
+                        name: text.to_string(),
+                    }),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn update_composer(&mut self, action: Action) -> Option<Effect> {
+        let c = self.composer.as_ref()?;
+        let (thread, body) = (c.thread_id, c.body());
+        match action {
+            Action::Send => {
+                let left = c.unfilled();
+                if !left.is_empty() {
+                    self.notice = Some(format!(
+                        "✗ {} not filled: sending is blocked until you replace {}",
+                        left.join(", "),
+                        if left.len() == 1 { "it" } else { "them" }
+                    ));
+                    return None;
+                }
+                if body.trim().is_empty() {
+                    self.notice = Some("The reply is empty".into());
+                    return None;
+                }
+                Some(Effect::PrepareSend { thread, body })
+            }
+            Action::InsertTemplate => {
+                self.picker = Some(Picker::default());
+                Some(Effect::LoadTemplates)
+            }
+            Action::ExternalEditor => {
+                if let Some(c) = &mut self.composer {
+                    c.unsaved_since = None;
+                }
+                Some(Effect::EditReply { thread, body })
+            }
+            Action::Back => {
+                let save = self.flush_draft();
+                self.composer = None;
+                self.focus = Focus::Thread;
+                save.or(Some(Effect::OpenThread(thread)))
+            }
+            Action::Help => {
+                self.open_help();
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn update_templates(&mut self, action: Action) -> Option<Effect> {
+        let page = self.page_height.max(1) as i64;
+        let at = self.template_selected as i64;
+        let selected = self
+            .selected_template()
+            .map(|r| (r.id, r.template.name.clone()));
+        match action {
+            Action::Down => self.move_template(at + 1),
+            Action::Up => self.move_template(at - 1),
+            Action::Top => self.move_template(0),
+            Action::Bottom => self.move_template(i64::MAX / 2),
+            Action::PageDown => self.move_template(at + page),
+            Action::PageUp => self.move_template(at - page),
+            Action::Back => self.focus = self.templates_from,
+            Action::Help => self.open_help(),
+            Action::TogglePanel => self.panel = Some(!self.panel.unwrap_or(true)),
+            Action::NewTemplate => {
+                return Some(Effect::EditTemplate {
+                    id: None,
+                    text: None,
+                });
+            }
+            Action::EditTemplate => {
+                return selected.map(|(id, _)| Effect::EditTemplate {
+                    id: Some(id),
+                    text: None,
+                });
+            }
+            Action::RenameTemplate => {
+                if let Some((id, name)) = selected {
+                    self.prompt = Some(Prompt::new(PromptPurpose::RenameTemplate(id), &name));
+                }
+            }
+            Action::DuplicateTemplate => {
+                return selected.map(|(id, _)| Effect::DuplicateTemplate(id));
+            }
+            Action::DeleteTemplate => {
+                if let Some((id, name)) = selected {
+                    self.modal = Some(Modal::Confirm(Confirm {
+                        title: "Delete template".into(),
+                        question: format!(
+                            "Delete the template \"{}\"? This cannot be undone.",
+                            crate::safe_text::line(&name)
+                        ),
+                        on_yes: Effect::DeleteTemplate(id),
+                    }));
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn update_main(&mut self, action: Action) -> Option<Effect> {
+        let page = self.page_height.max(1) as i64;
+        match action {
             Action::Down => self.move_to(self.selected as i64 + 1),
             Action::Up => self.move_to(self.selected as i64 - 1),
             Action::Top => self.move_to(0),
@@ -195,6 +545,13 @@ impl App {
             Action::PageUp => self.move_to(self.selected as i64 - page),
             Action::Open => self.selected_row().map(|r| Effect::OpenThread(r.id)),
             Action::Back => {
+                if self.focus == Focus::Inbox && self.search.is_some() {
+                    self.search = None;
+                    self.selected = 0;
+                    self.offset = 0;
+                    self.rows.clear();
+                    return Some(Effect::Reload);
+                }
                 self.focus = Focus::Inbox;
                 None
             }
@@ -228,6 +585,7 @@ impl App {
             Action::MarkNoResponse => {
                 let id = self.target_thread()?;
                 self.modal = Some(Modal::Confirm(Confirm {
+                    title: "No response needed".into(),
                     question: "Mark this thread \"no response needed\"? Its clock stops and its messages leave the late-response rate.".into(),
                     on_yes: Effect::MarkNoResponse(id),
                 }));
@@ -238,12 +596,28 @@ impl App {
                 .take()
                 .or_else(|| self.target_thread())
                 .map(Effect::UndoMark),
-            Action::Help => {
-                self.modal = Some(Modal::Help);
+            Action::Search => {
+                let current = self.search.clone().unwrap_or_default();
+                self.prompt = Some(Prompt::new(PromptPurpose::Search, &current));
                 None
             }
-            Action::Confirm => None,
+            Action::Reply => self.target_thread().map(Effect::OpenComposer),
+            Action::ManageTemplates => {
+                self.templates_from = self.focus;
+                self.focus = Focus::Templates;
+                Some(Effect::LoadTemplates)
+            }
+            Action::Help => {
+                self.open_help();
+                None
+            }
+            _ => None,
         }
+    }
+
+    fn open_help(&mut self) {
+        self.help_scroll = 0;
+        self.modal = Some(Modal::Help);
     }
 }
 
@@ -384,7 +758,13 @@ mod tests {
         a.update(Action::Help, now());
         assert_eq!(a.modal, Some(Modal::Help));
         a.update(Action::Down, now());
+        a.update(Action::PageDown, now());
+        assert_eq!((a.modal.clone(), a.help_scroll), (Some(Modal::Help), 11));
+        a.update(Action::Open, now());
         assert_eq!(a.modal, None);
+        a.update(Action::Help, now());
+        assert_eq!(a.help_scroll, 0);
+        a.update(Action::Back, now());
         a.update(Action::Help, now());
         a.update(Action::Quit, now());
         assert!(a.quit);

@@ -60,3 +60,11 @@ pub fn bad() -> Style {
 pub fn warn() -> Style {
     Style::new().fg(Color::Yellow)
 }
+
+/// An unfilled placeholder in a reply: it blocks sending.
+pub fn placeholder() -> Style {
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::LightRed)
+        .add_modifier(Modifier::BOLD)
+}

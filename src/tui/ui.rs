@@ -1,10 +1,14 @@
 //! Drawing: reads `App`, never writes it. One file per thing drawn.
 
 mod alert;
-mod help;
+mod composer;
+pub mod help;
 mod inbox;
 mod metrics;
+mod picker;
+mod prompt;
 mod status_bar;
+mod templates;
 mod thread;
 
 use ratatui::Frame;
@@ -13,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::keymap::Keymap;
-use super::state::{App, Modal};
+use super::state::{App, Focus, Modal};
 use super::theme;
 
 /// Below this the screen says so instead of drawing a broken layout.
@@ -22,8 +26,10 @@ pub const MIN_HEIGHT: u16 = 10;
 
 pub struct Areas {
     pub header: Rect,
+    /// Also where the template manager goes.
     pub inbox: Rect,
     pub thread: Option<Rect>,
+    pub composer: Option<Rect>,
     pub panel: Option<Rect>,
     pub status: Rect,
 }
@@ -38,25 +44,33 @@ pub fn layout(area: Rect, app: &App) -> Areas {
     let panel_width = if app.panel_visible(area.width) { 26 } else { 0 };
     let [main, panel] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(panel_width)]).areas(body);
-    let (inbox, thread) = if app.thread.is_some() {
+    let composing = app.composer.is_some() && app.focus == Focus::Composer;
+    let (inbox, thread, composer) = if composing {
+        // Writing: the thread above the reply, the whole width for both.
+        let [t, c] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(main);
+        (Rect::new(main.x, main.y, 0, 0), Some(t), Some(c))
+    } else if app.thread.is_some() && app.focus != Focus::Templates {
         let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .areas(main);
-        (l, Some(r))
+        (l, Some(r), None)
     } else {
-        (main, None)
+        (main, None, None)
     };
     Areas {
         header,
         inbox,
         thread,
+        composer,
         panel: (panel_width > 0).then_some(panel),
         status,
     }
 }
 
-/// Inbox rows that fit: the inbox box minus its border.
-pub fn inbox_rows(area: Rect, app: &App) -> u64 {
-    u64::from(layout(area, app).inbox.height.saturating_sub(2)).max(1)
+/// Inbox rows that fit: the screen minus the header, the status line and the inbox's border
+/// (whatever is open beside the inbox, it always has the full height).
+pub fn inbox_rows(area: Rect, _app: &App) -> u64 {
+    u64::from(area.height.saturating_sub(4)).max(1)
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
@@ -71,18 +85,32 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
     }
     let areas = layout(area, app);
     frame.render_widget(header(app, areas.header.width), areas.header);
-    inbox::draw(frame, areas.inbox, app);
+    if app.focus == Focus::Templates {
+        templates::draw(frame, areas.inbox, app);
+    } else if areas.inbox.width > 0 {
+        inbox::draw(frame, areas.inbox, app);
+    }
     if let Some(r) = areas.thread {
         thread::draw(frame, r, app);
+    }
+    if let Some(r) = areas.composer {
+        composer::draw(frame, r, app);
     }
     if let Some(r) = areas.panel {
         metrics::draw(frame, r, app);
     }
-    status_bar::draw(frame, areas.status, app, keymap);
+    if app.prompt.is_some() {
+        prompt::draw(frame, areas.status, app);
+    } else {
+        status_bar::draw(frame, areas.status, app, keymap);
+    }
+    if app.picker.is_some() {
+        picker::draw(frame, area, app);
+    }
     match &app.modal {
-        Some(Modal::Help) => help::draw(frame, area, keymap),
+        Some(Modal::Help) => help::draw(frame, area, keymap, app.help_scroll),
         Some(Modal::Alert) => alert::draw(frame, area, app),
-        Some(Modal::Confirm(c)) => confirm(frame, area, &c.question),
+        Some(Modal::Confirm(c)) => confirm(frame, area, &c.title, &c.question),
         None => {}
     }
 }
@@ -91,6 +119,11 @@ fn header(app: &App, width: u16) -> Paragraph<'static> {
     let c = &app.metrics.counts;
     let mut spans = vec![
         Span::styled(" sellerdesk", theme::title()),
+        Span::raw(match app.focus {
+            Focus::Templates => " · templates",
+            Focus::Composer => " · reply",
+            _ => "",
+        }),
         Span::raw(format!(
             " · {} · ",
             crate::safe_text::line(&app.config.seller_name)
@@ -137,11 +170,25 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-fn confirm(frame: &mut Frame<'_>, area: Rect, question: &str) {
-    let r = centered(area, 60, 7);
+fn confirm(frame: &mut Frame<'_>, area: Rect, title: &str, question: &str) {
+    let width: u16 = 72;
+    let inner = width.saturating_sub(2).max(1) as usize;
+    // Wrapped height of the question, so nothing is cut off.
+    let height: usize = question
+        .lines()
+        .map(|l| {
+            unicode_width::UnicodeWidthStr::width(l)
+                .div_ceil(inner)
+                .max(1)
+        })
+        .sum();
+    let r = centered(area, width, height as u16 + 4);
     frame.render_widget(Clear, r);
-    let text = vec![
-        Line::from(question.to_string()),
+    let mut text: Vec<Line<'static>> = question
+        .lines()
+        .map(|l| Line::from(l.to_string()))
+        .collect();
+    text.extend([
         Line::from(""),
         Line::from(vec![
             Span::styled("Enter/y", theme::key()),
@@ -149,11 +196,11 @@ fn confirm(frame: &mut Frame<'_>, area: Rect, question: &str) {
             Span::styled("Esc/n", theme::key()),
             Span::raw(" no"),
         ]),
-    ];
+    ]);
     frame.render_widget(
         Paragraph::new(text)
-            .wrap(Wrap { trim: true })
-            .block(ratatui::widgets::Block::bordered().title(" Confirm ")),
+            .wrap(Wrap { trim: false })
+            .block(ratatui::widgets::Block::bordered().title(format!(" {title} "))),
         r,
     );
 }

@@ -32,7 +32,21 @@ pub fn badge(row: &InboxRow, app: &App) -> (String, ratatui::style::Style) {
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let focused = app.focus == Focus::Inbox && app.modal.is_none();
-    let title = format!(" Inbox ({} · {}) ", app.filter.label(), app.total);
+    let title = match &app.search {
+        Some(q) => format!(
+            " Inbox ({} · search \"{}\" · {} match{}{} · Esc clears) ",
+            app.filter.label(),
+            safe_text::line(q),
+            app.total,
+            if app.total == 1 { "" } else { "es" },
+            if app.total >= crate::store::search::SEARCH_LIMIT {
+                ", first shown"
+            } else {
+                ""
+            }
+        ),
+        None => format!(" Inbox ({} · {}) ", app.filter.label(), app.total),
+    };
     let block = Block::bordered().title(title).border_style(if focused {
         theme::focused_border()
     } else {
@@ -103,6 +117,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if empty {
         let inner = area.inner(ratatui::layout::Margin::new(2, 1));
         let msg = match app.filter {
+            _ if app.search.is_some() => "Nothing matches. / searches again, Esc clears.",
             crate::store::inbox::Filter::NeedsReply => {
                 "Nothing needs a reply. f shows other threads."
             }

@@ -15,7 +15,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     };
     let tz = app.config.timezone;
-    let focused = app.focus == Focus::Thread && app.modal.is_none();
+    let focused = app.focus == Focus::Thread && app.modal.is_none() && app.prompt.is_none();
     let buyer = t
         .row
         .buyer_name
@@ -93,6 +93,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 format!("  📎 {}", safe_text::line(a)),
                 theme::dim(),
             ));
+        }
+        lines.push(Line::from(""));
+    }
+    if let Some(d) = app.thread_draft.as_ref().filter(|_| app.composer.is_none()) {
+        lines.push(Line::styled(
+            format!(
+                "Draft reply · saved {} · r continues it",
+                local(d.updated_at, tz)
+            ),
+            theme::warn(),
+        ));
+        for text in safe_text::block(&d.body).lines().take(6) {
+            lines.push(Line::styled(format!("  {text}"), theme::dim()));
         }
         lines.push(Line::from(""));
     }

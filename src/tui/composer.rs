@@ -1,0 +1,166 @@
+//! The reply being written: its text (a `ratatui-textarea` editor), what its placeholders are
+//! filled with, and when it was last saved. Autosave runs on the loop's clock: at least every
+//! two seconds while the seller types, and at every pause.
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui_textarea::{TextArea, WrapMode};
+
+use super::theme;
+use crate::domain::template::{PLACEHOLDER_PATTERN, ReplyContext, unfilled};
+use crate::safe_text;
+
+/// Longest a typed change waits before it is saved.
+pub const AUTOSAVE_EVERY: Duration = Duration::seconds(2);
+/// A pause this long saves at once.
+pub const AUTOSAVE_PAUSE: Duration = Duration::milliseconds(700);
+
+pub struct Composer {
+    pub thread_id: i64,
+    pub text: TextArea<'static>,
+    /// Values for the placeholders of inserted templates.
+    pub context: ReplyContext,
+    /// `Bob Wilson <t2bb…@marketplace.amazon.com>`, for the title.
+    pub to: String,
+    pub subject: String,
+    /// The first change not yet saved.
+    pub unsaved_since: Option<DateTime<Utc>>,
+    pub last_edit: Option<DateTime<Utc>>,
+    pub saved_at: Option<DateTime<Utc>>,
+}
+
+fn editor(body: &str) -> TextArea<'static> {
+    let lines: Vec<String> = safe_text::editable(body)
+        .split('\n')
+        .map(str::to_string)
+        .collect();
+    let mut text = TextArea::new(lines);
+    text.set_wrap_mode(WrapMode::WordOrGlyph);
+    text.set_cursor_line_style(ratatui::style::Style::default());
+    // Unfilled placeholders stay highlighted for as long as they are in the text.
+    let _ = text.set_search_pattern(PLACEHOLDER_PATTERN);
+    text.set_search_style(theme::placeholder());
+    text
+}
+
+impl Composer {
+    pub fn new(
+        thread_id: i64,
+        to: String,
+        subject: String,
+        context: ReplyContext,
+        draft: Option<(&str, DateTime<Utc>)>,
+    ) -> Composer {
+        let mut text = editor(draft.map(|(b, _)| b).unwrap_or(""));
+        text.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        text.move_cursor(ratatui_textarea::CursorMove::End);
+        Composer {
+            thread_id,
+            text,
+            context,
+            to,
+            subject,
+            unsaved_since: None,
+            last_edit: None,
+            saved_at: draft.map(|(_, at)| at),
+        }
+    }
+
+    pub fn body(&self) -> String {
+        self.text.lines().join("\n")
+    }
+
+    /// The text changed at `now`.
+    pub fn edited(&mut self, now: DateTime<Utc>) {
+        self.unsaved_since.get_or_insert(now);
+        self.last_edit = Some(now);
+    }
+
+    /// Inserts `text` at the cursor.
+    pub fn insert(&mut self, text: &str, now: DateTime<Utc>) {
+        self.text.insert_str(safe_text::editable(text));
+        self.edited(now);
+    }
+
+    /// Replaces the whole text (back from the external editor).
+    pub fn replace(&mut self, body: &str, now: DateTime<Utc>) {
+        let ratatui_textarea::DataCursor(row, col) = self.text.cursor();
+        self.text = editor(body);
+        self.text.move_cursor(ratatui_textarea::CursorMove::Jump(
+            row.min(u16::MAX as usize) as u16,
+            col.min(u16::MAX as usize) as u16,
+        ));
+        self.edited(now);
+    }
+
+    /// Unsaved changes that are due: two seconds old, or the seller paused.
+    pub fn autosave_due(&self, now: DateTime<Utc>) -> bool {
+        match (self.unsaved_since, self.last_edit) {
+            (Some(first), Some(last)) => {
+                now - first >= AUTOSAVE_EVERY || now - last >= AUTOSAVE_PAUSE
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.unsaved_since.is_some()
+    }
+
+    /// Placeholders still in the text: each blocks sending.
+    pub fn unfilled(&self) -> Vec<String> {
+        unfilled(&self.body())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(ms: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap() + Duration::milliseconds(ms)
+    }
+
+    fn composer(draft: Option<&str>) -> Composer {
+        Composer::new(
+            1,
+            "Bob".into(),
+            "Re: x".into(),
+            ReplyContext::default(),
+            draft.map(|d| (d, t(0))),
+        )
+    }
+
+    #[test]
+    fn autosave_every_two_seconds_while_typing_and_at_a_pause() {
+        let mut c = composer(None);
+        assert!(!c.autosave_due(t(10_000)));
+        // Typing steadily every 300 ms: due two seconds after the first unsaved key.
+        for ms in (0..=1800).step_by(300) {
+            c.edited(t(ms));
+            assert!(!c.autosave_due(t(ms + 100)), "{ms}");
+        }
+        assert!(c.autosave_due(t(2000)));
+        c.unsaved_since = None;
+        c.edited(t(3000));
+        assert!(!c.autosave_due(t(3500)));
+        assert!(c.autosave_due(t(3700)), "a pause saves");
+    }
+
+    #[test]
+    fn a_draft_comes_back_with_the_cursor_at_its_end_and_controls_removed() {
+        let c = composer(Some("Hello Bob,\n\x1b[31mthanks"));
+        assert_eq!(c.body(), "Hello Bob,\n[31mthanks");
+        assert_eq!(c.text.cursor(), (1, 10));
+        assert!(!c.is_dirty());
+    }
+
+    #[test]
+    fn inserting_marks_dirty_and_placeholders_are_listed() {
+        let mut c = composer(Some("Hi "));
+        c.insert("by {{delivery_date}}\u{7}", t(5));
+        assert_eq!(c.body(), "Hi by {{delivery_date}}");
+        assert!(c.is_dirty());
+        assert_eq!(c.unfilled(), vec!["{{delivery_date}}"]);
+    }
+}

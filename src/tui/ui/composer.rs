@@ -1,0 +1,73 @@
+//! The reply being written: recipient and subject on top, unfilled placeholders and the save
+//! state on the bottom border.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Block;
+
+use crate::safe_text;
+use crate::tui::composer::Composer;
+use crate::tui::state::App;
+use crate::tui::theme;
+
+fn saved_label(c: &Composer, app: &App) -> String {
+    match (c.is_dirty(), c.saved_at) {
+        (true, _) => "editing".into(),
+        (false, Some(at)) => {
+            let s = (app.now - at).num_seconds().max(0);
+            match s {
+                0..60 => format!("saved {s}s ago"),
+                60..3600 => format!("saved {}m ago", s / 60),
+                _ => format!("saved {}h ago", s / 3600),
+            }
+        }
+        (false, None) => "new reply".into(),
+    }
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let Some(c) = &app.composer else {
+        return;
+    };
+    let left = c.unfilled();
+    let mut status = vec![Span::raw(" ")];
+    if left.is_empty() {
+        status.push(Span::styled("✓ ready", theme::good()));
+    } else {
+        status.push(Span::styled(
+            format!("✗ {} not filled", left.join(" ")),
+            theme::bad(),
+        ));
+    }
+    status.push(Span::raw(format!(" · {} ", saved_label(c, app))));
+    let status = Line::from(status);
+    let hints = Line::from(vec![
+        Span::styled("Ctrl-S", theme::key()),
+        Span::raw(" send  "),
+        Span::styled("Ctrl-T", theme::key()),
+        Span::raw(" template  "),
+        Span::styled("Ctrl-E", theme::key()),
+        Span::raw(" editor  "),
+        Span::styled("Esc", theme::key()),
+        Span::raw(" close "),
+    ])
+    .right_aligned();
+    // The hints only where they leave the status whole (the status bar has them too).
+    let room = (area.width as usize).saturating_sub(4);
+    let with_hints = status.width() + hints.width() <= room;
+    let mut block = Block::bordered()
+        .border_style(theme::focused_border())
+        .title(Line::from(vec![
+            Span::styled(" Reply to ", theme::title()),
+            Span::raw(safe_text::line(&c.to).into_owned()),
+            Span::styled(format!(" · {} ", safe_text::line(&c.subject)), theme::dim()),
+        ]))
+        .title_bottom(status);
+    if with_hints {
+        block = block.title_bottom(hints);
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(&c.text, inner);
+}
