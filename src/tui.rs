@@ -75,10 +75,16 @@ impl<B: Backend> editor::Handoff for TerminalHandoff<'_, B> {
 
     fn resume(&mut self) -> std::io::Result<()> {
         crossterm::terminal::enable_raw_mode()?;
-        crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
-        self.terminal
-            .clear()
-            .map_err(|e| std::io::Error::other(e.to_string()))
+        crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        // Both buffers empty: the next draw repaints everything. (`Terminal::clear` would ask
+        // the terminal for the cursor position, which not every terminal answers.)
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 }
 

@@ -15,6 +15,11 @@ struct Session {
 }
 
 fn start(args: &[&str]) -> Session {
+    start_in(tempfile::tempdir().unwrap(), args, &[])
+}
+
+/// The app in `home`, with extra environment variables.
+fn start_in(home_dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Session {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 40,
@@ -27,12 +32,15 @@ fn start(args: &[&str]) -> Session {
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
     // A private home: the app must never see the developer's own config or database.
-    let home_dir = tempfile::tempdir().unwrap();
     let home = home_dir.path().to_path_buf();
     cmd.cwd(&home);
     cmd.env("HOME", &home);
     cmd.env("XDG_CONFIG_HOME", home.join("config"));
     cmd.env("XDG_DATA_HOME", home.join("data"));
+    cmd.env("TZ", "UTC");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().unwrap();
@@ -142,4 +150,107 @@ fn sigterm_restores_the_terminal() {
         !s.alternate_screen(),
         "the terminal left the alternate screen"
     );
+}
+
+#[test]
+fn demo_reply_from_a_template_and_send() {
+    let mut s = start(&["demo", "--now", "2026-11-22T12:00:00Z"]);
+    s.wait_for("Needs attention");
+    s.keys(b"\x1b"); // dismiss the alert
+    s.wait_for("Inbox (needs reply · 18)");
+    s.keys(b"\r"); // the most urgent thread
+    s.wait_for("Guten Tag");
+    s.keys(b"r");
+    s.wait_for("Reply to Karin Schulz");
+    s.keys(b"\x14"); // Ctrl-T: the template picker
+    s.wait_for("Insert template");
+    s.keys(b"follow");
+    s.keys(b"\r");
+    s.wait_for("I wanted to check that everything is now in order with order 302-5518236-4471920");
+    s.wait_for("✓ ready");
+    s.keys(b"\x13"); // Ctrl-S
+    s.wait_for("Send this reply?");
+    s.keys(b"y");
+    let screen = s.wait_for("5 overdue (1 critical)");
+    assert!(screen.contains("Reply sent"), "{screen}");
+    assert!(screen.contains("Inbox (needs reply · 17)"), "{screen}");
+    s.keys(b"q");
+    assert!(s.wait_exit().success());
+}
+
+/// A database with one buyer inquiry, made by the real `import`.
+fn home_with_inbox() -> (tempfile::TempDir, String) {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n",
+    )
+    .unwrap();
+    let db = home.path().join("inbox.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", "2026-11-20T12:00:00Z", "import"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/mail/buyer_inquiry.eml"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        home,
+        format!("--config={} --db={}", config.display(), db.display()),
+    )
+}
+
+#[test]
+fn a_draft_survives_a_killed_process_and_the_editor_hands_the_terminal_back() {
+    let (home, opts) = home_with_inbox();
+    let editor = home.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Edited in the editor.\\n' >> \"$1\"\n",
+    )
+    .unwrap();
+    let args: Vec<&str> = opts
+        .split(' ')
+        .chain(["--now", "2026-11-20T12:00:00Z"])
+        .collect();
+    let home_path = home.path().to_path_buf();
+    // Run by `sh`, not exec'd: a script just written can be "busy" for exec in a threaded test.
+    let editor_cmd = format!("sh {}", editor.display());
+    let mut s = start_in(home, &args, &[("EDITOR", &editor_cmd)]);
+    s.wait_for("Inbox (needs reply · 1)");
+    s.keys(b"r");
+    s.wait_for("Reply to Bob Wilson");
+    s.keys(b"Hello Bob, checking now.");
+    s.wait_for("saved"); // the pause autosave
+    s.keys(b"\x05"); // Ctrl-E: the editor, then back
+    let screen = s.wait_for("Edited in the editor.");
+    assert!(screen.contains("Hello Bob, checking now."), "{screen}");
+    assert!(s.alternate_screen(), "the app took the terminal back");
+    s.wait_for("saved");
+    // Killed without a chance to clean up.
+    s.child.kill().unwrap();
+    s.wait_exit();
+
+    let mut again = start_in(tempfile::TempDir::new_in(&home_path).unwrap(), &args, &[]);
+    again.wait_for("Inbox (needs reply · 1)");
+    again.keys(b"\r");
+    let screen = again.wait_for("Draft reply");
+    assert!(screen.contains("Hello Bob, checking now."), "{screen}");
+    again.keys(b"r");
+    let screen = again.wait_for("Reply to Bob Wilson");
+    assert!(screen.contains("Edited in the editor."), "{screen}");
+    again.keys(b"\x1b");
+    again.keys(b"q");
+    assert!(again.wait_exit().success());
 }

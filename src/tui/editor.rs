@@ -33,6 +33,12 @@ pub fn edit(text: &str, suffix: &str, handoff: &mut dyn Handoff) -> Result<Strin
         .suffix(suffix)
         .tempfile()
         .map_err(|e| format!("cannot create a file to edit: {e}"))?;
+    // A text file ends with a newline (editors add one); it is taken off again below.
+    let text = if text.ends_with('\n') {
+        text.to_string()
+    } else {
+        format!("{text}\n")
+    };
     file.write_all(text.as_bytes())
         .and_then(|_| file.flush())
         .map_err(|e| format!("cannot write the file to edit: {e}"))?;
@@ -59,7 +65,12 @@ pub fn edit(text: &str, suffix: &str, handoff: &mut dyn Handoff) -> Result<Strin
     }
     // Read by path: many editors save by writing a new file and renaming it over the old.
     let bytes = std::fs::read(file.path()).map_err(|e| format!("cannot read the edit: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| "the edited text is not UTF-8; nothing changed".into())
+    let mut edited = String::from_utf8(bytes)
+        .map_err(|_| "the edited text is not UTF-8; nothing changed".to_string())?;
+    if edited.ends_with('\n') {
+        edited.pop();
+    }
+    Ok(edited)
 }
 
 /// The comment block on top of a template being edited.
@@ -103,9 +114,8 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect, handoff: &mut d
             match edit(&body, ".txt", handoff) {
                 Ok(text) => {
                     if let Some(c) = app.composer.as_mut().filter(|c| c.thread_id == thread) {
-                        let text = text.strip_suffix('\n').unwrap_or(&text);
                         if text != body {
-                            c.replace(text, now);
+                            c.replace(&text, now);
                         }
                         c.saved_at = Some(now);
                     }
