@@ -780,4 +780,276 @@ mod tests {
         a.update(Action::TogglePanel, now());
         assert!(a.panel_visible(80));
     }
+
+    fn typed(a: &mut App, text: &str) {
+        for c in text.chars() {
+            let key = crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            );
+            a.type_text(key.into(), now());
+        }
+    }
+
+    fn template(id: i64, name: &str, body: &str) -> TemplateRow {
+        TemplateRow {
+            id,
+            template: crate::domain::template::Template {
+                name: name.into(),
+                category: Some("other".into()),
+                language: "en".into(),
+                subject: None,
+                body: body.into(),
+            },
+            updated_at: now(),
+        }
+    }
+
+    fn composing(a: &mut App, thread: i64) {
+        let ctx = crate::domain::template::ReplyContext {
+            buyer_name: Some("Bob Wilson".into()),
+            ..Default::default()
+        };
+        a.composer = Some(Composer::new(
+            thread,
+            "Bob".into(),
+            "Re: x".into(),
+            ctx,
+            None,
+        ));
+        a.focus = Focus::Composer;
+    }
+
+    #[test]
+    fn search_prompt_applies_on_enter_and_esc_in_the_inbox_clears_it() {
+        let mut a = app(3);
+        assert_eq!(a.update(Action::Search, now()), None);
+        assert_eq!(a.context(), Context::Prompt);
+        typed(&mut a, "  lamp ");
+        assert_eq!(a.update(Action::Confirm, now()), Some(Effect::Reload));
+        assert_eq!(a.search.as_deref(), Some("lamp"));
+        assert!(!a.needs_page(), "search results are loaded whole");
+        // `/` again starts from the current search; Esc there keeps it.
+        a.update(Action::Search, now());
+        assert_eq!(a.prompt.as_ref().unwrap().text(), "lamp");
+        a.update(Action::Back, now());
+        assert_eq!(a.search.as_deref(), Some("lamp"));
+        assert_eq!(a.update(Action::Back, now()), Some(Effect::Reload));
+        assert_eq!(a.search, None);
+        // An empty search is no search.
+        a.update(Action::Search, now());
+        assert_eq!(a.update(Action::Confirm, now()), Some(Effect::Reload));
+        assert_eq!(a.search, None);
+    }
+
+    #[test]
+    fn reply_opens_the_composer_on_the_target_thread() {
+        let mut a = app(3);
+        a.update(Action::Down, now());
+        assert_eq!(
+            a.update(Action::Reply, now()),
+            Some(Effect::OpenComposer(1))
+        );
+    }
+
+    #[test]
+    fn the_picker_filters_moves_and_inserts_a_filled_template() {
+        let mut a = app(1);
+        composing(&mut a, 0);
+        assert_eq!(
+            a.update(Action::InsertTemplate, now()),
+            Some(Effect::LoadTemplates)
+        );
+        assert_eq!(a.context(), Context::Picker);
+        a.templates = vec![
+            template(
+                1,
+                "Damaged",
+                "Sorry {{buyer_first_name}}, by {{delivery_date}}.",
+            ),
+            template(2, "Thanks", "Thanks {{buyer_name}}!"),
+            template(3, "Thanks again", "Thanks again!"),
+        ];
+        typed(&mut a, "thanks");
+        assert_eq!(a.picker_rows().len(), 2);
+        a.update(Action::Down, now());
+        a.update(Action::Down, now());
+        assert_eq!(a.picker.as_ref().unwrap().selected, 1, "stops at the last");
+        a.update(Action::Up, now());
+        a.update(Action::Confirm, now());
+        assert!(a.picker.is_none());
+        let c = a.composer.as_ref().unwrap();
+        assert_eq!(c.body(), "Thanks Bob Wilson!");
+        assert!(c.is_dirty());
+        // Esc closes the picker without inserting.
+        a.update(Action::InsertTemplate, now());
+        a.update(Action::Back, now());
+        assert!(a.picker.is_none());
+        assert_eq!(a.composer.as_ref().unwrap().body(), "Thanks Bob Wilson!");
+    }
+
+    #[test]
+    fn sending_is_blocked_by_placeholders_and_empty_text_and_else_asks() {
+        let mut a = app(1);
+        composing(&mut a, 4);
+        assert_eq!(a.update(Action::Send, now()), None);
+        assert_eq!(a.notice.as_deref(), Some("The reply is empty"));
+        a.composer
+            .as_mut()
+            .unwrap()
+            .insert("By {{delivery_date}}", now());
+        assert_eq!(a.update(Action::Send, now()), None);
+        assert!(
+            a.notice
+                .as_deref()
+                .unwrap()
+                .contains("{{delivery_date}} not filled")
+        );
+        a.composer.as_mut().unwrap().replace("By Friday", now());
+        assert_eq!(
+            a.update(Action::Send, now()),
+            Some(Effect::PrepareSend {
+                thread: 4,
+                body: "By Friday".into()
+            })
+        );
+    }
+
+    #[test]
+    fn typing_goes_to_the_composer_and_is_autosaved() {
+        let mut a = app(1);
+        composing(&mut a, 2);
+        typed(&mut a, "Hi");
+        assert_eq!(a.composer.as_ref().unwrap().body(), "Hi");
+        assert_eq!(a.autosave(now()), None, "not due yet");
+        let later = now() + chrono::Duration::seconds(2);
+        assert_eq!(
+            a.autosave(later),
+            Some(Effect::SaveDraft {
+                thread: 2,
+                body: "Hi".into()
+            })
+        );
+        assert_eq!(a.autosave(later), None, "saved once");
+        assert_eq!(a.flush_draft(), None);
+    }
+
+    #[test]
+    fn the_editor_and_closing_save_the_draft() {
+        let mut a = app(1);
+        composing(&mut a, 2);
+        typed(&mut a, "Hi");
+        assert_eq!(
+            a.update(Action::ExternalEditor, now()),
+            Some(Effect::EditReply {
+                thread: 2,
+                body: "Hi".into()
+            })
+        );
+        typed(&mut a, "!");
+        assert_eq!(
+            a.update(Action::Back, now()),
+            Some(Effect::SaveDraft {
+                thread: 2,
+                body: "Hi!".into()
+            })
+        );
+        assert!(a.composer.is_none());
+        assert_eq!(a.focus, Focus::Thread);
+        // Nothing unsaved: closing reopens the thread instead.
+        composing(&mut a, 2);
+        assert_eq!(a.update(Action::Back, now()), Some(Effect::OpenThread(2)));
+    }
+
+    #[test]
+    fn template_manager_actions() {
+        let mut a = app(1);
+        assert_eq!(
+            a.update(Action::ManageTemplates, now()),
+            Some(Effect::LoadTemplates)
+        );
+        assert_eq!(a.context(), Context::Templates);
+        a.templates = (1..=3)
+            .map(|i| template(i, &format!("T{i}"), "x"))
+            .collect();
+        a.update(Action::Bottom, now());
+        assert_eq!(a.template_selected, 2);
+        a.update(Action::Down, now());
+        assert_eq!(a.template_selected, 2);
+        a.update(Action::Top, now());
+        a.update(Action::Down, now());
+        assert_eq!(
+            a.update(Action::EditTemplate, now()),
+            Some(Effect::EditTemplate {
+                id: Some(2),
+                text: None
+            })
+        );
+        assert_eq!(
+            a.update(Action::NewTemplate, now()),
+            Some(Effect::EditTemplate {
+                id: None,
+                text: None
+            })
+        );
+        assert_eq!(
+            a.update(Action::DuplicateTemplate, now()),
+            Some(Effect::DuplicateTemplate(2))
+        );
+        a.update(Action::RenameTemplate, now());
+        assert_eq!(a.prompt.as_ref().unwrap().text(), "T2");
+        typed(&mut a, "b");
+        assert_eq!(
+            a.update(Action::Confirm, now()),
+            Some(Effect::RenameTemplate {
+                id: 2,
+                name: "T2b".into()
+            })
+        );
+        assert_eq!(a.update(Action::DeleteTemplate, now()), None);
+        assert_eq!(
+            a.update(Action::Confirm, now()),
+            Some(Effect::DeleteTemplate(2))
+        );
+        a.update(Action::Back, now());
+        assert_eq!(a.focus, Focus::Inbox);
+    }
+
+    #[test]
+    fn scrolling_panes_and_pages() {
+        let mut a = app(3);
+        a.total = 100;
+        a.page_height = 10;
+        a.thread = Some(ThreadDetail {
+            row: row(0),
+            marketplace: None,
+            asins: vec![],
+            order: None,
+            messages: vec![],
+            timeline: vec![],
+        });
+        a.update(Action::NextPane, now());
+        assert_eq!(a.context(), Context::Thread);
+        a.update(Action::ScrollDown, now());
+        a.update(Action::ScrollDown, now());
+        a.update(Action::ScrollUp, now());
+        assert_eq!(a.thread_scroll, 1);
+        a.update(Action::NextPane, now());
+        assert_eq!(a.context(), Context::Inbox);
+        a.update(Action::Bottom, now());
+        assert_eq!(a.selected, 99);
+        a.update(Action::PageUp, now());
+        assert_eq!(a.selected, 89);
+    }
+
+    #[test]
+    fn every_action_has_a_default_key() {
+        let km = crate::tui::keymap::Keymap::default();
+        for action in Action::ALL {
+            assert!(
+                km.all().iter().any(|b| b.action == *action),
+                "{action:?} has no key"
+            );
+        }
+    }
 }
