@@ -8,70 +8,19 @@
 //! Targets (issue 2): >= 50,000 messages/s and <= 200 MB peak RSS importing 100k messages;
 //! `status` on a 1M-message database < 50 ms from process start to exit.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
+use common::{BIN, NOW, env_usize, import_args, large_db, mib, percentile};
 use sellerdesk::synth::{SynthOptions, write_maildir, write_mbox};
-
-const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
-
-/// The benchmark's config: the synthetic seller's address, so their replies count as replies.
-static CONFIG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Runs the binary; wall time, peak RSS of that process (KiB) and its stdout.
-// The child is reaped by wait4 (for its own rusage), which clippy cannot see.
-#[allow(clippy::zombie_processes)]
-fn run(args: &[&str]) -> (Duration, u64, String) {
-    let out_path =
-        std::env::temp_dir().join(format!("sellerdesk-bench-{}.out", std::process::id()));
-    let stdout = std::fs::File::create(&out_path).unwrap();
-    let start = Instant::now();
-    let child = Command::new(BIN)
-        .arg("--config")
-        .arg(CONFIG.get().expect("config written first"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .stdout(stdout)
-        .spawn()
-        .expect("spawn sellerdesk");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting on our own child with valid out-pointers.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let elapsed = start.elapsed();
-    assert_eq!(r, pid, "wait4");
-    let out = std::fs::read_to_string(&out_path).unwrap_or_default();
-    let _ = std::fs::remove_file(&out_path);
-    (elapsed, usage.ru_maxrss as u64, out)
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-/// `--db DB --now NOW import --json SOURCE`.
-fn import_args(db: &Path, source: &Path, now: &str) -> Vec<String> {
-    let (db, source) = (db.to_str().unwrap(), source.to_str().unwrap());
-    ["--db", db, "--now", now, "import", "--json", source]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
 
 /// Three fresh imports (the median is the figure: this machine's disk and neighbours make single
 /// runs vary by a third), then one of the same source again (all duplicates).
-fn import_run(label: &str, db: &Path, source: &Path, messages: usize, now: &str) {
-    let args = |db: &Path| import_args(db, source, now);
+fn import_run(label: &str, config: &Path, db: &Path, source: &Path, messages: usize) {
+    let run = |a: &[&str]| common::run(config, a);
+    let args = |db: &Path| import_args(db, source);
     let mut runs = Vec::new();
     for _ in 0..3 {
         let _ = std::fs::remove_file(db);
@@ -105,27 +54,13 @@ fn import_run(label: &str, db: &Path, source: &Path, messages: usize, now: &str)
     );
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
     let messages = env_usize("SELLERDESK_BENCH_MESSAGES", 100_000);
     let status_messages = env_usize("SELLERDESK_BENCH_STATUS_MESSAGES", 1_000_000);
-    let dir: PathBuf = std::env::var_os("SELLERDESK_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let end = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-    let now = "2026-11-22T12:00:00Z";
-    let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
-        "[seller]\naddresses = [\"support@example-shop.test\"]\n",
-    )
-    .unwrap();
-    CONFIG.set(config).unwrap();
+    let (dir, config) = common::bench_dir();
+    let run = |a: &[&str]| common::run(&config, a);
+    let now = NOW;
     println!(
         "sellerdesk import benchmark · {} · data in {}",
         BIN,
@@ -133,7 +68,7 @@ fn main() {
     );
 
     if messages > 0 {
-        let opts = SynthOptions::new(messages, end);
+        let opts = SynthOptions::new(messages, common::now());
         let mbox = dir.join(format!("synth-{messages}.mbox"));
         let t = Instant::now();
         let size = write_mbox(&opts, &mbox).unwrap();
@@ -151,32 +86,15 @@ fn main() {
         // SAFETY: sync(2) takes no arguments and cannot fail.
         unsafe { libc::sync() };
         let db = dir.join("import.db");
-        import_run("mbox", &db, &mbox, messages, now);
-        import_run("maildir", &db, &maildir, messages, now);
+        import_run("mbox", &config, &db, &mbox, messages);
+        import_run("maildir", &config, &db, &maildir, messages);
         if std::env::var_os("SELLERDESK_BENCH_KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&maildir);
         }
     }
 
     if status_messages > 0 {
-        let db = dir.join(format!("status-{status_messages}.db"));
-        if !db.exists() {
-            let opts = SynthOptions::new(status_messages, end);
-            let mbox = dir.join(format!("synth-{status_messages}.mbox"));
-            if !mbox.exists() {
-                write_mbox(&opts, &mbox).unwrap();
-            }
-            let a = import_args(&db, &mbox, now);
-            let (t, rss, out) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
-            println!(
-                "built status database: {status_messages} messages in {:.1} s ({:.0} msg/s, peak RSS {:.1} MiB) {}",
-                t.as_secs_f64(),
-                status_messages as f64 / t.as_secs_f64(),
-                mib(rss),
-                out.trim()
-            );
-            let _ = std::fs::remove_file(&mbox);
-        }
+        let db = large_db(&dir, &config, status_messages);
         let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
         let mut times = Vec::new();
         let mut rss_max = 0;

@@ -11,6 +11,7 @@ pub mod data;
 pub mod editor;
 pub mod keymap;
 pub mod picker;
+pub mod rates;
 pub mod state;
 pub mod theme;
 pub mod ui;
@@ -117,9 +118,14 @@ where
     app.page_height = ui::inbox_rows(size.into(), &app);
     data::refresh(&mut app, store);
     app.open_startup_alert();
-    // The first frame goes up before the slow part (response rates over 90 days).
+    // The first frame goes up before the slow part (response rates over 90 days), which a
+    // worker thread computes on its own connection.
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
-    data::refresh_rates(&mut app, store);
+    let mut rates_worker = rates::RatesWorker::spawn(store.path());
+    match &mut rates_worker {
+        Some(w) => w.request(app.now),
+        None => data::refresh_rates(&mut app, store),
+    }
     let mut last_tick = Instant::now();
     let mut last_rates = Instant::now();
     while !app.quit {
@@ -153,9 +159,16 @@ where
             app.now = clock();
             data::tick(&mut app, store);
         }
-        if last_rates.elapsed() >= Duration::from_secs(60) {
+        if last_rates.elapsed() >= Duration::from_secs(60) || app.rates_due {
             last_rates = Instant::now();
-            data::refresh_rates(&mut app, store);
+            app.rates_due = false;
+            match &mut rates_worker {
+                Some(w) => w.request(clock()),
+                None => data::refresh_rates(&mut app, store),
+            }
+        }
+        if let Some(r) = rates_worker.as_mut().and_then(|w| w.poll()) {
+            data::apply_rates(&mut app, r);
         }
         if let Some(save) = app.autosave(clock()) {
             data::perform(&mut app, store, save);

@@ -81,46 +81,83 @@ fn serialize_opt_seconds<S: serde::Serializer>(
     }
 }
 
+/// The metric over one window, fed one message at a time: the messages of 90 days need not
+/// be held in memory to count them.
+#[derive(Clone, Copy, Debug)]
+pub struct LateResponseTally {
+    now: DateTime<Utc>,
+    from: DateTime<Utc>,
+    window_days: u32,
+    over: u64,
+    none: u64,
+    counted: u64,
+    answered: i64,
+    total_secs: i64,
+}
+
+impl LateResponseTally {
+    pub fn new(now: DateTime<Utc>, window_days: u32) -> Self {
+        LateResponseTally {
+            now,
+            from: now - Duration::days(i64::from(window_days)),
+            window_days,
+            over: 0,
+            none: 0,
+            counted: 0,
+            answered: 0,
+            total_secs: 0,
+        }
+    }
+
+    /// Counts `m` if it lies in the window `(now - days, now]`.
+    pub fn add(&mut self, m: &BuyerMessage) {
+        if m.at <= self.from || m.at > self.now {
+            return;
+        }
+        match outcome(m, self.now) {
+            Outcome::OnTime(took) => {
+                self.counted += 1;
+                self.answered += 1;
+                self.total_secs += took.num_seconds();
+            }
+            Outcome::Late(took) => {
+                self.counted += 1;
+                self.over += 1;
+                self.answered += 1;
+                self.total_secs += took.num_seconds();
+            }
+            Outcome::NoResponseYet => {
+                self.counted += 1;
+                self.none += 1;
+            }
+            Outcome::Pending | Outcome::Excluded => {}
+        }
+    }
+
+    pub fn finish(&self) -> LateResponseRate {
+        LateResponseRate {
+            window_days: self.window_days,
+            over_24h: self.over,
+            no_response_yet: self.none,
+            counted: self.counted,
+            rate: (self.counted > 0).then(|| (self.over + self.none) as f64 / self.counted as f64),
+            average_response: (self.answered > 0)
+                .then(|| Duration::seconds(self.total_secs / self.answered)),
+        }
+    }
+}
+
 /// Messages are in the window `(now - days, now]` by their own time.
 pub fn late_response_rate<'a>(
     messages: impl IntoIterator<Item = &'a BuyerMessage>,
     now: DateTime<Utc>,
     window_days: u32,
 ) -> LateResponseRate {
-    let from = now - Duration::days(i64::from(window_days));
-    let (mut over, mut none, mut counted) = (0u64, 0u64, 0u64);
-    let (mut answered, mut total_secs) = (0i64, 0i64);
+    let mut tally = LateResponseTally::new(now, window_days);
     for m in messages {
-        if m.at <= from || m.at > now {
-            continue;
-        }
-        match outcome(m, now) {
-            Outcome::OnTime(took) => {
-                counted += 1;
-                answered += 1;
-                total_secs += took.num_seconds();
-            }
-            Outcome::Late(took) => {
-                counted += 1;
-                over += 1;
-                answered += 1;
-                total_secs += took.num_seconds();
-            }
-            Outcome::NoResponseYet => {
-                counted += 1;
-                none += 1;
-            }
-            Outcome::Pending | Outcome::Excluded => {}
-        }
+        tally.add(m);
     }
-    LateResponseRate {
-        window_days,
-        over_24h: over,
-        no_response_yet: none,
-        counted,
-        rate: (counted > 0).then(|| (over + none) as f64 / counted as f64),
-        average_response: (answered > 0).then(|| Duration::seconds(total_secs / answered)),
-    }
+    tally.finish()
 }
 
 #[cfg(test)]

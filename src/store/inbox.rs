@@ -138,16 +138,20 @@ impl Store {
             Filter::All => self
                 .conn()
                 .query_row("SELECT count(*) FROM threads", [], |r| r.get(0))?,
-            Filter::Done => self.conn().query_row(
-                "SELECT count(*) FROM threads WHERE clock_start IS NULL",
-                [],
-                |r| r.get(0),
-            )?,
+            // No index holds the NULLs: all threads minus the running ones, both from indexes.
+            Filter::Done => {
+                let all = self.inbox_count(Filter::All, now)?;
+                let running = self.inbox_count(Filter::NeedsReply, now)?;
+                return Ok(all.saturating_sub(running));
+            }
         };
         Ok(n as u64)
     }
 
     /// Rows `offset..offset + limit` of the filtered inbox, in its order.
+    ///
+    /// OFFSET walks the index from its start, so a window in the far half of a list is read from
+    /// the list's other end in reverse: the last page of 370k threads costs what the first does.
     pub fn inbox_page(
         &self,
         filter: Filter,
@@ -155,48 +159,86 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<InboxRow>, StoreError> {
-        let running = |offset: u64,
-                       limit: u64,
-                       edge: Option<i64>|
-         -> Result<Vec<InboxRow>, StoreError> {
-            let sql = format!(
-                "SELECT {ROW_COLUMNS} FROM threads WHERE clock_start IS NOT NULL AND clock_start <= ?3
-                 ORDER BY clock_start, id LIMIT ?1 OFFSET ?2"
-            );
-            let mut stmt = self.conn().prepare_cached(&sql)?;
-            let rows = stmt.query_map(
-                params![limit as i64, offset as i64, edge.unwrap_or(i64::MAX)],
-                inbox_row,
-            )?;
-            Ok(rows.collect::<Result<_, _>>()?)
+        let overdue_edge = to_secs(now - RESPONSE_WINDOW);
+        let running = |offset: u64, limit: u64, edge: Option<i64>, len: u64| {
+            self.sublist(
+                "clock_start IS NOT NULL AND clock_start <= ?3",
+                ("clock_start, id", "clock_start DESC, id DESC"),
+                edge.unwrap_or(i64::MAX),
+                (offset, limit, len),
+            )
         };
-        let stopped = |offset: u64, limit: u64| -> Result<Vec<InboxRow>, StoreError> {
-            let sql = format!(
-                "SELECT {ROW_COLUMNS} FROM threads WHERE clock_start IS NULL
-                 ORDER BY last_message_at DESC, id DESC LIMIT ?1 OFFSET ?2"
-            );
-            let mut stmt = self.conn().prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![limit as i64, offset as i64], inbox_row)?;
-            Ok(rows.collect::<Result<_, _>>()?)
+        let stopped = |offset: u64, limit: u64, len: u64| {
+            self.sublist(
+                "clock_start IS NULL AND ?3 = ?3",
+                ("last_message_at DESC, id DESC", "last_message_at, id"),
+                0,
+                (offset, limit, len),
+            )
         };
         match filter {
-            Filter::NeedsReply => running(offset, limit, None),
-            Filter::Overdue => running(offset, limit, Some(to_secs(now - RESPONSE_WINDOW))),
-            Filter::Done => stopped(offset, limit),
+            Filter::NeedsReply => {
+                let len = self.inbox_count(Filter::NeedsReply, now)?;
+                running(offset, limit, None, len)
+            }
+            Filter::Overdue => {
+                let len = self.inbox_count(Filter::Overdue, now)?;
+                running(offset, limit, Some(overdue_edge), len)
+            }
+            Filter::Done => {
+                let len = self.inbox_count(Filter::Done, now)?;
+                stopped(offset, limit, len)
+            }
             Filter::All => {
                 let open = self.inbox_count(Filter::NeedsReply, now)?;
+                let done = self.inbox_count(Filter::Done, now)?;
                 let mut rows = if offset < open {
-                    running(offset, limit, None)?
+                    running(offset, limit, None, open)?
                 } else {
                     Vec::new()
                 };
                 let missing = limit.saturating_sub(rows.len() as u64);
                 if missing > 0 {
-                    rows.extend(stopped(offset.saturating_sub(open), missing)?);
+                    rows.extend(stopped(offset.saturating_sub(open), missing, done)?);
                 }
                 Ok(rows)
             }
         }
+    }
+
+    /// Rows `offset..offset + limit` of a list of `len` rows matching `filter` in `order`
+    /// (`.0` forward, `.1` its reverse).
+    fn sublist(
+        &self,
+        filter: &str,
+        order: (&str, &str),
+        param: i64,
+        (offset, limit, len): (u64, u64, u64),
+    ) -> Result<Vec<InboxRow>, StoreError> {
+        let end = offset.saturating_add(limit).min(len);
+        if offset >= end {
+            return Ok(Vec::new());
+        }
+        let from_end = len - end;
+        let reverse = from_end < offset;
+        let (order, skip) = if reverse {
+            (order.1, from_end)
+        } else {
+            (order.0, offset)
+        };
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM threads WHERE {filter} ORDER BY {order} LIMIT ?1 OFFSET ?2"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![(end - offset) as i64, skip as i64, param],
+            inbox_row,
+        )?;
+        let mut rows: Vec<InboxRow> = rows.collect::<Result<_, _>>()?;
+        if reverse {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     /// One thread's inbox row.
@@ -327,23 +369,33 @@ impl Store {
             Ok(())
         })
     }
+}
 
-    /// Late responses per day over the last `days` days (by buyer-message day, oldest first):
-    /// answered after 24 h, or unanswered past 24 h.
-    pub fn late_per_day(&self, now: DateTime<Utc>, days: u32) -> Result<Vec<u64>, StoreError> {
-        let messages = self.buyer_messages_since(now, days)?;
-        let mut out = vec![0u64; days as usize];
-        for m in &messages {
-            let late = matches!(
-                crate::domain::response::outcome(m, now),
-                crate::domain::response::Outcome::Late(_)
-                    | crate::domain::response::Outcome::NoResponseYet
-            );
-            if late {
-                let age_days = (now - m.at).num_days().clamp(0, i64::from(days) - 1) as usize;
-                out[days as usize - 1 - age_days] += 1;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn every_window_matches_the_whole_list_read_forwards_or_backwards() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
+        for filter in Filter::ALL {
+            let total = store.inbox_count(filter, now).unwrap();
+            let whole = store.inbox_page(filter, now, 0, 10_000).unwrap();
+            assert_eq!(whole.len() as u64, total, "{filter:?}");
+            for limit in [1, 5, 7] {
+                for offset in 0..=total + 1 {
+                    let page = store.inbox_page(filter, now, offset, limit).unwrap();
+                    let from = (offset as usize).min(whole.len());
+                    let to = ((offset + limit) as usize).min(whole.len());
+                    assert_eq!(page, whole[from..to], "{filter:?} {offset}+{limit}");
+                }
             }
         }
-        Ok(out)
+        let all = store.inbox_count(Filter::All, now).unwrap();
+        let open = store.inbox_count(Filter::NeedsReply, now).unwrap();
+        assert_eq!(store.inbox_count(Filter::Done, now).unwrap(), all - open);
     }
 }

@@ -85,6 +85,18 @@ impl Store {
         now: DateTime<Utc>,
         days: u32,
     ) -> Result<Vec<BuyerMessage>, StoreError> {
+        let mut out = Vec::new();
+        self.each_buyer_message_since(now, days, |m| out.push(m))?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each buyer message sent in `(now - days, now]`, holding none of them.
+    pub fn each_buyer_message_since(
+        &self,
+        now: DateTime<Utc>,
+        days: u32,
+        mut f: impl FnMut(BuyerMessage),
+    ) -> Result<(), StoreError> {
         let from = to_secs(now - Duration::days(i64::from(days)));
         let mut stmt = self.conn().prepare_cached(
             "SELECT sent_at, resolved_at, resolution FROM messages
@@ -103,7 +115,10 @@ impl Store {
             };
             Ok(BuyerMessage { at, resolution })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        for m in rows {
+            f(m?);
+        }
+        Ok(())
     }
 
     pub fn count(&self, table: Table) -> Result<u64, StoreError> {

@@ -1,7 +1,6 @@
 //! Where the app meets the store: performing effects and loading what the views show. Errors
 //! become a notice on the status bar; the app keeps running.
 
-use crate::domain::response::late_response_rate;
 use crate::reply;
 use crate::store::Store;
 use crate::store::marks::MarkKind;
@@ -9,6 +8,7 @@ use crate::store::search::SEARCH_LIMIT;
 use crate::store::{StoreError, StoreError as E};
 
 use super::composer::Composer;
+use super::rates::{self, PanelRates};
 use super::state::{App, Confirm, Effect, Focus, Modal};
 
 /// Rows loaded around the selection: the visible page and one either side.
@@ -17,9 +17,9 @@ fn window(app: &App) -> (u64, u64) {
     (app.selected.saturating_sub(page), page * 3)
 }
 
-fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
+/// The inbox list: its length and the rows around the selection.
+fn load_page(app: &mut App, store: &Store) -> Result<(), StoreError> {
     let now = app.now;
-    let th = app.config.thresholds;
     if let Some(q) = &app.search {
         app.rows = store.search_threads(app.filter, q, now, SEARCH_LIMIT)?;
         app.total = app.rows.len() as u64;
@@ -36,6 +36,13 @@ fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
         app.rows = store.inbox_page(app.filter, now, offset, limit)?;
         app.offset = offset;
     }
+    Ok(())
+}
+
+fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
+    let now = app.now;
+    let th = app.config.thresholds;
+    load_page(app, store)?;
     app.metrics.counts = store.clock_counts(now, &th)?;
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
@@ -51,21 +58,22 @@ pub fn refresh(app: &mut App, store: &Store) {
     }
 }
 
-/// The late-response rates read every buyer message of 90 days: done after the first frame is
-/// on screen, after a mark or a reply, and once a minute — never on the way to drawing a key.
-pub fn refresh_rates(app: &mut App, store: &Store) {
-    let now = app.now;
-    let result = store.buyer_messages_since(now, 90).and_then(|recent| {
-        app.metrics.late = [7, 30, 90]
-            .iter()
-            .map(|&d| late_response_rate(&recent, now, d))
-            .collect();
-        app.metrics.late_per_day = store.late_per_day(now, 14)?;
-        Ok(())
-    });
-    if let Err(e) = result {
-        app.notice = Some(format!("could not compute response rates: {e}"));
+/// Puts computed response rates on the panel.
+pub fn apply_rates(app: &mut App, result: Result<PanelRates, String>) {
+    match result {
+        Ok(r) => {
+            app.metrics.late = r.late;
+            app.metrics.late_per_day = r.late_per_day;
+        }
+        Err(e) => app.notice = Some(format!("could not compute response rates: {e}")),
     }
+}
+
+/// The response rates, computed here and now (the app asks its worker thread instead: they
+/// read every buyer message of 90 days).
+pub fn refresh_rates(app: &mut App, store: &Store) {
+    let r = rates::compute(store, app.now).map_err(|e| e.to_string());
+    apply_rates(app, r);
 }
 
 /// Every second: countdowns move on their own; counts follow, and a thread crossing into
@@ -146,6 +154,7 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
     let mut reload = false;
     let mut rates = false;
     let result: Result<(), String> = match effect {
+        Effect::Page => load_page(app, store).map_err(|e| format!("could not read the inbox: {e}")),
         Effect::Reload => {
             reload = true;
             Ok(())
@@ -270,7 +279,7 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
         refresh(app, store);
     }
     if rates {
-        refresh_rates(app, store);
+        app.rates_due = true;
     }
     app.notice = match result {
         Err(e) => Some(e),

@@ -80,7 +80,9 @@ impl Prompt {
 /// Work for the loop: everything that touches the store, the outbox or the terminal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Reload the inbox page, counts and metrics.
+    /// Reload the inbox list around the selection (navigation, filter, search).
+    Page,
+    /// Reload the inbox page, counts, the open thread.
     Reload,
     OpenThread(i64),
     MarkNoResponse(i64),
@@ -162,6 +164,8 @@ pub struct App {
     /// `None`: shown when the terminal is wide enough.
     pub panel: Option<bool>,
     pub notice: Option<String>,
+    /// A reply or mark changed what the response rates count: the loop recomputes them.
+    pub rates_due: bool,
     /// The thread last marked here: `u` undoes that mark even after the thread left the view.
     pub last_marked: Option<i64>,
     pub quit: bool,
@@ -198,6 +202,7 @@ impl App {
             alert_rows: Vec::new(),
             panel: None,
             notice: None,
+            rates_due: false,
             last_marked: None,
             quit: false,
         }
@@ -269,7 +274,7 @@ impl App {
     fn move_to(&mut self, index: i64) -> Option<Effect> {
         let last = self.total.saturating_sub(1) as i64;
         self.selected = index.clamp(0, last.max(0)) as u64;
-        self.needs_page().then_some(Effect::Reload)
+        self.needs_page().then_some(Effect::Page)
     }
 
     fn move_template(&mut self, index: i64) {
@@ -425,7 +430,7 @@ impl App {
                         self.offset = 0;
                         self.rows.clear();
                         self.focus = Focus::Inbox;
-                        Some(Effect::Reload)
+                        Some(Effect::Page)
                     }
                     PromptPurpose::RenameTemplate(id) => Some(Effect::RenameTemplate {
                         id,
@@ -550,7 +555,7 @@ impl App {
                     self.selected = 0;
                     self.offset = 0;
                     self.rows.clear();
-                    return Some(Effect::Reload);
+                    return Some(Effect::Page);
                 }
                 self.focus = Focus::Inbox;
                 None
@@ -575,7 +580,7 @@ impl App {
                 self.selected = 0;
                 self.offset = 0;
                 self.rows.clear();
-                Some(Effect::Reload)
+                Some(Effect::Page)
             }
             Action::TogglePanel => {
                 // The first press flips whatever the width decided.
@@ -672,7 +677,7 @@ mod tests {
         let mut a = app(3);
         a.total = 100;
         a.page_height = 10;
-        assert_eq!(a.update(Action::PageDown, now()), Some(Effect::Reload));
+        assert_eq!(a.update(Action::PageDown, now()), Some(Effect::Page));
         assert_eq!(a.selected, 10);
     }
 
@@ -719,7 +724,7 @@ mod tests {
     #[test]
     fn filter_cycles_and_reloads() {
         let mut a = app(2);
-        assert_eq!(a.update(Action::CycleFilter, now()), Some(Effect::Reload));
+        assert_eq!(a.update(Action::CycleFilter, now()), Some(Effect::Page));
         assert_eq!(a.filter, Filter::Overdue);
         a.update(Action::CycleFilter, now());
         a.update(Action::CycleFilter, now());
@@ -826,7 +831,7 @@ mod tests {
         assert_eq!(a.update(Action::Search, now()), None);
         assert_eq!(a.context(), Context::Prompt);
         typed(&mut a, "  lamp ");
-        assert_eq!(a.update(Action::Confirm, now()), Some(Effect::Reload));
+        assert_eq!(a.update(Action::Confirm, now()), Some(Effect::Page));
         assert_eq!(a.search.as_deref(), Some("lamp"));
         assert!(!a.needs_page(), "search results are loaded whole");
         // `/` again starts from the current search; Esc there keeps it.
@@ -834,11 +839,11 @@ mod tests {
         assert_eq!(a.prompt.as_ref().unwrap().text(), "lamp");
         a.update(Action::Back, now());
         assert_eq!(a.search.as_deref(), Some("lamp"));
-        assert_eq!(a.update(Action::Back, now()), Some(Effect::Reload));
+        assert_eq!(a.update(Action::Back, now()), Some(Effect::Page));
         assert_eq!(a.search, None);
         // An empty search is no search.
         a.update(Action::Search, now());
-        assert_eq!(a.update(Action::Confirm, now()), Some(Effect::Reload));
+        assert_eq!(a.update(Action::Confirm, now()), Some(Effect::Page));
         assert_eq!(a.search, None);
     }
 

@@ -1,0 +1,227 @@
+//! The app on a large database: state and render against ratatui's TestBackend in-process
+//! (first frame, every navigation key to its next frame), and the real binary in a
+//! pseudo-terminal (process start to the first full frame, memory).
+//!
+//! `cargo bench --bench app` prints the figures. Environment:
+//!   SELLERDESK_BENCH_APP_MESSAGES  messages in the database (default 1000000)
+//!   SELLERDESK_BENCH_DIR           scratch folder (default: target/bench-data)
+//! Targets (issue 3): first full frame < 50 ms from process start; each navigation key to the
+//! next frame < 16 ms at p99; RSS < 50 MB.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{BIN, NOW, env_usize, large_db, ms, now, percentile};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use sellerdesk::config::Config;
+use sellerdesk::store::Store;
+use sellerdesk::tui::action::Action;
+use sellerdesk::tui::keymap::Keymap;
+use sellerdesk::tui::state::App;
+use sellerdesk::tui::{data, ui};
+
+const COLS: u16 = 140;
+const ROWS: u16 = 40;
+
+fn in_process(db: &std::path::Path, config: &std::path::Path) {
+    let keymap = Keymap::default();
+    let start = Instant::now();
+    let store = Store::open(db).unwrap();
+    let opened = start.elapsed();
+    let mut app = App::new(Config::load(config, true).unwrap(), now());
+    app.page_height = ui::inbox_rows(Rect::new(0, 0, COLS, ROWS), &app);
+    data::refresh(&mut app, &store);
+    app.open_startup_alert();
+    let mut terminal = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
+    terminal.draw(|f| ui::draw(f, &app, &keymap)).unwrap();
+    let first = start.elapsed();
+    let t = Instant::now();
+    data::refresh_rates(&mut app, &store);
+    let rates = t.elapsed();
+    println!(
+        "in-process: open {:.1} ms · first frame {:.1} ms ({} threads need a reply, {} rows loaded) · response rates after it {:.1} ms",
+        ms(opened),
+        ms(first),
+        app.total,
+        app.rows.len(),
+        ms(rates)
+    );
+
+    let mut store = store;
+    app.modal = None;
+    // A morning's navigation: down the list, pages, the ends, filters, threads.
+    let mut script: Vec<Action> = Vec::new();
+    for _ in 0..20 {
+        script.extend(std::iter::repeat_n(Action::Down, 40));
+        script.extend([
+            Action::PageDown,
+            Action::PageDown,
+            Action::Up,
+            Action::PageUp,
+        ]);
+        script.extend([Action::Open, Action::ScrollDown, Action::Back]);
+        script.extend([Action::Bottom, Action::Up, Action::Top]);
+        script.extend([Action::CycleFilter]);
+    }
+    let mut times: BTreeMap<&'static str, Vec<Duration>> = BTreeMap::new();
+    let mut all = Vec::new();
+    for action in script {
+        let t = Instant::now();
+        if let Some(effect) = app.update(action, now()) {
+            data::perform(&mut app, &mut store, effect);
+        }
+        terminal.draw(|f| ui::draw(f, &app, &keymap)).unwrap();
+        let d = t.elapsed();
+        let name = match action {
+            Action::Down | Action::Up => "down/up",
+            Action::PageDown | Action::PageUp => "page",
+            Action::Top | Action::Bottom => "top/bottom",
+            Action::Open | Action::Back | Action::ScrollDown => "thread",
+            Action::CycleFilter => "filter",
+            _ => "other",
+        };
+        times.entry(name).or_default().push(d);
+        all.push(d);
+    }
+    all.sort();
+    println!(
+        "in-process navigation, key to next frame ({} keys): p50 {:.2} ms · p99 {:.2} ms · max {:.2} ms",
+        all.len(),
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.99)),
+        ms(*all.last().unwrap())
+    );
+    for (name, mut t) in times {
+        t.sort();
+        println!(
+            "  {name:<10} n={:<4} p50 {:.2} ms · p99 {:.2} ms · max {:.2} ms",
+            t.len(),
+            ms(percentile(&t, 0.5)),
+            ms(percentile(&t, 0.99)),
+            ms(*t.last().unwrap())
+        );
+    }
+}
+
+/// `VmRSS` and `VmHWM` of a process, KiB.
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+struct Run {
+    first_frame: Duration,
+    rss_after_keys: (u64, u64),
+}
+
+/// One launch in a pseudo-terminal: time to the first full frame (the inbox rows and the
+/// startup alert on screen), then a few hundred keys, then memory.
+fn launch(db: &std::path::Path, config: &std::path::Path) -> Run {
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.args(["--config", config.to_str().unwrap()]);
+    cmd.args(["--db", db.to_str().unwrap(), "--now", NOW]);
+    cmd.env("TERM", "xterm-256color");
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZeroU16::new(ROWS).unwrap(),
+        std::num::NonZeroU16::new(COLS).unwrap(),
+        0,
+    )));
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let mut writer = pty.master.take_writer().unwrap();
+    let sink = Arc::clone(&parser);
+    let frame_seen: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+    let seen = Arc::clone(&frame_seen);
+    let start = Instant::now();
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut p = sink.lock().unwrap();
+            p.process(&buf[..n]);
+            let screen = p.screen().contents();
+            let mut s = seen.lock().unwrap();
+            if s.is_none() && screen.contains("Needs attention") && screen.contains("Metrics") {
+                *s = Some(Instant::now());
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if let Some(at) = *frame_seen.lock().unwrap() {
+            break at - start;
+        }
+        assert!(Instant::now() < deadline, "no first frame");
+        std::thread::sleep(Duration::from_micros(200));
+    };
+    let pid = child.process_id().unwrap();
+    std::io::Write::write_all(&mut writer, b"\x1b").unwrap();
+    for _ in 0..200 {
+        std::io::Write::write_all(&mut writer, b"j").unwrap();
+    }
+    std::io::Write::write_all(&mut writer, b"G\rfgf").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let rss = memory(pid);
+    std::io::Write::write_all(&mut writer, b"q").unwrap();
+    let _ = child.wait();
+    drop(pty.slave);
+    Run {
+        first_frame: first,
+        rss_after_keys: rss,
+    }
+}
+
+fn main() {
+    let messages = env_usize("SELLERDESK_BENCH_APP_MESSAGES", 1_000_000);
+    let (dir, config) = common::bench_dir();
+    let db = large_db(&dir, &config, messages);
+    // A first launch migrates an older database and warms the page cache; not counted.
+    let _ = launch(&db, &config);
+    println!(
+        "sellerdesk app benchmark · {messages} messages ({:.0} MiB) · {COLS}x{ROWS}",
+        std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0
+    );
+    in_process(&db, &config);
+    let runs: Vec<Run> = (0..10).map(|_| launch(&db, &config)).collect();
+    let mut firsts: Vec<Duration> = runs.iter().map(|r| r.first_frame).collect();
+    firsts.sort();
+    let rss = runs.iter().map(|r| r.rss_after_keys.0).max().unwrap_or(0);
+    let hwm = runs.iter().map(|r| r.rss_after_keys.1).max().unwrap_or(0);
+    println!(
+        "pty: process start to first full frame ({} runs): median {:.1} ms · p90 {:.1} ms · max {:.1} ms",
+        firsts.len(),
+        ms(percentile(&firsts, 0.5)),
+        ms(percentile(&firsts, 0.9)),
+        ms(*firsts.last().unwrap())
+    );
+    println!(
+        "pty: memory after 200 j, G, open, filters: RSS {:.1} MiB · peak {:.1} MiB",
+        common::mib(rss),
+        common::mib(hwm)
+    );
+}

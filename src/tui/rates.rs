@@ -1,0 +1,147 @@
+//! The panel's response rates: one pass over 90 days of buyer messages, on a worker thread
+//! with its own connection, so a large inbox never holds up a key press.
+
+use std::path::Path;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::response::{LateResponseRate, LateResponseTally, Outcome, outcome};
+use crate::store::{Store, StoreError};
+
+/// The windows the panel shows, in days.
+pub const WINDOWS: [u32; 3] = [7, 30, 90];
+/// Days in the sparkline of late responses.
+pub const SPARK_DAYS: u32 = 14;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PanelRates {
+    /// One per window of `WINDOWS`.
+    pub late: Vec<LateResponseRate>,
+    /// Late responses per day, the last `SPARK_DAYS` days, oldest first.
+    pub late_per_day: Vec<u64>,
+}
+
+/// Reads each buyer message of the longest window once.
+pub fn compute(store: &Store, now: DateTime<Utc>) -> Result<PanelRates, StoreError> {
+    let mut tallies: Vec<LateResponseTally> = WINDOWS
+        .iter()
+        .map(|&d| LateResponseTally::new(now, d))
+        .collect();
+    let mut per_day = vec![0u64; SPARK_DAYS as usize];
+    let longest = WINDOWS.iter().copied().max().unwrap_or(90);
+    store.each_buyer_message_since(now, longest, |m| {
+        for t in &mut tallies {
+            t.add(&m);
+        }
+        let age = (now - m.at).num_days();
+        if (0..i64::from(SPARK_DAYS)).contains(&age)
+            && matches!(outcome(&m, now), Outcome::Late(_) | Outcome::NoResponseYet)
+        {
+            per_day[SPARK_DAYS as usize - 1 - age as usize] += 1;
+        }
+    })?;
+    Ok(PanelRates {
+        late: tallies.iter().map(LateResponseTally::finish).collect(),
+        late_per_day: per_day,
+    })
+}
+
+/// Computes rates on its own thread and connection; the loop asks and later picks them up.
+pub struct RatesWorker {
+    requests: Sender<DateTime<Utc>>,
+    results: Receiver<Result<PanelRates, String>>,
+    pending: bool,
+}
+
+impl RatesWorker {
+    /// A worker reading `db`; `None` when its connection cannot be opened (the caller then
+    /// computes on its own thread).
+    pub fn spawn(db: &Path) -> Option<RatesWorker> {
+        let store = Store::open(db).ok()?;
+        let (requests, inbox) = channel::<DateTime<Utc>>();
+        let (outbox, results) = channel();
+        std::thread::Builder::new()
+            .name("sellerdesk-rates".into())
+            .spawn(move || {
+                while let Ok(mut now) = inbox.recv() {
+                    // Only the latest request matters.
+                    while let Ok(later) = inbox.try_recv() {
+                        now = later;
+                    }
+                    let r = compute(&store, now).map_err(|e| e.to_string());
+                    if outbox.send(r).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(RatesWorker {
+            requests,
+            results,
+            pending: false,
+        })
+    }
+
+    pub fn request(&mut self, now: DateTime<Utc>) {
+        if self.requests.send(now).is_ok() {
+            self.pending = true;
+        }
+    }
+
+    /// The newest result, if one arrived.
+    pub fn poll(&mut self) -> Option<Result<PanelRates, String>> {
+        if !self.pending {
+            return None;
+        }
+        let mut last = None;
+        loop {
+            match self.results.try_recv() {
+                Ok(r) => last = Some(r),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.pending = false;
+                    return Some(Err("the rates worker stopped".into()));
+                }
+            }
+        }
+        if last.is_some() {
+            self.pending = false;
+        }
+        last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::response::late_response_rate;
+    use chrono::TimeZone;
+
+    #[test]
+    fn one_pass_gives_what_each_window_gives_alone_and_the_worker_agrees() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let (store, _) = crate::demo::build(&path, now).unwrap();
+        let rates = compute(&store, now).unwrap();
+        let all = store.buyer_messages_since(now, 90).unwrap();
+        for (i, d) in WINDOWS.iter().enumerate() {
+            assert_eq!(rates.late[i], late_response_rate(&all, now, *d));
+        }
+        let late_14: u64 = rates.late_per_day.iter().sum();
+        let in_14 = late_response_rate(&all, now, 14).late();
+        assert!(late_14 >= in_14 && late_14 > 0, "{late_14} vs {in_14}");
+
+        let mut worker = RatesWorker::spawn(&path).unwrap();
+        assert!(worker.poll().is_none(), "nothing asked");
+        worker.request(now);
+        let got = loop {
+            if let Some(r) = worker.poll() {
+                break r.unwrap();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert_eq!(got, rates);
+    }
+}
