@@ -152,6 +152,43 @@ fn no_panic_at_any_size() {
     assert!(format!("{}", tiny.backend()).contains("too small"));
 }
 
+/// Every screen with its own layout, at every size: composer, picker, prompt, template
+/// manager, help, a confirmation.
+#[test]
+fn no_panic_at_any_size_on_any_screen() {
+    let sweep = |d: &mut Demo| {
+        for (w, h) in (1..=130u16)
+            .step_by(9)
+            .flat_map(|w| (1..=50u16).step_by(7).map(move |h| (w, h)))
+        {
+            d.app.page_height = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, w, h), &d.app);
+            screen(d, w, h);
+        }
+    };
+    let mut d = demo(80, 24);
+    compose_from_template(&mut d, "damaged");
+    type_text(&mut d, "山田 👩‍👩‍👧 \u{1b}[2J");
+    sweep(&mut d);
+    act(&mut d, Action::InsertTemplate);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::Help);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::MarkNoResponse);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::Search);
+    type_text(&mut d, "lamp");
+    sweep(&mut d);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::ManageTemplates);
+    sweep(&mut d);
+    act(&mut d, Action::RenameTemplate);
+    sweep(&mut d);
+}
+
 /// Opens the most urgent thread's composer and inserts the template found by `filter`.
 fn compose_from_template(d: &mut Demo, filter: &str) {
     d.app.open_startup_alert();

@@ -311,6 +311,13 @@ impl App {
     /// A key no binding claimed, in a context that takes text: it goes to the text field.
     pub fn type_text(&mut self, input: Input, now: DateTime<Utc>) {
         self.now = now;
+        // A control character or bidi override never becomes text: on screen it would be a
+        // terminal command or reorder what is shown.
+        if matches!(input.key, ratatui_textarea::Key::Char(c)
+            if crate::safe_text::editable(c.encode_utf8(&mut [0; 4])).is_empty())
+        {
+            return;
+        }
         if let Some(p) = &mut self.picker {
             if p.query.input(input) {
                 p.selected = 0;
@@ -924,7 +931,7 @@ mod tests {
     fn typing_goes_to_the_composer_and_is_autosaved() {
         let mut a = app(1);
         composing(&mut a, 2);
-        typed(&mut a, "Hi");
+        typed(&mut a, "H\u{1b}\u{9b}\u{202e}i");
         assert_eq!(a.composer.as_ref().unwrap().body(), "Hi");
         assert_eq!(a.autosave(now()), None, "not due yet");
         let later = now() + chrono::Duration::seconds(2);
