@@ -97,7 +97,14 @@ fn handle<B: Backend>(
 ) {
     match effect {
         Effect::EditReply { .. } | Effect::EditTemplate { .. } => {
-            editor::perform(app, store, effect, &mut TerminalHandoff { terminal })
+            let editor = editor::editor_command();
+            editor::perform(
+                app,
+                store,
+                effect,
+                &mut TerminalHandoff { terminal },
+                &editor,
+            )
         }
         other => data::perform(app, store, other),
     }

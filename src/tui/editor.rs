@@ -26,8 +26,13 @@ pub fn editor_command() -> String {
         .unwrap_or_else(|| "vi".into())
 }
 
-/// Runs the editor on `text`; the text as the editor left it.
-pub fn edit(text: &str, suffix: &str, handoff: &mut dyn Handoff) -> Result<String, String> {
+/// Runs `editor` (a shell command) on `text`; the text as the editor left it.
+pub fn edit(
+    editor: &str,
+    text: &str,
+    suffix: &str,
+    handoff: &mut dyn Handoff,
+) -> Result<String, String> {
     let mut file = tempfile::Builder::new()
         .prefix("sellerdesk-")
         .suffix(suffix)
@@ -42,7 +47,6 @@ pub fn edit(text: &str, suffix: &str, handoff: &mut dyn Handoff) -> Result<Strin
     file.write_all(text.as_bytes())
         .and_then(|_| file.flush())
         .map_err(|e| format!("cannot write the file to edit: {e}"))?;
-    let editor = editor_command();
     handoff
         .suspend()
         .map_err(|e| format!("cannot hand over the terminal: {e}"))?;
@@ -101,8 +105,15 @@ fn new_template_text() -> String {
         })
 }
 
-/// Performs the effects that need the terminal: `EditReply` and `EditTemplate`.
-pub fn perform(app: &mut App, store: &mut Store, effect: Effect, handoff: &mut dyn Handoff) {
+/// Performs the effects that need the terminal, `EditReply` and `EditTemplate`, with `editor`
+/// (`editor_command()` in the app).
+pub fn perform(
+    app: &mut App,
+    store: &mut Store,
+    effect: Effect,
+    handoff: &mut dyn Handoff,
+    editor: &str,
+) {
     let now = app.now;
     match effect {
         Effect::EditReply { thread, body } => {
@@ -111,7 +122,7 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect, handoff: &mut d
                 app.notice = Some(format!("draft not saved: {e}"));
                 return;
             }
-            match edit(&body, ".txt", handoff) {
+            match edit(editor, &body, ".txt", handoff) {
                 Ok(text) => {
                     if let Some(c) = app.composer.as_mut().filter(|c| c.thread_id == thread) {
                         if text != body {
@@ -136,14 +147,14 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect, handoff: &mut d
                 },
                 (None, None) => new_template_text(),
             };
-            let edited = match edit(&start, ".toml", handoff) {
+            let edited = match edit(editor, &start, ".toml", handoff) {
                 Ok(t) => t,
                 Err(e) => {
                     app.notice = Some(e);
                     return;
                 }
             };
-            if id.is_none() && edited == new_template_text() {
+            if id.is_none() && edited.trim_end() == new_template_text().trim_end() {
                 app.notice = Some("No template created".into());
                 return;
             }
@@ -183,5 +194,191 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect, handoff: &mut d
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::tui::composer::Composer;
+    use crate::tui::state::Focus;
+    use chrono::TimeZone;
+
+    #[derive(Default)]
+    struct FakeTerminal {
+        suspended: u32,
+        resumed: u32,
+    }
+
+    impl Handoff for FakeTerminal {
+        fn suspend(&mut self) -> std::io::Result<()> {
+            self.suspended += 1;
+            Ok(())
+        }
+        fn resume(&mut self) -> std::io::Result<()> {
+            self.resumed += 1;
+            Ok(())
+        }
+    }
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        store: Store,
+        app: App,
+        terminal: FakeTerminal,
+    }
+
+    fn fixture() -> Fixture {
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
+        Fixture {
+            dir,
+            store,
+            app: App::new(Config::default(), now),
+            terminal: FakeTerminal::default(),
+        }
+    }
+
+    /// An "editor": a shell script run on the file.
+    fn editor(f: &Fixture, name: &str, script: &str) -> String {
+        let path = f.dir.path().join(name);
+        std::fs::write(&path, script).unwrap();
+        format!("sh {}", path.display())
+    }
+
+    #[test]
+    fn a_new_template_is_created_from_the_editor() {
+        let mut f = fixture();
+        let ed = editor(
+            &f,
+            "new.sh",
+            "sed -i 's/^name = .*/name = \"Late parcel\"/' \"$1\"",
+        );
+        perform(
+            &mut f.app,
+            &mut f.store,
+            Effect::EditTemplate {
+                id: None,
+                text: None,
+            },
+            &mut f.terminal,
+            &ed,
+        );
+        assert_eq!((f.terminal.suspended, f.terminal.resumed), (1, 1));
+        assert_eq!(f.app.notice.as_deref(), Some("Saved \"Late parcel\""));
+        let row = f.app.selected_template().unwrap();
+        assert_eq!(row.template.name, "Late parcel");
+        assert!(row.template.body.contains("{{seller_name}}"));
+        // Leaving the skeleton as it is creates nothing.
+        let before = f.store.templates().unwrap().len();
+        perform(
+            &mut f.app,
+            &mut f.store,
+            Effect::EditTemplate {
+                id: None,
+                text: None,
+            },
+            &mut f.terminal,
+            "true",
+        );
+        assert_eq!(f.app.notice.as_deref(), Some("No template created"));
+        assert_eq!(f.store.templates().unwrap().len(), before);
+    }
+
+    #[test]
+    fn a_broken_edit_is_offered_again_and_then_saved() {
+        let mut f = fixture();
+        let id = f.store.templates().unwrap()[0].id;
+        let breaks = editor(&f, "break.sh", "echo 'language = 7' >> \"$1\"");
+        perform(
+            &mut f.app,
+            &mut f.store,
+            Effect::EditTemplate {
+                id: Some(id),
+                text: None,
+            },
+            &mut f.terminal,
+            &breaks,
+        );
+        let Some(Modal::Confirm(c)) = f.app.modal.clone() else {
+            panic!("asks to edit again: {:?}", f.app.notice);
+        };
+        assert!(c.question.contains("line"), "{}", c.question);
+        let Effect::EditTemplate {
+            text: Some(text), ..
+        } = c.on_yes.clone()
+        else {
+            panic!("{:?}", c.on_yes);
+        };
+        assert!(text.contains("language = 7"), "the edit is kept");
+        // The seller fixes it on the second round.
+        let fixes = editor(
+            &f,
+            "fix.sh",
+            "sed -i '/^language = 7$/d; s/^body = \"\"\"$/body = \"\"\"\\nFixed./' \"$1\"",
+        );
+        f.app.modal = None;
+        perform(&mut f.app, &mut f.store, c.on_yes, &mut f.terminal, &fixes);
+        assert!(f.app.modal.is_none(), "{:?}", f.app.modal);
+        let saved = f.store.template(id).unwrap().unwrap();
+        assert!(
+            saved.template.body.starts_with("Fixed."),
+            "{}",
+            saved.template.body
+        );
+    }
+
+    #[test]
+    fn the_reply_goes_through_the_editor_and_a_failing_editor_changes_nothing() {
+        let mut f = fixture();
+        f.app.composer = Some(Composer::new(
+            1,
+            "Bob".into(),
+            "Re".into(),
+            Default::default(),
+            None,
+        ));
+        f.app.focus = Focus::Composer;
+        let ed = editor(&f, "reply.sh", "printf 'P.S. thanks\\n' >> \"$1\"");
+        perform(
+            &mut f.app,
+            &mut f.store,
+            Effect::EditReply {
+                thread: 1,
+                body: "Hello".into(),
+            },
+            &mut f.terminal,
+            &ed,
+        );
+        assert_eq!(
+            f.app.composer.as_ref().unwrap().body(),
+            "Hello\nP.S. thanks"
+        );
+        // Saved before the editor ran.
+        assert_eq!(f.store.draft(1).unwrap().unwrap().body, "Hello");
+        perform(
+            &mut f.app,
+            &mut f.store,
+            Effect::EditReply {
+                thread: 1,
+                body: "Other".into(),
+            },
+            &mut f.terminal,
+            "false",
+        );
+        assert!(
+            f.app.notice.as_deref().unwrap().contains("exited"),
+            "{:?}",
+            f.app.notice
+        );
+        assert_eq!(
+            f.app.composer.as_ref().unwrap().body(),
+            "Hello\nP.S. thanks"
+        );
+        assert_eq!(f.terminal.suspended, f.terminal.resumed);
     }
 }
