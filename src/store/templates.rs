@@ -38,9 +38,16 @@ fn template_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TemplateRow> {
     })
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+/// A write refused because another template has `name` says so.
+fn name_error(e: rusqlite::Error, name: &str) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            StoreError::NameTaken(name.to_string())
+        }
+        _ => e.into(),
+    }
 }
 
 fn checked(t: &Template) -> Result<(), StoreError> {
@@ -75,13 +82,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                 params![name, t.category, t.language, t.subject, t.body, to_secs(now)],
             )
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::NameTaken(name.clone())
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(|e| name_error(e, &name))?;
             Ok(tx.last_insert_rowid())
         })
     }
@@ -111,13 +112,7 @@ impl Store {
                         to_secs(now)
                     ],
                 )
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::NameTaken(name.clone())
-                    } else {
-                        e.into()
-                    }
-                })?;
+                .map_err(|e| name_error(e, &name))?;
             Ok(n == 1)
         })
     }
