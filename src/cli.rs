@@ -5,6 +5,7 @@
 
 mod demo;
 mod import;
+mod metrics;
 mod status;
 mod templates;
 
@@ -60,6 +61,15 @@ pub enum Command {
         /// List at most this many threads (the counts are always complete).
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
+    },
+    /// Account metrics (ODR, LSR, PCR, VTR, feedback, refunds, POP, late responses, AHR) with
+    /// windows, targets and headroom. Exit 0: all on target, 1: something at risk, 2: off target.
+    Metrics {
+        #[arg(long)]
+        json: bool,
+        /// Only orders of this marketplace, by domain (e.g. amazon.de).
+        #[arg(long, value_name = "DOMAIN")]
+        marketplace: Option<String>,
     },
     /// Reply templates: list them, or export/import them as TOML files (one per template).
     Templates {
@@ -167,6 +177,11 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Status { json, limit }) => {
             status::run(&Invocation::load(&cli)?, *json, *limit)
         }
+        Some(Command::Metrics { json, marketplace }) => metrics::run(
+            &Invocation::load(&cli)?,
+            *json,
+            marketplace.as_deref().map(str::trim),
+        ),
         Some(Command::Templates { action }) => {
             let inv = Invocation::load(&cli)?;
             match action {

@@ -1,7 +1,9 @@
 //! Pure types and rules of the seller's world: no IO, no terminal.
 
+pub mod account;
 pub mod clock;
 pub mod identifiers;
 pub mod message;
+pub mod metrics;
 pub mod response;
 pub mod template;

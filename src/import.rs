@@ -49,6 +49,12 @@ pub struct ImportReport {
 
 enum Item {
     Mail(Box<IncomingMail>, u64),
+    /// One record of a report, and the report's path.
+    Record(Box<crate::reports::Record>, std::sync::Arc<PathBuf>),
+    /// A report read to its end, and its size.
+    ReportDone(u64),
+    /// A report row that could not be read.
+    BadRow(Problem),
     /// A named path that does not exist or a folder that cannot be listed.
     Unreachable(Problem),
     Failed(Problem, u64),
@@ -118,6 +124,26 @@ pub fn import_paths(
                     let rest = source.len.saturating_sub(sent);
                     let item = match result {
                         Ok(sources::Outcome::Mail(_)) => Item::FileDone,
+                        Ok(sources::Outcome::Report(kind, bytes)) => {
+                            let path = std::sync::Arc::new(source.path.clone());
+                            let mut open = true;
+                            crate::reports::parse(kind, &bytes, config.timezone, now, &mut |r| {
+                                let item = match r {
+                                    Ok(record) => {
+                                        Item::Record(Box::new(record), std::sync::Arc::clone(&path))
+                                    }
+                                    Err(e) => Item::BadRow(Problem {
+                                        path: source.path.clone(),
+                                        message: format!("{} {e}", kind.label()),
+                                    }),
+                                };
+                                open = open && push(&mut chunk, item);
+                            });
+                            if !open {
+                                return;
+                            }
+                            Item::ReportDone(bytes.len() as u64)
+                        }
                         Ok(sources::Outcome::NotMail) if !source.explicit => Item::Skipped(rest),
                         Ok(sources::Outcome::NotMail) => Item::Failed(
                             Problem {
@@ -156,6 +182,37 @@ pub fn import_paths(
                             batch = Batch::new(store.begin()?, &mut memo, now)?;
                             in_batch = 0;
                         }
+                    }
+                    Item::ReportDone(len) => {
+                        report.files += 1;
+                        progress.inc(len);
+                    }
+                    Item::Record(record, path) => {
+                        match crate::store::account::write_record(batch.transaction(), &record) {
+                            Ok(crate::store::account::Written::Stored) => report.imported += 1,
+                            Ok(crate::store::account::Written::Unchanged) => report.duplicates += 1,
+                            Err(crate::store::account::WriteError::Rejected(message)) => {
+                                report.failed += 1;
+                                report.problems.push(Problem {
+                                    path: path.to_path_buf(),
+                                    message,
+                                });
+                            }
+                            Err(crate::store::account::WriteError::Sqlite(e)) => {
+                                return Err(e.into());
+                            }
+                        }
+                        in_batch += 1;
+                        if in_batch >= BATCH_SIZE {
+                            batch.commit()?;
+                            committed();
+                            batch = Batch::new(store.begin()?, &mut memo, now)?;
+                            in_batch = 0;
+                        }
+                    }
+                    Item::BadRow(problem) => {
+                        report.failed += 1;
+                        report.problems.push(problem);
                     }
                     Item::FileDone => report.files += 1,
                     Item::Unreachable(problem) => {

@@ -4,6 +4,7 @@
 //! may share the file, and a deferred transaction that later writes can fail with SQLITE_BUSY
 //! without waiting for the busy timeout.
 
+pub mod account;
 pub mod clocks;
 pub mod drafts;
 pub mod inbox;

@@ -113,6 +113,16 @@ fn write_fixture_for_the_current_schema() {
                  VALUES ('Damaged item', 'shipping', 'en', 'Hello {{buyer_name}}', 1795000000, 1795000000);
              INSERT INTO drafts (thread_id, body, updated_at) VALUES (1, 'Draft text', 1795000000);
              INSERT INTO events (thread_id, at, kind, detail) VALUES (1, 1795000000, 'noted', 'x');
+             INSERT INTO shipments (order_id, tracking, shipped_at, carrier, ship_method, valid)
+                 VALUES ('111-4827163-0028371', '1Z999AA10123456784', 1795000000, 'UPS', 'Ground', 1);
+             INSERT INTO feedback (feedback_key, order_id, rated_at, rating, all_ratings)
+                 VALUES ('111-4827163-0028371', '111-4827163-0028371', 1795000000, 2, 0);
+             INSERT INTO claims (order_id, kind, opened_at, status)
+                 VALUES ('111-4827163-0028371', 'a-to-z', 1795000000, 'open');
+             INSERT INTO refunds (order_id, refunded_at, amount) VALUES ('111-4827163-0028371', 1795000000, '9.99');
+             INSERT INTO cancellations (order_id, cancelled_at, cancelled_by) VALUES ('111-4827163-0028371', 1795000000, 'buyer');
+             INSERT INTO account_health (reported_at, ahr, source) VALUES (1795000000, 230, 'seller');
+             INSERT INTO amazon_metrics (reported_at, metric, status, rate, target) VALUES (1795000000, 'odr', 'GOOD', 0.0, 0.01);
              PRAGMA wal_checkpoint(TRUNCATE);
              PRAGMA journal_mode = DELETE;",
         )

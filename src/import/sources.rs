@@ -184,6 +184,8 @@ fn mtime(file: &File) -> Option<DateTime<Utc>> {
 pub enum Outcome {
     /// It held this many messages.
     Mail(usize),
+    /// A report (orders, shipments, feedback, ...), read whole.
+    Report(crate::reports::ReportKind, Vec<u8>),
     /// Not e-mail (skipped when found in a directory).
     NotMail,
 }
@@ -204,6 +206,14 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
     (&mut file)
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)?;
+    // Reports are recognized from their header; never inside a Maildir.
+    if !source.in_maildir
+        && let Some(report) = crate::reports::sniff(&head)
+    {
+        let mut bytes = head;
+        file.read_to_end(&mut bytes)?;
+        return Ok(Outcome::Report(report, bytes));
+    }
     let kind = sniff(&head);
     let name = source.path.display().to_string();
     let eml_by_name = source

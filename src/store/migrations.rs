@@ -14,6 +14,7 @@ fn all() -> Vec<M<'static>> {
         // 2: the default reply templates, once per database: a seller who deletes one keeps
         // it deleted.
         M::up_with_hook("", seed_default_templates),
+        M::up(include_str!("migrations/003_account.sql")).foreign_key_check(),
     ]
 }
 

@@ -1,0 +1,136 @@
+//! `sellerdesk metrics [--json] [--marketplace X]`: every account metric with its window,
+//! parts, target, status and headroom.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Invocation;
+use crate::domain::metrics::{AccountMetrics, Metric, Status, Target};
+use crate::time_fmt::serialize_rfc3339;
+
+#[derive(Serialize)]
+struct MetricsJson<'a> {
+    #[serde(serialize_with = "serialize_rfc3339")]
+    now: DateTime<Utc>,
+    metrics: &'a AccountMetrics,
+}
+
+fn percent(rate: Option<f64>) -> String {
+    match rate {
+        Some(r) => format!("{:.2}%", r * 100.0),
+        None => "no data".into(),
+    }
+}
+
+fn target(t: Option<Target>) -> String {
+    match t {
+        Some(Target::Below(bp)) => format!("< {}%", f64::from(bp) / 100.0),
+        Some(Target::Above(bp)) => format!("> {}%", f64::from(bp) / 100.0),
+        None => "—".into(),
+    }
+}
+
+/// "2 more defects before 1%", "at the limit", or nothing.
+pub fn headroom_text(m: &Metric) -> String {
+    let (Some(h), Some(t)) = (m.headroom, m.target) else {
+        return String::new();
+    };
+    if m.status == Status::Bad {
+        return "off target".into();
+    }
+    let what = match t {
+        Target::Below(_) => "defect",
+        Target::Above(_) => "failure",
+    };
+    match h {
+        0 => format!("the next {what} misses {}", target(Some(t))),
+        1 => format!("1 more {what} before {}", target(Some(t))),
+        n => format!("{n} more {what}s before {}", target(Some(t))),
+    }
+}
+
+pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8> {
+    let store = inv.open_store()?;
+    let m = crate::metrics::compute(&store, inv.now, marketplace)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = MetricsJson {
+            now: inv.now,
+            metrics: &m,
+        };
+        writeln!(
+            out,
+            "{}",
+            crate::safe_text::json(serde_json::to_string(&doc)?)
+        )?;
+        return Ok(0);
+    }
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let paint = |s: Status, text: String| -> String {
+        if !colour {
+            return text;
+        }
+        let code = match s {
+            Status::Good => "32",
+            Status::AtRisk => "33",
+            Status::Bad => "1;31",
+            Status::NoData => "2",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    };
+    writeln!(
+        out,
+        "account metrics · {}{}",
+        crate::time_fmt::local(inv.now, inv.config.timezone),
+        marketplace.map(|x| format!(" · {x}")).unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "{:<21} {:>9} {:>13} {:>7} {:<8} headroom",
+        "metric", "rate", "parts", "target", "status"
+    )?;
+    for (_, label, metric) in m.rows() {
+        let status = format!("{:<8}", metric.status.as_str());
+        writeln!(
+            out,
+            "{label:<21} {:>9} {:>13} {:>7} {} {}",
+            percent(metric.rate),
+            format!("{}/{}", metric.numerator, metric.denominator),
+            target(metric.target),
+            paint(metric.status, status),
+            headroom_text(metric)
+        )?;
+    }
+    let ahr = &m.ahr;
+    writeln!(
+        out,
+        "{:<21} {:>9} {:>13} {:>7} {} {}",
+        "Account health (AHR)",
+        ahr.value
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "no data".into()),
+        "",
+        "≥ 200",
+        paint(ahr.status, format!("{:<8}", ahr.status.as_str())),
+        ahr.amazon_status
+            .as_deref()
+            .map(|s| format!("Amazon says {}", crate::safe_text::line(s)))
+            .unwrap_or_default()
+    )?;
+    let worst = m
+        .rows()
+        .iter()
+        .map(|(_, _, x)| x.status)
+        .chain([ahr.status])
+        .fold(0u8, |acc, s| {
+            acc.max(match s {
+                Status::Bad => 2,
+                Status::AtRisk => 1,
+                _ => 0,
+            })
+        });
+    Ok(worst)
+}

@@ -1,0 +1,599 @@
+//! The account metrics of SPEC.md, each a pure function of the seller's records and `now`:
+//! window, numerator, denominator, rate, target, status and headroom.
+//!
+//! Windows are `(now − N×24 h, now]`. Rates and targets are compared in whole numbers (targets
+//! in basis points), so an order exactly on an edge or a rate exactly on a target is decided
+//! the same way every time.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::account::{
+    Cancellation, CancelledBy, Channel, Claim, ClaimKind, Feedback, FeedbackSource, Order, Refund,
+    Shipment,
+};
+use super::response::LateResponseRate;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Good,
+    AtRisk,
+    Bad,
+    NoData,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Good => "good",
+            Status::AtRisk => "at_risk",
+            Status::Bad => "bad",
+            Status::NoData => "no_data",
+        }
+    }
+}
+
+/// Which way is good, and where the line is, in basis points (1% = 100).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The rate must stay under this (ODR < 1%).
+    Below(u32),
+    /// The rate must stay over this (VTR > 95%).
+    Above(u32),
+}
+
+impl Target {
+    pub fn as_fraction(self) -> f64 {
+        match self {
+            Target::Below(bp) | Target::Above(bp) => f64::from(bp) / 10_000.0,
+        }
+    }
+}
+
+pub const ODR_TARGET: Target = Target::Below(100);
+pub const PCR_TARGET: Target = Target::Below(250);
+pub const LSR_TARGET: Target = Target::Below(400);
+pub const VTR_TARGET: Target = Target::Above(9_500);
+pub const FEEDBACK_TARGET: Target = Target::Above(9_500);
+pub const POP_TARGET: Target = Target::Above(9_700);
+pub const LATE_RESPONSE_TARGET: Target = Target::Below(1_000);
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Metric {
+    /// `None`: lifetime.
+    pub window_days: Option<u32>,
+    /// Defects for a lower-is-better rate (late shipments, ...), the good ones for a
+    /// higher-is-better one (valid tracking, positive feedback, perfect orders).
+    pub numerator: u64,
+    pub denominator: u64,
+    /// `None` when the window holds nothing: "no data", never 0% or 100%.
+    pub rate: Option<f64>,
+    #[serde(serialize_with = "serialize_target")]
+    pub target: Option<Target>,
+    pub status: Status,
+    /// How many more defects the records already in the window absorb and stay on target.
+    pub headroom: Option<u64>,
+}
+
+fn serialize_target<S: serde::Serializer>(t: &Option<Target>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&t.as_fraction()),
+        None => s.serialize_none(),
+    }
+}
+
+/// The largest `m` with `m × 10000 < bp × den`: how many failures stay under the line.
+fn under_line(bp: u32, den: u64) -> Option<u64> {
+    let limit = u128::from(bp) * u128::from(den);
+    (limit > 0).then(|| ((limit - 1) / 10_000) as u64)
+}
+
+/// Status and headroom of `numerator` out of `denominator` against `target`.
+pub fn evaluate(
+    numerator: u64,
+    denominator: u64,
+    window_days: Option<u32>,
+    target: Option<Target>,
+) -> Metric {
+    let mut m = Metric {
+        window_days,
+        numerator,
+        denominator,
+        rate: None,
+        target,
+        status: Status::NoData,
+        headroom: None,
+    };
+    if denominator == 0 {
+        return m;
+    }
+    m.rate = Some(numerator as f64 / denominator as f64);
+    let Some(target) = target else {
+        m.status = Status::Good;
+        return m;
+    };
+    // Failures against the share of failures allowed: defects for a "below" target, the
+    // rest for an "above" one.
+    let (failures, allowed_bp) = match target {
+        Target::Below(bp) => (numerator, bp),
+        Target::Above(bp) => (
+            denominator.saturating_sub(numerator),
+            10_000 - bp.min(10_000),
+        ),
+    };
+    let f = u128::from(failures) * 10_000;
+    let allowed = u128::from(allowed_bp) * u128::from(denominator);
+    m.status = if f >= allowed {
+        Status::Bad
+    } else if f * 5 >= allowed * 4 {
+        // 80% of the allowed share used.
+        Status::AtRisk
+    } else {
+        Status::Good
+    };
+    m.headroom = Some(match under_line(allowed_bp, denominator) {
+        Some(max) => max.saturating_sub(failures),
+        None => 0,
+    });
+    if m.status == Status::Bad {
+        m.headroom = Some(0);
+    }
+    m
+}
+
+/// Everything the metrics read.
+#[derive(Clone, Copy, Debug)]
+pub struct Records<'a> {
+    pub orders: &'a [Order],
+    pub feedback: &'a [Feedback],
+    pub claims: &'a [Claim],
+    pub refunds: &'a [Refund],
+    pub cancellations: &'a [Cancellation],
+    pub shipments: &'a [Shipment],
+    /// Orders whose buyer wrote first (a buyer-initiated message): they are not "perfect".
+    pub buyer_contacted: &'a HashSet<String>,
+}
+
+/// `(now − days×24 h, now]`.
+pub fn in_window(t: DateTime<Utc>, now: DateTime<Utc>, days: u32) -> bool {
+    t > now - Duration::days(i64::from(days)) && t <= now
+}
+
+/// What is known against each order, looked up once.
+struct Facts<'a> {
+    negative: HashSet<&'a str>,
+    defect_claim: HashSet<&'a str>,
+    any_claim: HashSet<&'a str>,
+    refunded: HashSet<&'a str>,
+    cancelled: HashMap<&'a str, &'a Cancellation>,
+}
+
+impl<'a> Facts<'a> {
+    fn of(r: &Records<'a>) -> Facts<'a> {
+        Facts {
+            negative: r
+                .feedback
+                .iter()
+                .filter(|f| f.is_negative())
+                .filter_map(|f| f.order_id.as_deref())
+                .collect(),
+            defect_claim: r
+                .claims
+                .iter()
+                .filter(|c| c.is_defect())
+                .map(|c| c.order_id.as_str())
+                .collect(),
+            any_claim: r
+                .claims
+                .iter()
+                .filter(|c| c.kind == ClaimKind::AToZ || c.kind == ClaimKind::Chargeback)
+                .map(|c| c.order_id.as_str())
+                .collect(),
+            refunded: r.refunds.iter().map(|x| x.order_id.as_str()).collect(),
+            cancelled: r
+                .cancellations
+                .iter()
+                .map(|c| (c.order_id.as_str(), c))
+                .collect(),
+        }
+    }
+}
+
+/// Order Defect Rate: orders with a negative feedback, an A-to-z claim not denied or a
+/// chargeback (each order once) / orders, by purchase date, 60 days, < 1%.
+pub fn odr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
+    let facts = Facts::of(r);
+    let (mut n, mut d) = (0, 0);
+    for o in r
+        .orders
+        .iter()
+        .filter(|o| in_window(o.purchased_at, now, 60))
+    {
+        d += 1;
+        let id = o.order_id.as_str();
+        if facts.negative.contains(id) || facts.defect_claim.contains(id) {
+            n += 1;
+        }
+    }
+    evaluate(n, d, Some(60), Some(ODR_TARGET))
+}
+
+/// Pre-fulfilment Cancel Rate: seller-fulfilled orders the seller cancelled before shipping /
+/// seller-fulfilled orders, by purchase date, 7 days, < 2.5%. Buyer-requested cancellations
+/// are not the seller's.
+pub fn pcr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
+    let facts = Facts::of(r);
+    let (mut n, mut d) = (0, 0);
+    for o in r
+        .orders
+        .iter()
+        .filter(|o| o.channel == Channel::Merchant && in_window(o.purchased_at, now, 7))
+    {
+        d += 1;
+        if let Some(c) = facts.cancelled.get(o.order_id.as_str())
+            && c.by == CancelledBy::Seller
+            && o.shipped_at.is_none_or(|s| c.cancelled_at <= s)
+        {
+            n += 1;
+        }
+    }
+    evaluate(n, d, Some(7), Some(PCR_TARGET))
+}
+
+/// Whether a seller-fulfilled order shipped late at `now`: confirmed after its latest ship
+/// date, or still unconfirmed past it.
+pub fn shipped_late(o: &Order, now: DateTime<Utc>) -> bool {
+    match (o.latest_ship_at, o.shipped_at) {
+        (Some(due), Some(shipped)) => shipped > due,
+        (Some(due), None) => now > due,
+        (None, _) => false,
+    }
+}
+
+/// Late Shipment Rate: seller-fulfilled orders confirmed after their latest ship date, or
+/// still unconfirmed past it / seller-fulfilled orders due to ship, by latest ship date,
+/// `days` (10 or 30), < 4%. Cancelled orders never ship and are not counted.
+pub fn lsr(r: &Records<'_>, now: DateTime<Utc>, days: u32) -> Metric {
+    let facts = Facts::of(r);
+    let (mut n, mut d) = (0, 0);
+    for o in r.orders.iter().filter(|o| o.channel == Channel::Merchant) {
+        let Some(due) = o.latest_ship_at else {
+            continue;
+        };
+        if !in_window(due, now, days) || facts.cancelled.contains_key(o.order_id.as_str()) {
+            continue;
+        }
+        d += 1;
+        if shipped_late(o, now) {
+            n += 1;
+        }
+    }
+    evaluate(n, d, Some(days), Some(LSR_TARGET))
+}
+
+/// Valid Tracking Rate: shipments (one per order ID + tracking number) with a valid tracking
+/// number / shipments, by ship date, 30 days, > 95%. Shipments of Amazon-fulfilled orders are
+/// Amazon's.
+pub fn vtr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
+    let amazon: HashSet<&str> = r
+        .orders
+        .iter()
+        .filter(|o| o.channel == Channel::Amazon)
+        .map(|o| o.order_id.as_str())
+        .collect();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let (mut n, mut d) = (0, 0);
+    for s in r
+        .shipments
+        .iter()
+        .filter(|s| in_window(s.shipped_at, now, 30))
+    {
+        if amazon.contains(s.order_id.as_str())
+            || !seen.insert((s.order_id.as_str(), s.tracking.as_deref().unwrap_or("")))
+        {
+            continue;
+        }
+        d += 1;
+        if s.has_valid_tracking() {
+            n += 1;
+        }
+    }
+    evaluate(n, d, Some(30), Some(VTR_TARGET))
+}
+
+/// Feedback rating: positive (4–5 stars) / all feedback, by feedback date, over `days`
+/// (`None`: lifetime), > 95%. Amazon's report lists no positives: a window with no record from
+/// a source of every rating has no data, never 0%.
+pub fn feedback_rating(r: &Records<'_>, now: DateTime<Utc>, days: Option<u32>) -> Metric {
+    let in_range = |f: &&Feedback| match days {
+        Some(d) => in_window(f.rated_at, now, d),
+        None => f.rated_at <= now,
+    };
+    let window: Vec<&Feedback> = r.feedback.iter().filter(in_range).collect();
+    if !window
+        .iter()
+        .any(|f| f.source == FeedbackSource::AllRatings)
+    {
+        return evaluate(0, 0, days, Some(FEEDBACK_TARGET));
+    }
+    let positive = window.iter().filter(|f| f.is_positive()).count() as u64;
+    evaluate(positive, window.len() as u64, days, Some(FEEDBACK_TARGET))
+}
+
+/// Refund rate: refunded orders / orders, by purchase date, 30 days; shown without a target.
+pub fn refund_rate(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
+    let facts = Facts::of(r);
+    let (mut n, mut d) = (0, 0);
+    for o in r
+        .orders
+        .iter()
+        .filter(|o| in_window(o.purchased_at, now, 30))
+    {
+        d += 1;
+        if facts.refunded.contains(o.order_id.as_str()) {
+            n += 1;
+        }
+    }
+    evaluate(n, d, Some(30), None)
+}
+
+/// Perfect Order Percentage: orders with none of negative feedback, an A-to-z claim, a
+/// chargeback, a cancellation, a late shipment, a refund or a buyer-initiated message /
+/// orders, by purchase date, 90 days, > 97%.
+pub fn pop(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
+    let facts = Facts::of(r);
+    let (mut n, mut d) = (0, 0);
+    for o in r
+        .orders
+        .iter()
+        .filter(|o| in_window(o.purchased_at, now, 90))
+    {
+        d += 1;
+        let id = o.order_id.as_str();
+        let imperfect = facts.negative.contains(id)
+            || facts.any_claim.contains(id)
+            || facts.cancelled.contains_key(id)
+            || facts.refunded.contains(id)
+            || r.buyer_contacted.contains(id)
+            || (o.channel == Channel::Merchant && shipped_late(o, now));
+        if !imperfect {
+            n += 1;
+        }
+    }
+    evaluate(n, d, Some(90), Some(POP_TARGET))
+}
+
+/// The late response rate (domain::response) as a metric.
+pub fn late_response(rate: &LateResponseRate) -> Metric {
+    evaluate(
+        rate.late(),
+        rate.counted,
+        Some(rate.window_days),
+        Some(LATE_RESPONSE_TARGET),
+    )
+}
+
+/// Account Health Rating as Amazon states it: ≥ 200 healthy, 100–199 at risk, < 100 bad.
+pub fn ahr_status(value: Option<i64>) -> Status {
+    match value {
+        None => Status::NoData,
+        Some(v) if v >= 200 => Status::Good,
+        Some(v) if v >= 100 => Status::AtRisk,
+        Some(_) => Status::Bad,
+    }
+}
+
+/// The Account Health Rating: the seller's number, its band, and Amazon's own status.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ahr {
+    pub value: Option<i64>,
+    pub status: Status,
+    pub amazon_status: Option<String>,
+}
+
+/// Every metric, as `sellerdesk metrics --json` prints them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccountMetrics {
+    pub odr: Metric,
+    pub lsr_10: Metric,
+    pub lsr_30: Metric,
+    pub pcr: Metric,
+    pub vtr: Metric,
+    pub feedback_30: Metric,
+    pub feedback_90: Metric,
+    pub feedback_365: Metric,
+    pub feedback_lifetime: Metric,
+    pub refund_rate: Metric,
+    pub pop: Metric,
+    pub late_response_7: Metric,
+    pub late_response_30: Metric,
+    pub late_response_90: Metric,
+    pub ahr: Ahr,
+}
+
+impl AccountMetrics {
+    /// `(key, label, metric)` in display order.
+    pub fn rows(&self) -> Vec<(&'static str, &'static str, &Metric)> {
+        vec![
+            ("odr", "Order defect rate", &self.odr),
+            ("lsr_10", "Late shipment (10d)", &self.lsr_10),
+            ("lsr_30", "Late shipment (30d)", &self.lsr_30),
+            ("pcr", "Pre-fulfil. cancel", &self.pcr),
+            ("vtr", "Valid tracking", &self.vtr),
+            ("feedback_30", "Feedback (30d)", &self.feedback_30),
+            ("feedback_90", "Feedback (90d)", &self.feedback_90),
+            ("feedback_365", "Feedback (365d)", &self.feedback_365),
+            (
+                "feedback_lifetime",
+                "Feedback (lifetime)",
+                &self.feedback_lifetime,
+            ),
+            ("refund_rate", "Refund rate", &self.refund_rate),
+            ("pop", "Perfect orders", &self.pop),
+            (
+                "late_response_7",
+                "Late response (7d)",
+                &self.late_response_7,
+            ),
+            (
+                "late_response_30",
+                "Late response (30d)",
+                &self.late_response_30,
+            ),
+            (
+                "late_response_90",
+                "Late response (90d)",
+                &self.late_response_90,
+            ),
+        ]
+    }
+
+    /// Metrics at risk or bad, for the startup alert and notices.
+    pub fn troubled(&self) -> Vec<(&'static str, &'static str, &Metric)> {
+        self.rows()
+            .into_iter()
+            .filter(|(_, _, m)| matches!(m.status, Status::AtRisk | Status::Bad))
+            .collect()
+    }
+}
+
+/// Every metric at `now`. `late` holds the late response rates over 7, 30 and 90 days.
+pub fn account_metrics(
+    r: &Records<'_>,
+    now: DateTime<Utc>,
+    late: &[LateResponseRate; 3],
+    ahr: Option<i64>,
+    amazon_status: Option<String>,
+) -> AccountMetrics {
+    AccountMetrics {
+        odr: odr(r, now),
+        lsr_10: lsr(r, now, 10),
+        lsr_30: lsr(r, now, 30),
+        pcr: pcr(r, now),
+        vtr: vtr(r, now),
+        feedback_30: feedback_rating(r, now, Some(30)),
+        feedback_90: feedback_rating(r, now, Some(90)),
+        feedback_365: feedback_rating(r, now, Some(365)),
+        feedback_lifetime: feedback_rating(r, now, None),
+        refund_rate: refund_rate(r, now),
+        pop: pop(r, now),
+        late_response_7: late_response(&late[0]),
+        late_response_30: late_response(&late[1]),
+        late_response_90: late_response(&late[2]),
+        ahr: Ahr {
+            value: ahr,
+            status: ahr_status(ahr),
+            amazon_status,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_and_headroom_below_a_target() {
+        // 0 of 250 against < 1%: 2 more defects stay under (2/250 = 0.8%), the third is 1.2%.
+        let m = evaluate(0, 250, Some(60), Some(ODR_TARGET));
+        assert_eq!((m.status, m.headroom), (Status::Good, Some(2)));
+        // 2 of 250 = 0.8%: 80% of the allowed 1% used.
+        let m = evaluate(2, 250, Some(60), Some(ODR_TARGET));
+        assert_eq!((m.status, m.headroom), (Status::AtRisk, Some(0)));
+        // Exactly on the target is not under it.
+        let m = evaluate(1, 100, Some(60), Some(ODR_TARGET));
+        assert_eq!((m.status, m.headroom), (Status::Bad, Some(0)));
+        let m = evaluate(0, 100, Some(60), Some(ODR_TARGET));
+        assert_eq!((m.status, m.headroom), (Status::Good, Some(0)));
+        let m = evaluate(0, 101, Some(60), Some(ODR_TARGET));
+        assert_eq!(m.headroom, Some(1));
+    }
+
+    #[test]
+    fn status_and_headroom_above_a_target() {
+        // 100 of 100 valid against > 95%: 4 invalid keep it at 96%.
+        let m = evaluate(100, 100, Some(30), Some(VTR_TARGET));
+        assert_eq!((m.status, m.headroom), (Status::Good, Some(4)));
+        // 96%: 4 of the allowed 5% used = 80%.
+        let m = evaluate(96, 100, Some(30), Some(VTR_TARGET));
+        assert_eq!(m.status, Status::AtRisk);
+        let m = evaluate(95, 100, Some(30), Some(VTR_TARGET));
+        assert_eq!(m.status, Status::Bad);
+    }
+
+    #[test]
+    fn an_empty_window_has_no_data_and_no_target_has_no_status_but_good() {
+        let m = evaluate(0, 0, Some(7), Some(PCR_TARGET));
+        assert_eq!((m.rate, m.status, m.headroom), (None, Status::NoData, None));
+        let m = evaluate(3, 10, Some(30), None);
+        assert_eq!(
+            (m.rate, m.status, m.headroom),
+            (Some(0.3), Status::Good, None)
+        );
+    }
+
+    #[test]
+    fn windows_are_open_at_the_start_and_closed_at_now() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(!in_window(now - Duration::days(60), now, 60));
+        assert!(in_window(
+            now - Duration::days(60) + Duration::seconds(1),
+            now,
+            60
+        ));
+        assert!(in_window(now, now, 60));
+        assert!(!in_window(now + Duration::seconds(1), now, 60));
+    }
+
+    #[test]
+    fn feedback_from_amazons_report_alone_has_no_rating() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let fb = |rating, source| Feedback {
+            order_id: None,
+            rated_at: now - Duration::days(1),
+            rating,
+            source,
+        };
+        let only_report = [
+            fb(1, FeedbackSource::AmazonReport),
+            fb(3, FeedbackSource::AmazonReport),
+        ];
+        let none = HashSet::new();
+        let r = Records {
+            orders: &[],
+            feedback: &only_report,
+            claims: &[],
+            refunds: &[],
+            cancellations: &[],
+            shipments: &[],
+            buyer_contacted: &none,
+        };
+        let m = feedback_rating(&r, now, Some(30));
+        assert_eq!((m.status, m.rate), (Status::NoData, None));
+        let with_all = [
+            fb(1, FeedbackSource::AmazonReport),
+            fb(5, FeedbackSource::AllRatings),
+        ];
+        let r = Records {
+            feedback: &with_all,
+            ..r
+        };
+        let m = feedback_rating(&r, now, Some(30));
+        assert_eq!((m.numerator, m.denominator), (1, 2));
+    }
+
+    #[test]
+    fn ahr_bands() {
+        assert_eq!(ahr_status(Some(200)), Status::Good);
+        assert_eq!(ahr_status(Some(199)), Status::AtRisk);
+        assert_eq!(ahr_status(Some(99)), Status::Bad);
+        assert_eq!(ahr_status(None), Status::NoData);
+    }
+}

@@ -1,0 +1,257 @@
+//! Amazon's reports and the project's own CSVs, turned into account records. Each format is
+//! recognized from its header, columns are found by name (extra ones ignored, optional ones
+//! may be missing), and every bad row is reported with its line and column.
+
+pub mod dates;
+mod json;
+mod table;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::account::{Cancellation, Claim, Feedback, Order, Refund, Shipment};
+
+/// The report formats `import` recognizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportKind {
+    /// Amazon's All Orders report (tab-separated, one row per item).
+    AllOrders,
+    /// Orders API JSON (`payload.Orders[]`).
+    OrdersApi,
+    /// The shipping confirmation file sellers upload to Amazon.
+    ShipConfirm,
+    /// Amazon's Feedback report (neutral and negative only).
+    FeedbackReport,
+    /// The account health report JSON (V2 seller performance).
+    AccountHealth,
+    /// The project's CSVs.
+    FeedbackCsv,
+    ClaimsCsv,
+    RefundsCsv,
+    CancellationsCsv,
+    DeliveriesCsv,
+    AhrCsv,
+}
+
+impl ReportKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportKind::AllOrders => "All Orders report",
+            ReportKind::OrdersApi => "Orders API JSON",
+            ReportKind::ShipConfirm => "shipping confirmation file",
+            ReportKind::FeedbackReport => "Feedback report",
+            ReportKind::AccountHealth => "account health report",
+            ReportKind::FeedbackCsv => "feedback CSV",
+            ReportKind::ClaimsCsv => "claims CSV",
+            ReportKind::RefundsCsv => "refunds CSV",
+            ReportKind::CancellationsCsv => "cancellations CSV",
+            ReportKind::DeliveriesCsv => "deliveries CSV",
+            ReportKind::AhrCsv => "AHR CSV",
+        }
+    }
+}
+
+/// One thing a report says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Record {
+    /// An order as of `last_updated_at`; a later one replaces an earlier one.
+    Order {
+        order: Order,
+        last_updated_at: Option<DateTime<Utc>>,
+    },
+    Item {
+        order_id: String,
+        item_key: String,
+        asin: Option<String>,
+        sku: Option<String>,
+        product_name: Option<String>,
+        quantity: Option<i64>,
+    },
+    Shipment {
+        shipment: Shipment,
+        ship_method: Option<String>,
+    },
+    Feedback {
+        feedback: Feedback,
+        comments: Option<String>,
+        response: Option<String>,
+        rater_email: Option<String>,
+    },
+    Claim(Claim),
+    Refund {
+        refund: Refund,
+        amount: Option<String>,
+    },
+    Cancellation(Cancellation),
+    Delivery {
+        order_id: String,
+        delivered_at: DateTime<Utc>,
+    },
+    /// The Account Health Rating (a number the seller reads, or Amazon's status).
+    AccountHealth {
+        reported_at: DateTime<Utc>,
+        ahr: Option<i64>,
+        status: Option<String>,
+        source: &'static str,
+    },
+    /// One of Amazon's own figures from the account health report.
+    AmazonMetric {
+        reported_at: DateTime<Utc>,
+        metric: String,
+        status: Option<String>,
+        rate: Option<f64>,
+        target: Option<f64>,
+    },
+}
+
+/// A row that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based line in the file.
+    pub line: u64,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(c) = &self.column {
+            write!(f, ", column `{c}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// The file's text: UTF-8 (a BOM dropped), else Shift_JIS (old Japanese reports).
+pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(_) => {
+            let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
+            if bad {
+                Err("neither UTF-8 nor Shift_JIS text".into())
+            } else {
+                Ok(text.into_owned())
+            }
+        }
+    }
+}
+
+/// Which report `head` (the first bytes of a file) starts, if any.
+pub fn sniff(head: &[u8]) -> Option<ReportKind> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = head.iter().position(|&b| !b.is_ascii_whitespace())?;
+    if head[first] == b'{' || head[first] == b'[' {
+        let text = String::from_utf8_lossy(&head[first..head.len().min(first + 4096)]);
+        if text.contains("\"payload\"") || text.contains("\"Orders\"") {
+            return Some(ReportKind::OrdersApi);
+        }
+        if text.contains("performanceMetrics") || text.contains("accountHealthRating") {
+            return Some(ReportKind::AccountHealth);
+        }
+        return None;
+    }
+    let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let line = String::from_utf8_lossy(&head[..line_end]).to_ascii_lowercase();
+    let line = line.trim_end_matches('\r');
+    let tabs: Vec<&str> = line.split('\t').map(str::trim).collect();
+    let commas: Vec<&str> = line.split(',').map(str::trim).collect();
+    let has = |cols: &[&str], want: &[&str]| want.iter().all(|w| cols.contains(w));
+    if has(&tabs, &["amazon-order-id", "purchase-date"]) {
+        Some(ReportKind::AllOrders)
+    } else if has(&tabs, &["order-id", "ship-date"])
+        && (has(&tabs, &["tracking-number"]) || has(&tabs, &["carrier-code"]))
+    {
+        Some(ReportKind::ShipConfirm)
+    } else if has(&tabs, &["date", "rating", "order id"]) {
+        Some(ReportKind::FeedbackReport)
+    } else if has(&commas, &["order_id", "kind", "opened", "status"]) {
+        Some(ReportKind::ClaimsCsv)
+    } else if has(&commas, &["order_id", "refunded"]) {
+        Some(ReportKind::RefundsCsv)
+    } else if has(&commas, &["order_id", "cancelled", "by"]) {
+        Some(ReportKind::CancellationsCsv)
+    } else if has(&commas, &["order_id", "delivered"]) {
+        Some(ReportKind::DeliveriesCsv)
+    } else if has(&commas, &["date", "ahr"]) {
+        Some(ReportKind::AhrCsv)
+    } else if has(&commas, &["order_id", "date", "rating"]) {
+        Some(ReportKind::FeedbackCsv)
+    } else {
+        None
+    }
+}
+
+/// Reads a whole report: each record or row error, in file order. A file-level problem (not
+/// text, truncated JSON) is one error on the line where it was found.
+pub fn parse(
+    kind: ReportKind,
+    bytes: &[u8],
+    tz: Tz,
+    now: DateTime<Utc>,
+    emit: &mut dyn FnMut(Result<Record, RowError>),
+) {
+    let text = match decode(bytes) {
+        Ok(t) => t,
+        Err(message) => {
+            return emit(Err(RowError {
+                line: 1,
+                column: None,
+                message,
+            }));
+        }
+    };
+    match kind {
+        ReportKind::OrdersApi => json::orders_api(&text, tz, emit),
+        ReportKind::AccountHealth => json::account_health(&text, now, emit),
+        _ => table::parse(kind, &text, tz, emit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_each_format_from_its_header() {
+        let cases: &[(&[u8], Option<ReportKind>)] = &[
+            (
+                b"\xEF\xBB\xBFamazon-order-id\tmerchant-order-id\tpurchase-date\r\n",
+                Some(ReportKind::AllOrders),
+            ),
+            (
+                b"order-id\torder-item-id\tquantity\tship-date\tcarrier-code\tcarrier-name\ttracking-number\tship-method\n",
+                Some(ReportKind::ShipConfirm),
+            ),
+            (
+                b"Date\tRating\tComments\tResponse\tOrder ID\tRater Email\n",
+                Some(ReportKind::FeedbackReport),
+            ),
+            (b"{\"payload\": {\"Orders\": []}}", Some(ReportKind::OrdersApi)),
+            (
+                b"  {\"performanceMetrics\": []}",
+                Some(ReportKind::AccountHealth),
+            ),
+            (b"order_id,kind,opened,status\n", Some(ReportKind::ClaimsCsv)),
+            (b"order_id,refunded,amount\n", Some(ReportKind::RefundsCsv)),
+            (b"order_id,cancelled,by,reason\n", Some(ReportKind::CancellationsCsv)),
+            (b"order_id,delivered\n", Some(ReportKind::DeliveriesCsv)),
+            (b"date,ahr\n", Some(ReportKind::AhrCsv)),
+            (b"order_id,date,rating,comments\n", Some(ReportKind::FeedbackCsv)),
+            (b"From: a@b\n", None),
+            (b"{\"other\": 1}", None),
+        ];
+        for (head, want) in cases {
+            assert_eq!(sniff(head), *want, "{}", String::from_utf8_lossy(head));
+        }
+    }
+
+    #[test]
+    fn shift_jis_is_decoded() {
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("注文番号\tコーヒー");
+        assert_eq!(decode(&bytes).unwrap(), "注文番号\tコーヒー");
+        assert!(decode(b"\x81\x20\x81").is_err());
+    }
+}

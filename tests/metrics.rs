@@ -1,0 +1,255 @@
+//! Account metrics end to end: the fixture reports in `tests/fixtures/reports/` imported by the
+//! real binary, then `metrics --json` checked against values computed by hand (written next
+//! to each assertion). `now` is 2026-11-22T03:00:00Z and the seller's zone Los Angeles, so a
+//! date-only feedback of 2026-10-23 (07:00Z) falls inside the 30 days that start at
+//! 2026-10-23T03:00Z, and order ...9, bought exactly 60 days before now, falls outside.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-22T03:00:00Z";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reports")
+        .join(name)
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "timezone = \"America/Los_Angeles\"\n[seller]\naddresses = [\"support@example-shop.test\"]\n",
+        )
+        .unwrap();
+        Home { dir }
+    }
+
+    fn sd(&self) -> Command {
+        let mut c = Command::cargo_bin("sellerdesk").unwrap();
+        c.env_clear()
+            .env("HOME", self.dir.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .arg("--db")
+            .arg(self.dir.path().join("x.db"))
+            .args(["--now", NOW]);
+        c
+    }
+
+    fn import_all(&self) -> Value {
+        let out = self
+            .sd()
+            .args(["import", "--json"])
+            .arg(fixture("all_orders.tsv"))
+            .arg(fixture("orders_api.json"))
+            .arg(fixture("shipping.tsv"))
+            .arg(fixture("feedback_report.tsv"))
+            .arg(fixture("feedback.csv"))
+            .arg(fixture("claims.csv"))
+            .arg(fixture("refunds.csv"))
+            .arg(fixture("cancellations.csv"))
+            .arg(fixture("deliveries.csv"))
+            .arg(fixture("ahr.csv"))
+            .arg(fixture("account_health.json"))
+            .arg(fixture("buyer_o10.eml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn metrics(&self, extra: &[&str]) -> Value {
+        let out = self
+            .sd()
+            .args(["metrics", "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// `(numerator, denominator, status, headroom)` of one metric.
+fn parts(m: &Value, key: &str) -> (u64, u64, String, Value) {
+    let x = &m["metrics"][key];
+    (
+        x["numerator"].as_u64().unwrap(),
+        x["denominator"].as_u64().unwrap(),
+        x["status"].as_str().unwrap().to_string(),
+        x["headroom"].clone(),
+    )
+}
+
+fn is(n: u64, d: u64, status: &str, headroom: Value) -> (u64, u64, String, Value) {
+    (n, d, status.to_string(), headroom)
+}
+
+#[test]
+fn every_metric_matches_the_hand_computed_value() {
+    let home = Home::new();
+    let report = home.import_all();
+    // 12 files; every record stored (an All Orders row is an order and an item).
+    assert_eq!(report["files"], 12, "{report}");
+    assert_eq!(report["failed"], 0, "{report}");
+    let m = home.metrics(&[]);
+    assert_eq!(m["now"], NOW);
+
+    // ODR, 60 days (> 09-23T03:00Z): orders 1-8, 10, 11, 12 = 11 (9 is exactly 60 days old).
+    // Defects: 6 (negative feedback and a granted A-to-z: counted once), 8 (chargeback);
+    // 7's A-to-z was denied.
+    assert_eq!(parts(&m, "odr"), is(2, 11, "bad", 0.into()));
+    assert!((m["metrics"]["odr"]["rate"].as_f64().unwrap() - 2.0 / 11.0).abs() < 1e-12);
+    assert_eq!(m["metrics"]["odr"]["window_days"], 60);
+    assert_eq!(m["metrics"]["odr"]["target"], 0.01);
+    // PCR, 7 days: seller-fulfilled 1-5; 4 cancelled by the seller; 5 by the buyer (excluded).
+    assert_eq!(parts(&m, "pcr"), is(1, 5, "bad", 0.into()));
+    // LSR by latest ship date: 1 on time, 2 confirmed late, 3 never confirmed; 4 and 5 were
+    // cancelled; 8 was due on 10-16, outside both windows.
+    assert_eq!(parts(&m, "lsr_10"), is(2, 3, "bad", 0.into()));
+    assert_eq!(parts(&m, "lsr_30"), is(2, 3, "bad", 0.into()));
+    // VTR, 30 days: 1 (UPS, valid; its row repeated), 2 ("n/a"); 6 is Amazon's; 8 too old.
+    assert_eq!(parts(&m, "vtr"), is(1, 2, "bad", 0.into()));
+    // Feedback, 30 days: 6 (1★, Amazon's report), 1 (5★), 2 (4★, 10-23 in Los Angeles).
+    assert_eq!(parts(&m, "feedback_30"), is(2, 3, "bad", 0.into()));
+    // 90 days, 365, lifetime: also 9 (2★) and 10 (3★, neutral).
+    assert_eq!(parts(&m, "feedback_90"), is(2, 5, "bad", 0.into()));
+    assert_eq!(parts(&m, "feedback_365"), is(2, 5, "bad", 0.into()));
+    assert_eq!(parts(&m, "feedback_lifetime"), is(2, 5, "bad", 0.into()));
+    assert_eq!(
+        m["metrics"]["feedback_lifetime"]["window_days"],
+        Value::Null
+    );
+    // Refunds, 30 days: orders 1-7, 11, 12; 11 refunded. No target: shown, never "bad".
+    assert_eq!(parts(&m, "refund_rate"), is(1, 9, "good", Value::Null));
+    assert_eq!(m["metrics"]["refund_rate"]["target"], Value::Null);
+    // POP, 90 days: all 12; perfect are 1 and 12 only (10: the buyer wrote; 9: negative
+    // feedback; 7: an A-to-z claim, even denied; 2, 3 late; 4, 5 cancelled; 11 refunded).
+    assert_eq!(parts(&m, "pop"), is(2, 12, "bad", 0.into()));
+    // Late response: the one buyer message is 2 h old, not yet counted: no data, not 0%.
+    assert_eq!(
+        parts(&m, "late_response_7"),
+        is(0, 0, "no_data", Value::Null)
+    );
+    assert_eq!(m["metrics"]["late_response_7"]["rate"], Value::Null);
+    // AHR: the latest number the seller entered, and Amazon's status.
+    assert_eq!(m["metrics"]["ahr"]["value"], 180);
+    assert_eq!(m["metrics"]["ahr"]["status"], "at_risk");
+    assert_eq!(m["metrics"]["ahr"]["amazon_status"], "AT_RISK");
+}
+
+#[test]
+fn a_marketplace_filter_keeps_its_orders_only() {
+    let home = Home::new();
+    home.import_all();
+    let m = home.metrics(&["--marketplace", "amazon.de"]);
+    // Only order 12 (Amazon-fulfilled, amazon.de): one order, no defect, and the very next
+    // defect would be 100%.
+    assert_eq!(parts(&m, "odr"), is(0, 1, "good", 0.into()));
+    assert_eq!(parts(&m, "pcr"), is(0, 0, "no_data", Value::Null));
+    assert_eq!(parts(&m, "vtr"), is(0, 0, "no_data", Value::Null));
+    assert_eq!(parts(&m, "feedback_30"), is(0, 0, "no_data", Value::Null));
+    assert_eq!(parts(&m, "pop"), is(1, 1, "good", 0.into()));
+}
+
+#[test]
+fn importing_again_changes_nothing_and_a_later_update_wins() {
+    let home = Home::new();
+    let first = home.import_all();
+    let again = home.import_all();
+    assert_eq!(again["imported"], 0, "{again}");
+    assert_eq!(
+        again["duplicates"].as_u64().unwrap(),
+        first["imported"].as_u64().unwrap() + first["duplicates"].as_u64().unwrap(),
+    );
+    let conn = rusqlite::Connection::open(home.dir.path().join("x.db")).unwrap();
+    // Order 3 appears three times; the row updated last (11-19) wins over an older one after it.
+    let status: String = conn
+        .query_row(
+            "SELECT status FROM orders WHERE order_id = '111-0000000-0000003'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "Unshipped");
+    let delivered: i64 = conn
+        .query_row(
+            "SELECT delivered_at FROM orders WHERE order_id = '111-0000000-0000001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // 2026-11-23 midnight in Los Angeles (PST, UTC-8).
+    let expected = chrono::DateTime::parse_from_rfc3339("2026-11-23T08:00:00Z").unwrap();
+    assert_eq!(delivered, expected.timestamp());
+}
+
+#[test]
+fn bad_rows_are_named_and_the_good_ones_imported() {
+    let home = Home::new();
+    let dir = home.dir.path();
+    let bad = dir.join("claims.csv");
+    std::fs::write(
+        &bad,
+        "order_id,kind,opened,status\n111-0000000-0000006,a-to-z,2026-11-13,granted\n111-0000000-0000007,refund,2026-11-05,open\n",
+    )
+    .unwrap();
+    let cut = dir.join("orders.tsv");
+    std::fs::write(
+        &cut,
+        "amazon-order-id\tpurchase-date\tfulfillment-channel\n111-0000000-0000001\t2026-11-20T10:00:00Z\tMerchant\n111-0000000-0000002\t2026-11-",
+    )
+    .unwrap();
+    let out = home
+        .sd()
+        .args(["import", "--json"])
+        .arg(&bad)
+        .arg(&cut)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("claims.csv: claims CSV line 3, column `kind`: `refund` is neither a-to-z nor chargeback"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("orders.tsv: All Orders report line 3: the file is truncated"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["imported"].as_u64(), report["failed"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn the_table_says_what_is_off_target_and_exits_like_status() {
+    let home = Home::new();
+    home.import_all();
+    let out = home.sd().arg("metrics").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "something is off target");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Order defect rate"), "{text}");
+    assert!(text.contains("18.18%"), "{text}");
+    assert!(text.contains("Amazon says AT_RISK"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour when piped");
+}
