@@ -253,3 +253,33 @@ fn the_table_says_what_is_off_target_and_exits_like_status() {
     assert!(text.contains("Amazon says AT_RISK"), "{text}");
     assert!(!text.contains('\x1b'), "no colour when piped");
 }
+
+#[test]
+fn the_demo_shows_a_realistic_mix_with_one_order_metric_at_risk() {
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = sellerdesk::demo::build(&dir.path().join("d.db"), now).unwrap();
+    let m = sellerdesk::metrics::compute(&store, now, None).unwrap();
+    let order_side: Vec<(&str, sellerdesk::domain::metrics::Status)> = m
+        .rows()
+        .into_iter()
+        .filter(|(k, _, _)| !k.starts_with("late_response"))
+        .map(|(k, _, x)| (k, x.status))
+        .collect();
+    use sellerdesk::domain::metrics::Status;
+    let at_risk: Vec<&str> = order_side
+        .iter()
+        .filter(|(_, s)| *s == Status::AtRisk)
+        .map(|(k, _)| *k)
+        .collect();
+    assert_eq!(at_risk, vec!["pop"], "{order_side:?}\n{m:#?}");
+    assert!(
+        order_side
+            .iter()
+            .all(|(_, s)| matches!(s, Status::Good | Status::AtRisk)),
+        "{order_side:?}"
+    );
+    assert_eq!(m.ahr.value, Some(236));
+}

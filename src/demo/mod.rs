@@ -16,7 +16,9 @@ use crate::import::{ImportReport, RawMail, import_raw};
 use crate::store::Store;
 use crate::store::marks::MarkKind;
 
-const INBOX: &str = include_str!("../assets/demo/inbox.toml");
+mod account;
+
+const INBOX: &str = include_str!("../../assets/demo/inbox.toml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -301,6 +303,25 @@ pub fn build(path: &Path, now: DateTime<Utc>) -> Result<(Store, ImportReport)> {
                 |r| r.get(0),
             )?;
             store.mark(thread_id, MarkKind::NoResponseNeeded, now - parse_ago(ago)?)?;
+        }
+    }
+    // The order side: the threads' orders, bought four days before their buyer first wrote.
+    let mut orders = Vec::new();
+    for t in &file.thread {
+        let (Some(order_id), Some(first)) = (t.order.as_deref(), t.message.first()) else {
+            continue;
+        };
+        orders.push(account::ThreadOrder {
+            order_id,
+            marketplace: &t.marketplace,
+            product: t.product.as_deref(),
+            asin: t.asin.as_deref(),
+            bought: parse_ago(&first.ago)? + Duration::days(4),
+        });
+    }
+    for outcome in store.write_records(&account::records(now, &orders))? {
+        if let Err(e) = outcome {
+            bail!("demo order records: {e}");
         }
     }
     Ok((store, report))
