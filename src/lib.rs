@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod metric_fmt;
 pub mod metrics;
 pub mod outbox;
 pub mod reply;

@@ -36,6 +36,8 @@ fn demo(width: u16, height: u16) -> Demo {
     let mut app = App::new(config, now());
     app.page_height = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, width, height), &app);
     data::refresh(&mut app, &store);
+    // As if a key had been pressed: the alert opens only where a test asks for it.
+    app.started = true;
     data::refresh_rates(&mut app, &store);
     Demo {
         _dir: dir,

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Invocation;
-use crate::domain::metrics::{AccountMetrics, Metric, Status, Target};
+use crate::domain::metrics::{AccountMetrics, Status};
+use crate::metric_fmt::{headroom as headroom_text, percent, target};
 use crate::time_fmt::serialize_rfc3339;
 
 #[derive(Serialize)]
@@ -16,40 +17,6 @@ struct MetricsJson<'a> {
     #[serde(serialize_with = "serialize_rfc3339")]
     now: DateTime<Utc>,
     metrics: &'a AccountMetrics,
-}
-
-fn percent(rate: Option<f64>) -> String {
-    match rate {
-        Some(r) => format!("{:.2}%", r * 100.0),
-        None => "no data".into(),
-    }
-}
-
-fn target(t: Option<Target>) -> String {
-    match t {
-        Some(Target::Below(bp)) => format!("< {}%", f64::from(bp) / 100.0),
-        Some(Target::Above(bp)) => format!("> {}%", f64::from(bp) / 100.0),
-        None => "—".into(),
-    }
-}
-
-/// "2 more defects before 1%", "at the limit", or nothing.
-pub fn headroom_text(m: &Metric) -> String {
-    let (Some(h), Some(t)) = (m.headroom, m.target) else {
-        return String::new();
-    };
-    if m.status == Status::Bad {
-        return "off target".into();
-    }
-    let what = match t {
-        Target::Below(_) => "defect",
-        Target::Above(_) => "failure",
-    };
-    match h {
-        0 => format!("the next {what} misses {}", target(Some(t))),
-        1 => format!("1 more {what} before {}", target(Some(t))),
-        n => format!("{n} more {what}s before {}", target(Some(t))),
-    }
 }
 
 pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8> {

@@ -451,11 +451,24 @@ impl AccountMetrics {
         ]
     }
 
-    /// Metrics at risk or bad, for the startup alert and notices.
+    /// Metrics at risk or bad, for the startup alert and notices: the first of each kind
+    /// (late response over 7 days stands for 30 and 90).
     pub fn troubled(&self) -> Vec<(&'static str, &'static str, &Metric)> {
+        let family = |k: &str| {
+            k.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
+                .to_string()
+        };
+        let mut seen: Vec<String> = Vec::new();
         self.rows()
             .into_iter()
             .filter(|(_, _, m)| matches!(m.status, Status::AtRisk | Status::Bad))
+            .filter(|(k, _, _)| {
+                let f = family(k).trim_end_matches("_lifetime").to_string();
+                !seen.contains(&f) && {
+                    seen.push(f);
+                    true
+                }
+            })
             .collect()
     }
 }

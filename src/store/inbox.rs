@@ -91,6 +91,11 @@ pub struct OrderView {
     pub shipped_at: Option<DateTime<Utc>>,
     pub latest_ship_at: Option<DateTime<Utc>>,
     pub product: Option<String>,
+    /// Seller-fulfilled: the seller's own shipping counts.
+    pub merchant: bool,
+    /// What counts against the account: negative feedback, claims, chargebacks, refunds,
+    /// cancellations, e.g. "A-to-z claim (open)".
+    pub defects: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -334,7 +339,8 @@ impl Store {
             Some(order_id) => conn
                 .query_row(
                     "SELECT o.purchased_at, o.shipped_at, o.latest_ship_at,
-                            (SELECT product_name FROM order_items WHERE order_id = o.order_id LIMIT 1)
+                            (SELECT product_name FROM order_items WHERE order_id = o.order_id LIMIT 1),
+                            o.fulfillment_channel IS NOT 'amazon'
                      FROM orders o WHERE o.order_id = ?1",
                     [order_id],
                     |r| {
@@ -343,10 +349,17 @@ impl Store {
                             shipped_at: r.get::<_, Option<i64>>(1)?.map(from_secs),
                             latest_ship_at: r.get::<_, Option<i64>>(2)?.map(from_secs),
                             product: r.get(3)?,
+                            merchant: r.get(4)?,
+                            defects: Vec::new(),
                         })
                     },
                 )
-                .optional()?,
+                .optional()?
+                .map(|mut o| {
+                    o.defects = self.order_defects(order_id)?;
+                    Ok::<_, StoreError>(o)
+                })
+                .transpose()?,
             None => None,
         };
         Ok(Some(ThreadDetail {
@@ -357,6 +370,55 @@ impl Store {
             messages,
             timeline,
         }))
+    }
+
+    /// What counts against the account on one order, oldest first.
+    pub fn order_defects(&self, order_id: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut out: Vec<(i64, String)> = Vec::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT rated_at, rating FROM feedback WHERE order_id = ?1 AND rating <= 3",
+        )?;
+        for r in stmt.query_map([order_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (at, rating) = r?;
+            let kind = if rating <= 2 { "negative" } else { "neutral" };
+            out.push((at, format!("{kind} feedback ({rating}★)")));
+        }
+        let mut stmt =
+            conn.prepare_cached("SELECT opened_at, kind, status FROM claims WHERE order_id = ?1")?;
+        for r in stmt.query_map([order_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
+            let (at, kind, status) = r?;
+            let kind = if kind == "chargeback" {
+                "chargeback"
+            } else {
+                "A-to-z claim"
+            };
+            out.push((at, format!("{kind} ({status})")));
+        }
+        let mut stmt =
+            conn.prepare_cached("SELECT refunded_at FROM refunds WHERE order_id = ?1")?;
+        for r in stmt.query_map([order_id], |r| r.get::<_, i64>(0))? {
+            out.push((r?, "refunded".into()));
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT cancelled_at, cancelled_by FROM cancellations WHERE order_id = ?1",
+        )?;
+        for r in stmt.query_map([order_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (at, by) = r?;
+            out.push((at, format!("cancelled by the {by}")));
+        }
+        out.sort();
+        Ok(out.into_iter().map(|(_, d)| d).collect())
     }
 
     /// Marks a thread read (opening it).

@@ -48,6 +48,8 @@ pub enum Action {
     ExternalEditor,
     /// Open the template manager.
     ManageTemplates,
+    /// Open the dashboard of 90-day metric trends.
+    OpenDashboard,
     /// Create a template (in the editor).
     NewTemplate,
     /// Edit the selected template (in the editor).
@@ -90,6 +92,7 @@ impl Action {
         Action::Send,
         Action::ExternalEditor,
         Action::ManageTemplates,
+        Action::OpenDashboard,
         Action::NewTemplate,
         Action::EditTemplate,
         Action::RenameTemplate,
@@ -136,6 +139,7 @@ impl Action {
             Action::Send => "send",
             Action::ExternalEditor => "open in $EDITOR",
             Action::ManageTemplates => "templates",
+            Action::OpenDashboard => "dashboard",
             Action::NewTemplate => "new",
             Action::EditTemplate => "edit",
             Action::RenameTemplate => "rename",

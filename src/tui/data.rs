@@ -58,15 +58,48 @@ pub fn refresh(app: &mut App, store: &Store) {
     }
 }
 
-/// Puts computed response rates on the panel.
+/// Puts computed rates on the panel; a metric whose status changed says so.
 pub fn apply_rates(app: &mut App, result: Result<PanelRates, String>) {
     match result {
         Ok(r) => {
+            if let (Some(before), Some(after)) = (&app.metrics.account, &r.account)
+                && let Some(change) = status_change(before, after)
+            {
+                app.notice = Some(change);
+            }
             app.metrics.late = r.late;
             app.metrics.late_per_day = r.late_per_day;
+            let first = app.metrics.account.is_none();
+            app.metrics.account = r.account;
+            app.metrics.trends = r.trends;
+            // Metrics arrive after the first frame: a troubled one still makes the startup
+            // alert, as long as the seller has not started working.
+            if first && !app.started && app.modal.is_none() {
+                app.open_startup_alert();
+            }
         }
         Err(e) => app.notice = Some(format!("could not compute response rates: {e}")),
     }
+}
+
+/// "ODR is now at risk: 0.85%, 1 more defect before 1%" for the first metric whose status
+/// changed.
+fn status_change(
+    before: &crate::domain::metrics::AccountMetrics,
+    after: &crate::domain::metrics::AccountMetrics,
+) -> Option<String> {
+    before
+        .rows()
+        .into_iter()
+        .zip(after.rows())
+        .find(|((_, _, b), (_, _, a))| b.status != a.status)
+        .map(|(_, (_, label, m))| {
+            format!(
+                "{label} is now {}: {}",
+                m.status.as_str().replace('_', " "),
+                crate::metric_fmt::summary(m)
+            )
+        })
 }
 
 /// The response rates, computed here and now (the app asks its worker thread instead: they

@@ -18,18 +18,21 @@ pub enum Context {
     Prompt,
     /// The template manager.
     Templates,
+    /// The dashboard of metric trends.
+    Dashboard,
     /// A dialog is open: only its keys apply.
     Modal,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Inbox,
         Context::Thread,
         Context::Composer,
         Context::Picker,
         Context::Prompt,
         Context::Templates,
+        Context::Dashboard,
         Context::Modal,
     ];
 
@@ -41,6 +44,7 @@ impl Context {
             Context::Picker => "Template picker",
             Context::Prompt => "Search and prompts",
             Context::Templates => "Template manager",
+            Context::Dashboard => "Dashboard",
             Context::Modal => "Dialogs",
         }
     }
@@ -54,6 +58,7 @@ impl Context {
             Context::Picker => "picker",
             Context::Prompt => "prompt",
             Context::Templates => "templates",
+            Context::Dashboard => "dashboard",
             Context::Modal => "dialogs",
         }
     }
@@ -267,6 +272,9 @@ impl Default for Keymap {
             b(Thread, Key::plain('r'), Reply, true),
             b(Thread, Key::code(KeyCode::Esc), Back, true),
             b(Thread, Key::plain('T'), ManageTemplates, false),
+            b(Inbox, Key::plain('D'), OpenDashboard, true),
+            b(Thread, Key::plain('D'), OpenDashboard, false),
+            b(Dashboard, Key::code(KeyCode::Esc), Back, true),
             b(Composer, Key::ctrl('s'), Send, true),
             b(Composer, Key::ctrl('t'), InsertTemplate, true),
             b(Composer, Key::ctrl('e'), ExternalEditor, true),
@@ -307,14 +315,16 @@ impl Default for Keymap {
                 b(ctx, Key::code(KeyCode::Tab), NextPane, false),
             ]);
         }
-        for ctx in [Inbox, Thread, Templates] {
+        for ctx in [Inbox, Thread, Templates, Dashboard] {
             bindings.extend([
                 b(ctx, Key::plain('m'), TogglePanel, false),
                 b(ctx, Key::plain('?'), Help, true),
                 b(ctx, Key::plain('q'), Quit, true),
             ]);
         }
-        for ctx in [Inbox, Thread, Templates, Composer, Picker, Prompt] {
+        for ctx in [
+            Inbox, Thread, Templates, Dashboard, Composer, Picker, Prompt,
+        ] {
             bindings.push(b(ctx, Key::ctrl('c'), Quit, false));
         }
         bindings.push(b(Composer, Key::code(KeyCode::F(1)), Help, false));

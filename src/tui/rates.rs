@@ -6,7 +6,9 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::metrics::AccountMetrics;
 use crate::domain::response::{LateResponseRate, LateResponseTally, Outcome, outcome};
+use crate::metrics::Trend;
 use crate::store::{Store, StoreError};
 
 /// The windows the panel shows, in days.
@@ -14,12 +16,19 @@ pub const WINDOWS: [u32; 3] = [7, 30, 90];
 /// Days in the sparkline of late responses.
 pub const SPARK_DAYS: u32 = 14;
 
+/// Days of history the dashboard draws.
+pub const TREND_DAYS: u32 = 90;
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PanelRates {
     /// One per window of `WINDOWS`.
     pub late: Vec<LateResponseRate>,
     /// Late responses per day, the last `SPARK_DAYS` days, oldest first.
     pub late_per_day: Vec<u64>,
+    /// The account metrics now.
+    pub account: Option<AccountMetrics>,
+    /// Each account metric's rate at the end of each of the last `TREND_DAYS` days.
+    pub trends: Vec<(&'static str, Trend)>,
 }
 
 /// Reads each buyer message of the longest window once.
@@ -41,9 +50,14 @@ pub fn compute(store: &Store, now: DateTime<Utc>) -> Result<PanelRates, StoreErr
             per_day[SPARK_DAYS as usize - 1 - age as usize] += 1;
         }
     })?;
+    let late: Vec<LateResponseRate> = tallies.iter().map(LateResponseTally::finish).collect();
+    let late3 = [late[0], late[1], late[2]];
+    let account = crate::metrics::compute_with_trends(store, now, &late3, TREND_DAYS)?;
     Ok(PanelRates {
-        late: tallies.iter().map(LateResponseTally::finish).collect(),
+        late,
         late_per_day: per_day,
+        account: Some(account.now),
+        trends: account.trends,
     })
 }
 

@@ -27,6 +27,8 @@ pub enum Focus {
     Composer,
     /// The template manager screen.
     Templates,
+    /// The dashboard of 90-day metric trends.
+    Dashboard,
 }
 
 /// A question waiting for Enter/y or Esc/n, carrying what to do on yes.
@@ -128,6 +130,10 @@ pub struct PanelMetrics {
     pub late: Vec<LateResponseRate>,
     /// Late responses per day, the last 14 days, oldest first.
     pub late_per_day: Vec<u64>,
+    /// ODR, LSR, ... once the worker has computed them.
+    pub account: Option<crate::domain::metrics::AccountMetrics>,
+    /// Each account metric's daily rate over the last 90 days, oldest first.
+    pub trends: Vec<(&'static str, crate::metrics::Trend)>,
 }
 
 pub struct App {
@@ -156,7 +162,7 @@ pub struct App {
     pub help_scroll: u16,
     pub templates: Vec<TemplateRow>,
     pub template_selected: usize,
-    /// Where Esc leaves the template manager for.
+    /// Where Esc leaves the template manager and the dashboard for.
     pub templates_from: Focus,
     pub metrics: PanelMetrics,
     /// Urgent threads for the startup alert, most urgent first.
@@ -166,6 +172,8 @@ pub struct App {
     pub notice: Option<String>,
     /// A reply or mark changed what the response rates count: the loop recomputes them.
     pub rates_due: bool,
+    /// The seller has pressed a key: the startup alert no longer opens by itself.
+    pub started: bool,
     /// The thread last marked here: `u` undoes that mark even after the thread left the view.
     pub last_marked: Option<i64>,
     pub quit: bool,
@@ -203,6 +211,7 @@ impl App {
             panel: None,
             notice: None,
             rates_due: false,
+            started: false,
             last_marked: None,
             quit: false,
         }
@@ -221,6 +230,7 @@ impl App {
                 Focus::Thread => Context::Thread,
                 Focus::Composer => Context::Composer,
                 Focus::Templates => Context::Templates,
+                Focus::Dashboard => Context::Dashboard,
             }
         }
     }
@@ -243,10 +253,16 @@ impl App {
         self.panel.unwrap_or(width >= PANEL_MIN_WIDTH)
     }
 
-    /// Shows the startup alert when anything is due soon or worse.
+    /// Shows the startup alert when anything is due soon or worse, or an account metric is
+    /// at risk or off target.
     pub fn open_startup_alert(&mut self) {
         let c = &self.metrics.counts;
-        if c.overdue + c.due_soon > 0 {
+        let troubled = self
+            .metrics
+            .account
+            .as_ref()
+            .is_some_and(|a| !a.troubled().is_empty());
+        if c.overdue + c.due_soon > 0 || troubled {
             self.modal = Some(Modal::Alert);
         }
     }
@@ -336,6 +352,7 @@ impl App {
     pub fn update(&mut self, action: Action, now: DateTime<Utc>) -> Option<Effect> {
         self.now = now;
         self.notice = None;
+        self.started = true;
         if action == Action::Quit {
             self.quit = true;
             return None;
@@ -353,6 +370,15 @@ impl App {
         match self.focus {
             Focus::Composer => self.update_composer(action),
             Focus::Templates => self.update_templates(action),
+            Focus::Dashboard => {
+                match action {
+                    Action::Back => self.focus = self.templates_from,
+                    Action::Help => self.open_help(),
+                    Action::TogglePanel => self.panel = Some(!self.panel.unwrap_or(true)),
+                    _ => {}
+                }
+                None
+            }
             Focus::Inbox | Focus::Thread => self.update_main(action),
         }
     }
@@ -618,6 +644,11 @@ impl App {
                 self.templates_from = self.focus;
                 self.focus = Focus::Templates;
                 Some(Effect::LoadTemplates)
+            }
+            Action::OpenDashboard => {
+                self.templates_from = self.focus;
+                self.focus = Focus::Dashboard;
+                None
             }
             Action::Help => {
                 self.open_help();

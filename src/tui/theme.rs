@@ -68,3 +68,14 @@ pub fn placeholder() -> Style {
         .bg(Color::LightRed)
         .add_modifier(Modifier::BOLD)
 }
+
+/// A metric's status colour.
+pub fn metric(status: crate::domain::metrics::Status) -> Style {
+    use crate::domain::metrics::Status;
+    match status {
+        Status::Good => good(),
+        Status::AtRisk => warn().add_modifier(Modifier::BOLD),
+        Status::Bad => bad(),
+        Status::NoData => dim(),
+    }
+}

@@ -2,6 +2,7 @@
 
 mod alert;
 mod composer;
+mod dashboard;
 pub mod help;
 mod inbox;
 mod metrics;
@@ -50,7 +51,7 @@ pub fn layout(area: Rect, app: &App) -> Areas {
         let [t, c] =
             Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(main);
         (Rect::new(main.x, main.y, 0, 0), Some(t), Some(c))
-    } else if app.thread.is_some() && app.focus != Focus::Templates {
+    } else if app.thread.is_some() && !matches!(app.focus, Focus::Templates | Focus::Dashboard) {
         let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .areas(main);
         (l, Some(r), None)
@@ -87,6 +88,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
     frame.render_widget(header(app, areas.header.width), areas.header);
     if app.focus == Focus::Templates {
         templates::draw(frame, areas.inbox, app);
+    } else if app.focus == Focus::Dashboard {
+        dashboard::draw(frame, areas.inbox, app);
     } else if areas.inbox.width > 0 {
         inbox::draw(frame, areas.inbox, app);
     }
@@ -121,6 +124,7 @@ fn header(app: &App, width: u16) -> Paragraph<'static> {
         Span::styled(" sellerdesk", theme::title()),
         Span::raw(match app.focus {
             Focus::Templates => " · templates",
+            Focus::Dashboard => " · dashboard",
             Focus::Composer => " · reply",
             _ => "",
         }),

@@ -33,7 +33,41 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             app.config.thresholds.due_soon.num_hours()
         ));
     }
-    let mut lines = vec![Line::from(summary.join(", ") + "."), Line::from("")];
+    let mut lines = Vec::new();
+    if !summary.is_empty() {
+        lines.push(Line::from(summary.join(", ") + "."));
+    }
+    // Account metrics at risk or off target, once the worker has them.
+    if let Some(account) = &app.metrics.account {
+        for (_, label, m) in account.troubled() {
+            let verdict = match m.status {
+                crate::domain::metrics::Status::Bad => "is off target",
+                _ => "is at risk",
+            };
+            lines.push(Line::styled(
+                format!(
+                    "{label} {} {verdict} ({}): {}",
+                    crate::metric_fmt::percent(m.rate),
+                    crate::metric_fmt::target(m.target),
+                    crate::metric_fmt::headroom(m).replace("off target", "act now")
+                ),
+                theme::metric(m.status),
+            ));
+        }
+        if account.ahr.status == crate::domain::metrics::Status::Bad
+            || account.ahr.status == crate::domain::metrics::Status::AtRisk
+        {
+            lines.push(Line::styled(
+                format!(
+                    "Account Health Rating {} ({})",
+                    account.ahr.value.unwrap_or_default(),
+                    account.ahr.status.as_str().replace('_', " ")
+                ),
+                theme::metric(account.ahr.status),
+            ));
+        }
+    }
+    lines.push(Line::from(""));
     let width = area.width.min(80).saturating_sub(2) as usize;
     for r in app.alert_rows.iter().take(8) {
         let (badge, style) = super::inbox::badge(r, app);

@@ -1,14 +1,60 @@
-//! The metrics side panel: response clock counts and the late-response rate. Account metrics
-//! (ODR, LSR, ...) get their own section below when they exist.
+//! The metrics side panel: response clock counts, the late-response rate, and the account
+//! metrics (ODR, LSR, ...) with their status colour, headroom and a 30-day trend.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
 
+use crate::domain::metrics::Status;
 use crate::domain::response::LATE_RESPONSE_TARGET;
 use crate::tui::state::App;
 use crate::tui::theme;
+
+/// The account metrics the panel shows, with their short names.
+const PANEL_METRICS: &[(&str, &str)] = &[
+    ("odr", "ODR"),
+    ("lsr_10", "LSR"),
+    ("pcr", "PCR"),
+    ("vtr", "VTR"),
+    ("feedback_90", "FB"),
+    ("pop", "POP"),
+    ("refund_rate", "RFD"),
+];
+
+/// `0.27%`, `97.3%`: four significant characters for the narrow panel.
+fn rate_text(rate: Option<f64>) -> String {
+    match rate {
+        None => "—".into(),
+        Some(r) if r >= 0.1 => format!("{:.1}%", r * 100.0),
+        Some(r) => format!("{:.2}%", r * 100.0),
+    }
+}
+
+/// A trend as block characters, scaled between its own lowest and highest day; days without
+/// data are blank.
+pub fn spark(values: &[Option<f64>], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    if values.is_empty() || width == 0 {
+        return String::new();
+    }
+    // Each character stands for the last day of its stretch.
+    let picks: Vec<Option<f64>> = (0..width.min(values.len()))
+        .map(|i| values[((i + 1) * values.len()).div_ceil(width.min(values.len())) - 1])
+        .collect();
+    let known: Vec<f64> = picks.iter().flatten().copied().collect();
+    let (lo, hi) = known
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    picks
+        .iter()
+        .map(|v| match v {
+            None => ' ',
+            Some(_) if hi <= lo => BARS[0],
+            Some(v) => BARS[(((v - lo) / (hi - lo)) * 7.0).round() as usize],
+        })
+        .collect()
+}
 
 fn hm(d: chrono::Duration) -> String {
     let m = d.num_minutes();
@@ -60,6 +106,51 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if let Some(avg) = app.metrics.late.get(1).and_then(|r| r.average_response) {
         lines.push(Line::from(format!(" avg 30d  {}", hm(avg))));
     }
+    if let Some(account) = &app.metrics.account {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(" Account · 30d trend", theme::title()));
+        for (key, short) in PANEL_METRICS {
+            let Some((_, _, m)) = account.rows().into_iter().find(|(k, _, _)| k == key) else {
+                continue;
+            };
+            let trend = app
+                .metrics
+                .trends
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, t)| spark(&t[t.len().saturating_sub(30)..], 8))
+                .unwrap_or_default();
+            let room = match (m.status, m.headroom) {
+                (Status::Bad, _) => "!".to_string(),
+                (_, Some(h)) => format!("+{h}"),
+                _ => String::new(),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!(" {short:<4}")),
+                Span::styled(format!("{:>7}", rate_text(m.rate)), theme::metric(m.status)),
+                Span::styled(format!(" {trend:<8}"), theme::dim()),
+                Span::styled(format!(" {room}"), theme::metric(m.status)),
+            ]));
+        }
+        let ahr = &account.ahr;
+        lines.push(Line::from(vec![
+            Span::raw(" AHR "),
+            Span::styled(
+                format!(
+                    "{:>7}",
+                    ahr.value.map_or("—".to_string(), |v| v.to_string())
+                ),
+                theme::metric(ahr.status),
+            ),
+            Span::styled(
+                ahr.amazon_status
+                    .as_deref()
+                    .map(|s| format!(" {}", crate::safe_text::line(s)))
+                    .unwrap_or_default(),
+                theme::dim(),
+            ),
+        ]));
+    }
     frame.render_widget(Paragraph::new(lines), text_area);
     frame.render_widget(
         Sparkline::default()
@@ -68,4 +159,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             .block(Block::new().title(Line::styled(" late/day, 14d", theme::dim()))),
         spark_area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparks_scale_to_their_own_range() {
+        assert_eq!(spark(&[Some(1.0), Some(2.0), Some(3.0)], 3), "▁▅█");
+        assert_eq!(spark(&[Some(0.5), None, Some(0.5)], 3), "▁ ▁");
+        assert_eq!(spark(&[Some(0.0), Some(1.0)], 8), "▁█");
+        assert_eq!(spark(&[], 8), "");
+        let long: Vec<Option<f64>> = (0..30).map(|i| Some(f64::from(i))).collect();
+        assert_eq!(spark(&long, 8).chars().count(), 8);
+        assert!(spark(&long, 8).ends_with('█'));
+    }
 }

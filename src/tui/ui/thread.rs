@@ -52,6 +52,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if !facts.is_empty() {
         lines.push(Line::styled(facts.join(" · "), theme::dim()));
     }
+    if let Some(o) = &t.order {
+        let mut against: Vec<String> = o.defects.clone();
+        if o.merchant {
+            match (o.latest_ship_at, o.shipped_at) {
+                (Some(due), Some(shipped)) if shipped > due => {
+                    against.push(format!("shipped late (due {})", local(due, tz)))
+                }
+                (Some(due), None) if app.now > due => {
+                    against.push(format!("not shipped, due {}", local(due, tz)))
+                }
+                _ => {}
+            }
+        }
+        if !against.is_empty() {
+            lines.push(Line::styled(
+                format!("⚠ {}", against.join(" · ")),
+                theme::bad(),
+            ));
+        }
+    }
     let (badge, style) = super::inbox::badge(&t.row, app);
     lines.push(Line::from(vec![
         Span::raw("clock: "),
