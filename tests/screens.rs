@@ -336,3 +336,14 @@ fn search_finds_a_thread_by_its_text_and_esc_clears_it() {
     act(&mut d, Action::Back);
     assert_eq!((d.app.search.clone(), d.app.total), (None, all));
 }
+
+#[test]
+fn dashboard_of_metric_trends() {
+    let mut d = demo(140, 44);
+    act(&mut d, Action::OpenDashboard);
+    let t = screen(&d, 140, 44);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("Order defect rate 0.27%"), "{text}");
+    assert!(text.contains("Perfect orders 97.34%"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}
