@@ -45,6 +45,48 @@ pub fn compute(
     ))
 }
 
+/// Every metric from aggregate queries over covering indexes: the same figures as `compute`
+/// (tests hold them equal), without reading the records themselves.
+pub fn compute_fast(
+    store: &Store,
+    now: DateTime<Utc>,
+    marketplace: Option<&str>,
+) -> Result<AccountMetrics, StoreError> {
+    use crate::domain::metrics::*;
+    let c = store.metric_counts(now, marketplace)?;
+    let says = store.amazon_says()?;
+    let m = |(n, d): (u64, u64), days, target| evaluate(n, d, Some(days), target);
+    let fb = |i: usize, days: Option<u32>| {
+        let (pos, all, _) = c.feedback[i];
+        evaluate(pos, all, days, Some(FEEDBACK_TARGET))
+    };
+    let late = |i: usize, days: u32| {
+        let (late, counted, _, _) = c.late_response[i];
+        evaluate(late, counted, Some(days), Some(LATE_RESPONSE_TARGET))
+    };
+    Ok(AccountMetrics {
+        odr: m(c.odr, 60, Some(ODR_TARGET)),
+        lsr_10: m(c.lsr_10, 10, Some(LSR_TARGET)),
+        lsr_30: m(c.lsr_30, 30, Some(LSR_TARGET)),
+        pcr: m(c.pcr, 7, Some(PCR_TARGET)),
+        vtr: m(c.vtr, 30, Some(VTR_TARGET)),
+        feedback_30: fb(0, Some(30)),
+        feedback_90: fb(1, Some(90)),
+        feedback_365: fb(2, Some(365)),
+        feedback_lifetime: fb(3, None),
+        refund_rate: m(c.refunds, 30, None),
+        pop: m(c.pop, 90, Some(POP_TARGET)),
+        late_response_7: late(0, 7),
+        late_response_30: late(1, 30),
+        late_response_90: late(2, 90),
+        ahr: Ahr {
+            value: says.ahr,
+            status: ahr_status(says.ahr),
+            amazon_status: says.ahr_status,
+        },
+    })
+}
+
 fn records_of(r: &AccountRecords) -> Records<'_> {
     Records {
         orders: &r.orders,

@@ -123,17 +123,18 @@ impl std::fmt::Display for RowError {
     }
 }
 
-/// The file's text: UTF-8 (a BOM dropped), else Shift_JIS (old Japanese reports).
-pub fn decode(bytes: &[u8]) -> Result<String, String> {
+/// The file's text: UTF-8 (a BOM dropped; borrowed, not copied), else Shift_JIS (old
+/// Japanese reports).
+pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
         Err(_) => {
             let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
             if bad {
                 Err("neither UTF-8 nor Shift_JIS text".into())
             } else {
-                Ok(text.into_owned())
+                Ok(std::borrow::Cow::Owned(text.into_owned()))
             }
         }
     }

@@ -5,6 +5,7 @@
 //! without waiting for the busy timeout.
 
 pub mod account;
+pub mod account_sql;
 pub mod clocks;
 pub mod drafts;
 pub mod inbox;

@@ -283,3 +283,40 @@ fn the_demo_shows_a_realistic_mix_with_one_order_metric_at_risk() {
     );
     assert_eq!(m.ahr.value, Some(236));
 }
+
+/// The aggregate queries `metrics` runs count exactly what the pure functions count.
+#[test]
+fn the_fast_path_equals_the_pure_functions() {
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let dir = tempfile::tempdir().unwrap();
+    let (demo, _) = sellerdesk::demo::build(&dir.path().join("d.db"), now).unwrap();
+    let home = Home::new();
+    home.import_all();
+    let fixture = sellerdesk::store::Store::open(&home.dir.path().join("x.db")).unwrap();
+    for (store, at) in [
+        (&demo, now),
+        (
+            &fixture,
+            chrono::DateTime::parse_from_rfc3339(NOW)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        ),
+    ] {
+        for shift in [-40i64, -5, -1, 0, 2, 30] {
+            let t = at + chrono::Duration::days(shift) + chrono::Duration::minutes(shift * 7);
+            for market in [None, Some("amazon.com"), Some("amazon.de")] {
+                let pure = sellerdesk::metrics::compute(store, t, market).unwrap();
+                let fast = sellerdesk::metrics::compute_fast(store, t, market).unwrap();
+                for ((k, _, a), (_, _, b)) in pure.rows().into_iter().zip(fast.rows()) {
+                    if k.starts_with("late_response") && market.is_some() {
+                        continue;
+                    }
+                    assert_eq!(a, b, "{k} at {t} in {market:?}");
+                }
+                assert_eq!(pure.ahr, fast.ahr);
+            }
+        }
+    }
+}

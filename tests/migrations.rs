@@ -105,24 +105,24 @@ fn write_fixture_for_the_current_schema() {
     store
         .conn()
         .execute_batch(
-            "INSERT INTO orders (order_id, marketplace, purchased_at, status, fulfillment_channel)
+            "INSERT OR IGNORE INTO orders (order_id, marketplace, purchased_at, status, fulfillment_channel)
                  VALUES ('111-4827163-0028371', 'amazon.com', 1795000000, 'Shipped', 'merchant');
-             INSERT INTO order_items (order_id, item_key, asin, sku, product_name, quantity)
+             INSERT OR IGNORE INTO order_items (order_id, item_key, asin, sku, product_name, quantity)
                  VALUES ('111-4827163-0028371', '1', 'B0FIXT0001', 'LAMP-1', 'Brass desk lamp', 1);
-             INSERT INTO templates (name, category, language, body, created_at, updated_at)
+             INSERT OR IGNORE INTO templates (name, category, language, body, created_at, updated_at)
                  VALUES ('Damaged item', 'shipping', 'en', 'Hello {{buyer_name}}', 1795000000, 1795000000);
-             INSERT INTO drafts (thread_id, body, updated_at) VALUES (1, 'Draft text', 1795000000);
-             INSERT INTO events (thread_id, at, kind, detail) VALUES (1, 1795000000, 'noted', 'x');
-             INSERT INTO shipments (order_id, tracking, shipped_at, carrier, ship_method, valid)
+             INSERT OR IGNORE INTO drafts (thread_id, body, updated_at) VALUES (1, 'Draft text', 1795000000);
+             INSERT OR IGNORE INTO events (thread_id, at, kind, detail) VALUES (1, 1795000000, 'noted', 'x');
+             INSERT OR IGNORE INTO shipments (order_id, tracking, shipped_at, carrier, ship_method, valid)
                  VALUES ('111-4827163-0028371', '1Z999AA10123456784', 1795000000, 'UPS', 'Ground', 1);
-             INSERT INTO feedback (feedback_key, order_id, rated_at, rating, all_ratings)
+             INSERT OR IGNORE INTO feedback (feedback_key, order_id, rated_at, rating, all_ratings)
                  VALUES ('111-4827163-0028371', '111-4827163-0028371', 1795000000, 2, 0);
-             INSERT INTO claims (order_id, kind, opened_at, status)
+             INSERT OR IGNORE INTO claims (order_id, kind, opened_at, status)
                  VALUES ('111-4827163-0028371', 'a-to-z', 1795000000, 'open');
-             INSERT INTO refunds (order_id, refunded_at, amount) VALUES ('111-4827163-0028371', 1795000000, '9.99');
-             INSERT INTO cancellations (order_id, cancelled_at, cancelled_by) VALUES ('111-4827163-0028371', 1795000000, 'buyer');
-             INSERT INTO account_health (reported_at, ahr, source) VALUES (1795000000, 230, 'seller');
-             INSERT INTO amazon_metrics (reported_at, metric, status, rate, target) VALUES (1795000000, 'odr', 'GOOD', 0.0, 0.01);
+             INSERT OR IGNORE INTO refunds (order_id, refunded_at, amount) VALUES ('111-4827163-0028371', 1795000000, '9.99');
+             INSERT OR IGNORE INTO cancellations (order_id, cancelled_at, cancelled_by) VALUES ('111-4827163-0028371', 1795000000, 'buyer');
+             INSERT OR IGNORE INTO account_health (reported_at, ahr, source) VALUES (1795000000, 230, 'seller');
+             INSERT OR IGNORE INTO amazon_metrics (reported_at, metric, status, rate, target) VALUES (1795000000, 'odr', 'GOOD', 0.0, 0.01);
              PRAGMA wal_checkpoint(TRUNCATE);
              PRAGMA journal_mode = DELETE;",
         )

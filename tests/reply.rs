@@ -32,7 +32,7 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
     let thread: i64 = store
         .conn()
         .query_row(
-            "SELECT id FROM threads WHERE order_id = '111-4827163-0028371'",
+            "SELECT id FROM threads WHERE order_id = '111-4827163-0028371' AND buyer_alias IS NOT NULL",
             [],
             |r| r.get(0),
         )

@@ -311,6 +311,13 @@ pub fn build(path: &Path, now: DateTime<Utc>) -> Result<(Store, ImportReport)> {
         let (Some(order_id), Some(first)) = (t.order.as_deref(), t.message.first()) else {
             continue;
         };
+        // Amazon's notices about an order are not the order: its buyer's thread says more.
+        if orders
+            .iter()
+            .any(|o: &account::ThreadOrder<'_>| o.order_id == order_id)
+        {
+            continue;
+        }
         orders.push(account::ThreadOrder {
             order_id,
             marketplace: &t.marketplace,

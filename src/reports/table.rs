@@ -136,42 +136,47 @@ pub fn parse(kind: ReportKind, text: &str, tz: Tz, emit: &mut dyn FnMut(Result<R
             }));
         }
     }
-    let rows: Vec<(u64, csv::StringRecord)> = {
-        let mut out = Vec::new();
-        for r in reader.records() {
-            match r {
-                Ok(rec) => {
-                    let line = rec.position().map_or(0, |p| p.line());
-                    out.push((line, rec));
-                }
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    emit(Err(RowError {
-                        line,
-                        column: None,
-                        message: e.to_string(),
-                    }));
-                }
-            }
-        }
-        out
-    };
-    // A last line cut short (no newline, fewer columns than the header) is a truncated file:
-    // it is reported, not read as a row with missing values.
-    let truncated =
-        !text.ends_with('\n') && rows.last().is_some_and(|(_, r)| r.len() < header.len());
+    // Feedback reports write dates as their marketplace does: decided from all of the file's
+    // dates first (a small file), then read.
     let feedback_order = (kind == ReportKind::FeedbackReport).then(|| {
         let i = columns["date"];
-        dates::day_order(rows.iter().filter_map(|(_, r)| r.get(i)))
+        let mut pre = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .quoting(false)
+            .from_reader(text.as_bytes());
+        let dates: Vec<String> = pre
+            .records()
+            .filter_map(|r| r.ok().and_then(|r| r.get(i).map(str::to_string)))
+            .collect();
+        dates::day_order(dates.iter().map(String::as_str))
     });
-    let n = rows.len();
-    for (k, (line, fields)) in rows.iter().enumerate() {
+    let ends_with_newline = text.ends_with('\n');
+    // One record of lookahead: a last line cut short (no newline, fewer columns than the
+    // header) is a truncated file, reported rather than read as a row with missing values.
+    let mut records = reader.records();
+    let mut next = records.next();
+    while let Some(current) = next {
+        next = records.next();
+        let fields = match current {
+            Ok(rec) => rec,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                emit(Err(RowError {
+                    line,
+                    column: None,
+                    message: e.to_string(),
+                }));
+                continue;
+            }
+        };
+        let line = fields.position().map_or(0, |p| p.line());
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        if truncated && k + 1 == n {
+        if next.is_none() && !ends_with_newline && fields.len() < header.len() {
             emit(Err(RowError {
-                line: *line,
+                line,
                 column: None,
                 message: format!(
                     "the file is truncated: its last line has {} of {} columns and no line end",
@@ -182,8 +187,8 @@ pub fn parse(kind: ReportKind, text: &str, tz: Tz, emit: &mut dyn FnMut(Result<R
             continue;
         }
         let row = Row {
-            line: *line,
-            fields,
+            line,
+            fields: &fields,
             columns: &columns,
         };
         let result = match kind {

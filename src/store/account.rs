@@ -103,16 +103,26 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
             quantity,
         } => tx
             .prepare_cached(
+                // The order comes first from the same report row, so the foreign key holds.
                 "INSERT INTO order_items (order_id, item_key, asin, sku, product_name, quantity)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM orders WHERE order_id = ?1)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (order_id, item_key) DO UPDATE SET
-                     asin = excluded.asin, sku = excluded.sku,
-                     product_name = excluded.product_name, quantity = excluded.quantity
-                 WHERE asin IS NOT excluded.asin OR sku IS NOT excluded.sku
-                    OR product_name IS NOT excluded.product_name
-                    OR quantity IS NOT excluded.quantity",
+                     asin = coalesce(excluded.asin, asin), sku = coalesce(excluded.sku, sku),
+                     product_name = coalesce(excluded.product_name, product_name),
+                     quantity = coalesce(excluded.quantity, quantity)
+                 WHERE asin IS NOT coalesce(excluded.asin, asin)
+                    OR sku IS NOT coalesce(excluded.sku, sku)
+                    OR product_name IS NOT coalesce(excluded.product_name, product_name)
+                    OR quantity IS NOT coalesce(excluded.quantity, quantity)",
             )?
-            .execute(params![order_id, item_key, asin, sku, product_name, quantity])?,
+            .execute(params![
+                order_id,
+                item_key,
+                asin,
+                sku,
+                product_name,
+                quantity
+            ])?,
         Record::Shipment {
             shipment: s,
             ship_method,

@@ -12,6 +12,8 @@ CREATE TABLE shipments (
     PRIMARY KEY (order_id, tracking)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX shipments_by_date ON shipments (shipped_at, valid, order_id);
+-- VTR leaves out Amazon's own shipments: the orders it must look up are these.
+CREATE INDEX orders_amazon ON orders (order_id) WHERE fulfillment_channel = 'amazon';
 
 -- Feedback: one per order (or per rater and date when the order is unknown).
 CREATE TABLE feedback (
@@ -28,6 +30,8 @@ CREATE TABLE feedback (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX feedback_by_date ON feedback (rated_at, rating, all_ratings);
 CREATE INDEX feedback_by_order ON feedback (order_id) WHERE order_id IS NOT NULL;
+-- The orders with negative feedback, read whole by ODR and POP.
+CREATE INDEX feedback_negative ON feedback (order_id) WHERE rating <= 2 AND order_id IS NOT NULL;
 
 CREATE TABLE claims (
     order_id  TEXT    NOT NULL,
@@ -75,4 +79,10 @@ CREATE INDEX orders_by_purchase_covering
 CREATE INDEX orders_by_latest_ship
     ON orders (latest_ship_at, fulfillment_channel, shipped_at, marketplace, order_id)
     WHERE latest_ship_at IS NOT NULL;
-CREATE INDEX threads_by_order ON threads (order_id) WHERE order_id IS NOT NULL;
+-- Orders whose buyer wrote (POP), without reading thread rows.
+CREATE INDEX threads_by_order ON threads (order_id, buyer_alias) WHERE order_id IS NOT NULL;
+
+-- The late response rate as an aggregate over an index alone (no table rows read).
+DROP INDEX buyer_messages_by_time;
+CREATE INDEX buyer_messages_by_time ON messages (sent_at, resolved_at, resolution)
+    WHERE role = 'buyer';
