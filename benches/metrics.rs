@@ -189,6 +189,20 @@ fn main() {
         last = out;
     }
     times.sort();
+    let store = sellerdesk::store::Store::open(&db).unwrap();
+    let mut inproc: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            sellerdesk::metrics::compute_fast(&store, now(), None).unwrap();
+            t.elapsed()
+        })
+        .collect();
+    inproc.sort();
+    println!(
+        "metrics in-process (compute_fast, 10 runs): median {:.1} ms · p90 {:.1} ms",
+        ms(percentile(&inproc, 0.5)),
+        ms(percentile(&inproc, 0.9))
+    );
     let v: serde_json::Value = serde_json::from_str(last.trim()).unwrap_or_default();
     println!(
         "metrics --json, {orders} orders (process start to exit, 10 runs): median {:.1} ms · p90 {:.1} ms · peak RSS {:.0} MiB · odr {} · lsr_30 {} · pop {}",

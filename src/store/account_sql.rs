@@ -70,7 +70,7 @@ impl Store {
                      SELECT order_id FROM feedback INDEXED BY feedback_negative
                          WHERE rating <= 2 AND order_id IS NOT NULL
                      UNION SELECT order_id FROM claims WHERE kind = 'chargeback' OR status <> 'denied'
-                 ) d CROSS JOIN orders o ON o.order_id = d.order_id
+                 ) d CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = d.order_id
                  WHERE o.purchased_at > :p60 AND o.purchased_at <= :now
                    AND (:m IS NULL OR o.marketplace = :m)",
             )?
@@ -82,7 +82,7 @@ impl Store {
 
         let seller_cancels: i64 = conn
             .prepare_cached(
-                "SELECT count(*) FROM cancellations x CROSS JOIN orders o ON o.order_id = x.order_id
+                "SELECT count(*) FROM cancellations x CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = x.order_id
                  WHERE x.cancelled_by = 'seller' AND o.fulfillment_channel = 'merchant'
                    AND o.purchased_at > :p7 AND o.purchased_at <= :now
                    AND (o.shipped_at IS NULL OR x.cancelled_at <= o.shipped_at)
@@ -114,7 +114,7 @@ impl Store {
         };
         let all = lsr(&lsr_sql("FROM orders o INDEXED BY orders_by_latest_ship"))?;
         let cancelled = lsr(&lsr_sql(
-            "FROM cancellations x CROSS JOIN orders o ON o.order_id = x.order_id",
+            "FROM cancellations x CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = x.order_id",
         ))?;
         c.lsr_10 = (u(all[1] - cancelled[1]), u(all[0] - cancelled[0]));
         c.lsr_30 = (u(all[3] - cancelled[3]), u(all[2] - cancelled[2]));
@@ -123,9 +123,9 @@ impl Store {
             .prepare_cached(
                 "SELECT count(*), sum(s.valid) FROM shipments s INDEXED BY shipments_by_date
                  WHERE s.shipped_at > :s30 AND s.shipped_at <= :now
-                   AND NOT EXISTS (SELECT 1 FROM orders o INDEXED BY orders_amazon
+                   AND NOT EXISTS (SELECT 1 FROM orders o INDEXED BY orders_by_id_covering
                                    WHERE o.order_id = s.order_id AND o.fulfillment_channel = 'amazon')
-                   AND (:m IS NULL OR EXISTS (SELECT 1 FROM orders o
+                   AND (:m IS NULL OR EXISTS (SELECT 1 FROM orders o INDEXED BY orders_by_id_covering
                         WHERE o.order_id = s.order_id AND o.marketplace = :m))",
             )?
             .query_row(
@@ -147,9 +147,9 @@ impl Store {
                         coalesce(max(f.all_ratings) FILTER (WHERE f.rated_at > :f365), 0),
                         count(*), count(*) FILTER (WHERE f.rating >= 4),
                         coalesce(max(f.all_ratings), 0)
-                 FROM feedback f
+                 FROM feedback f INDEXED BY feedback_by_date
                  WHERE f.rated_at <= :now
-                   AND (:m IS NULL OR EXISTS (SELECT 1 FROM orders o
+                   AND (:m IS NULL OR EXISTS (SELECT 1 FROM orders o INDEXED BY orders_by_id_covering
                         WHERE o.order_id = f.order_id AND o.marketplace = :m))",
             )?
             .query_row(
@@ -175,7 +175,7 @@ impl Store {
         let refunded: i64 = conn
             .prepare_cached(
                 "SELECT count(*) FROM (SELECT DISTINCT order_id FROM refunds) r
-                 CROSS JOIN orders o ON o.order_id = r.order_id
+                 CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = r.order_id
                  WHERE o.purchased_at > :p30 AND o.purchased_at <= :now
                    AND (:m IS NULL OR o.marketplace = :m)",
             )?
@@ -196,7 +196,7 @@ impl Store {
                      UNION SELECT order_id FROM refunds
                      UNION SELECT order_id FROM threads INDEXED BY threads_by_order
                            WHERE order_id IS NOT NULL AND buyer_alias IS NOT NULL
-                 ) d CROSS JOIN orders o ON o.order_id = d.order_id
+                 ) d CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = d.order_id
                  WHERE o.purchased_at > :p90 AND o.purchased_at <= :now
                    AND (:m IS NULL OR o.marketplace = :m) AND NOT {LATE}"
             ))?

@@ -12,8 +12,6 @@ CREATE TABLE shipments (
     PRIMARY KEY (order_id, tracking)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX shipments_by_date ON shipments (shipped_at, valid, order_id);
--- VTR leaves out Amazon's own shipments: the orders it must look up are these.
-CREATE INDEX orders_amazon ON orders (order_id) WHERE fulfillment_channel = 'amazon';
 
 -- Feedback: one per order (or per rater and date when the order is unknown).
 CREATE TABLE feedback (
@@ -28,7 +26,7 @@ CREATE TABLE feedback (
     -- (neutral and negative only).
     all_ratings  INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX feedback_by_date ON feedback (rated_at, rating, all_ratings);
+CREATE INDEX feedback_by_date ON feedback (rated_at, rating, all_ratings, order_id);
 CREATE INDEX feedback_by_order ON feedback (order_id) WHERE order_id IS NOT NULL;
 -- The orders with negative feedback, read whole by ODR and POP.
 CREATE INDEX feedback_negative ON feedback (order_id) WHERE rating <= 2 AND order_id IS NOT NULL;
@@ -76,6 +74,10 @@ CREATE TABLE amazon_metrics (
 -- The metrics read orders by purchase date and by latest ship date with these columns only.
 CREATE INDEX orders_by_purchase_covering
     ON orders (purchased_at, fulfillment_channel, marketplace, latest_ship_at, shipped_at, order_id);
+-- The joins from the small tables (feedback, claims, refunds, ...) find an order's dates here
+-- without reading its row.
+CREATE INDEX orders_by_id_covering
+    ON orders (order_id, purchased_at, fulfillment_channel, marketplace, latest_ship_at, shipped_at);
 CREATE INDEX orders_by_latest_ship
     ON orders (latest_ship_at, fulfillment_channel, shipped_at, marketplace, order_id)
     WHERE latest_ship_at IS NOT NULL;
