@@ -304,8 +304,13 @@ fn the_fast_path_equals_the_pure_functions() {
                 .with_timezone(&chrono::Utc),
         ),
     ] {
-        for shift in [-40i64, -5, -1, 0, 2, 30] {
-            let t = at + chrono::Duration::days(shift) + chrono::Duration::minutes(shift * 7);
+        let midnight = at.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        let times = [-40i64, -5, -1, 0, 2, 30]
+            .map(|shift| at + chrono::Duration::days(shift) + chrono::Duration::minutes(shift * 7))
+            .into_iter()
+            // Windows that start and end exactly on day boundaries, and a second before.
+            .chain([midnight, midnight - chrono::Duration::seconds(1)]);
+        for t in times {
             for market in [None, Some("amazon.com"), Some("amazon.de")] {
                 let pure = sellerdesk::metrics::compute(store, t, market).unwrap();
                 let fast = sellerdesk::metrics::compute_fast(store, t, market).unwrap();
