@@ -64,34 +64,34 @@ impl Store {
             )?;
 
         // The few orders with something against them, driven from the small tables.
-        let odr_defects: i64 = conn
-            .prepare_cached(
-                "SELECT count(*) FROM (
+        // `count(*)` of a query over orders bought after `:since`.
+        let count = |sql: &str, since: i64| -> Result<i64, StoreError> {
+            Ok(conn.prepare_cached(sql)?.query_row(
+                named_params! {":since": since, ":now": n, ":m": marketplace},
+                |r| r.get(0),
+            )?)
+        };
+        let odr_defects = count(
+            "SELECT count(*) FROM (
                      SELECT order_id FROM feedback INDEXED BY feedback_negative
                          WHERE rating <= 2 AND order_id IS NOT NULL
                      UNION SELECT order_id FROM claims WHERE kind = 'chargeback' OR status <> 'denied'
                  ) d CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = d.order_id
-                 WHERE o.purchased_at > :p60 AND o.purchased_at <= :now
+                 WHERE o.purchased_at > :since AND o.purchased_at <= :now
                    AND (:m IS NULL OR o.marketplace = :m)",
-            )?
-            .query_row(
-                named_params! {":p60": day(60), ":now": n, ":m": marketplace},
-                |r| r.get(0),
-            )?;
+            day(60),
+        )?;
         c.odr = (u(odr_defects), u(n60));
 
-        let seller_cancels: i64 = conn
-            .prepare_cached(
-                "SELECT count(*) FROM cancellations x CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = x.order_id
-                 WHERE x.cancelled_by = 'seller' AND o.fulfillment_channel = 'merchant'
-                   AND o.purchased_at > :p7 AND o.purchased_at <= :now
-                   AND (o.shipped_at IS NULL OR x.cancelled_at <= o.shipped_at)
-                   AND (:m IS NULL OR o.marketplace = :m)",
-            )?
-            .query_row(
-                named_params! {":p7": day(7), ":now": n, ":m": marketplace},
-                |r| r.get(0),
-            )?;
+        let seller_cancels = count(
+            "SELECT count(*) FROM cancellations x
+             CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = x.order_id
+             WHERE x.cancelled_by = 'seller' AND o.fulfillment_channel = 'merchant'
+               AND o.purchased_at > :since AND o.purchased_at <= :now
+               AND (o.shipped_at IS NULL OR x.cancelled_at <= o.shipped_at)
+               AND (:m IS NULL OR o.marketplace = :m)",
+            day(7),
+        )?;
         c.pcr = (u(seller_cancels), u(m7));
 
         // Late shipments by latest ship date; cancelled orders taken out afterwards.
@@ -172,22 +172,18 @@ impl Store {
             };
         }
 
-        let refunded: i64 = conn
-            .prepare_cached(
-                "SELECT count(*) FROM (SELECT DISTINCT order_id FROM refunds) r
-                 CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = r.order_id
-                 WHERE o.purchased_at > :p30 AND o.purchased_at <= :now
-                   AND (:m IS NULL OR o.marketplace = :m)",
-            )?
-            .query_row(
-                named_params! {":p30": day(30), ":now": n, ":m": marketplace},
-                |r| r.get(0),
-            )?;
+        let refunded = count(
+            "SELECT count(*) FROM (SELECT DISTINCT order_id FROM refunds) r
+             CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = r.order_id
+             WHERE o.purchased_at > :since AND o.purchased_at <= :now
+               AND (:m IS NULL OR o.marketplace = :m)",
+            day(30),
+        )?;
         c.refunds = (u(refunded), u(n30));
 
         // Imperfect orders that did not already count as late.
-        let imperfect: i64 = conn
-            .prepare_cached(&format!(
+        let imperfect = count(
+            &format!(
                 "SELECT count(*) FROM (
                      SELECT order_id FROM feedback INDEXED BY feedback_negative
                          WHERE rating <= 2 AND order_id IS NOT NULL
@@ -197,13 +193,11 @@ impl Store {
                      UNION SELECT order_id FROM threads INDEXED BY threads_by_order
                            WHERE order_id IS NOT NULL AND buyer_alias IS NOT NULL
                  ) d CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = d.order_id
-                 WHERE o.purchased_at > :p90 AND o.purchased_at <= :now
+                 WHERE o.purchased_at > :since AND o.purchased_at <= :now
                    AND (:m IS NULL OR o.marketplace = :m) AND NOT {LATE}"
-            ))?
-            .query_row(
-                named_params! {":p90": day(90), ":now": n, ":m": marketplace},
-                |r| r.get(0),
-            )?;
+            ),
+            day(90),
+        )?;
         c.pop = (u(n90 - late90 - imperfect), u(n90));
 
         // Late responses: buyer messages of 90 days, from their covering index.
