@@ -36,13 +36,15 @@ const CHUNK: usize = 256;
 /// What an import did. The five counts are the `--json` output.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
-    /// Files read as mail (each `.eml`, mbox and Maildir message file), including failed ones.
+    /// Files read (each `.eml`, mbox, Maildir message file and report), including failed ones.
     pub files: u64,
+    /// New messages, and report records stored or changed.
     pub imported: u64,
     pub duplicates: u64,
     /// Imported, but with a problem noted (unparseable, date from delivery time, unknown charset).
     pub flagged: u64,
-    /// Paths that could not be read or are not mail.
+    /// Paths that could not be read or are not mail or a report, and report rows that could
+    /// not be read or stored.
     pub failed: u64,
     #[serde(skip)]
     pub problems: Vec<Problem>,
