@@ -130,9 +130,10 @@ where
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
     let mut rates_worker = rates::RatesWorker::spawn(store.path());
     match &mut rates_worker {
-        Some(w) => w.request(app.now),
+        Some(w) => w.request(app.now, true),
         None => data::refresh_rates(&mut app, store),
     }
+    let mut last_trends = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_rates = Instant::now();
     while !app.quit {
@@ -169,8 +170,12 @@ where
         if last_rates.elapsed() >= Duration::from_secs(60) || app.rates_due {
             last_rates = Instant::now();
             app.rates_due = false;
+            let trends = last_trends.elapsed() >= rates::TRENDS_EVERY.to_std().unwrap_or_default();
+            if trends {
+                last_trends = Instant::now();
+            }
             match &mut rates_worker {
-                Some(w) => w.request(clock()),
+                Some(w) => w.request(clock(), trends),
                 None => data::refresh_rates(&mut app, store),
             }
         }

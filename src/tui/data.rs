@@ -71,7 +71,10 @@ pub fn apply_rates(app: &mut App, result: Result<PanelRates, String>) {
             app.metrics.late_per_day = r.late_per_day;
             let first = app.metrics.account.is_none();
             app.metrics.account = r.account;
-            app.metrics.trends = r.trends;
+            // A refresh without history keeps the last one.
+            if !r.trends.is_empty() {
+                app.metrics.trends = r.trends;
+            }
             // Metrics arrive after the first frame: a troubled one still makes the startup
             // alert, as long as the seller has not started working.
             if first && !app.started && app.modal.is_none() {
@@ -105,7 +108,7 @@ fn status_change(
 /// The response rates, computed here and now (the app asks its worker thread instead: they
 /// read every buyer message of 90 days).
 pub fn refresh_rates(app: &mut App, store: &Store) {
-    let r = rates::compute(store, app.now).map_err(|e| e.to_string());
+    let r = rates::compute(store, app.now, true).map_err(|e| e.to_string());
     apply_rates(app, r);
 }
 

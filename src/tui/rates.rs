@@ -31,8 +31,13 @@ pub struct PanelRates {
     pub trends: Vec<(&'static str, Trend)>,
 }
 
-/// Reads each buyer message of the longest window once.
-pub fn compute(store: &Store, now: DateTime<Utc>) -> Result<PanelRates, StoreError> {
+/// How often the daily trends are recomputed: they read every order of 180 days, and a day's
+/// history does not change by the minute.
+pub const TRENDS_EVERY: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Reads each buyer message of the longest window once; the account metrics from their
+/// aggregates; with `trends`, also every metric's daily history (`trends` empty otherwise).
+pub fn compute(store: &Store, now: DateTime<Utc>, trends: bool) -> Result<PanelRates, StoreError> {
     let mut tallies: Vec<LateResponseTally> = WINDOWS
         .iter()
         .map(|&d| LateResponseTally::new(now, d))
@@ -51,19 +56,24 @@ pub fn compute(store: &Store, now: DateTime<Utc>) -> Result<PanelRates, StoreErr
         }
     })?;
     let late: Vec<LateResponseRate> = tallies.iter().map(LateResponseTally::finish).collect();
-    let late3 = [late[0], late[1], late[2]];
-    let account = crate::metrics::compute_with_trends(store, now, &late3, TREND_DAYS)?;
+    let (account, trends) = if trends {
+        let late3 = [late[0], late[1], late[2]];
+        let t = crate::metrics::compute_with_trends(store, now, &late3, TREND_DAYS)?;
+        (t.now, t.trends)
+    } else {
+        (crate::metrics::compute_fast(store, now, None)?, Vec::new())
+    };
     Ok(PanelRates {
         late,
         late_per_day: per_day,
-        account: Some(account.now),
-        trends: account.trends,
+        account: Some(account),
+        trends,
     })
 }
 
 /// Computes rates on its own thread and connection; the loop asks and later picks them up.
 pub struct RatesWorker {
-    requests: Sender<DateTime<Utc>>,
+    requests: Sender<(DateTime<Utc>, bool)>,
     results: Receiver<Result<PanelRates, String>>,
     pending: bool,
 }
@@ -73,17 +83,18 @@ impl RatesWorker {
     /// computes on its own thread).
     pub fn spawn(db: &Path) -> Option<RatesWorker> {
         let store = Store::open(db).ok()?;
-        let (requests, inbox) = channel::<DateTime<Utc>>();
+        let (requests, inbox) = channel::<(DateTime<Utc>, bool)>();
         let (outbox, results) = channel();
         std::thread::Builder::new()
             .name("sellerdesk-rates".into())
             .spawn(move || {
-                while let Ok(mut now) = inbox.recv() {
-                    // Only the latest request matters.
-                    while let Ok(later) = inbox.try_recv() {
+                while let Ok((mut now, mut trends)) = inbox.recv() {
+                    // Only the latest request matters (with trends if any asked for them).
+                    while let Ok((later, t)) = inbox.try_recv() {
                         now = later;
+                        trends |= t;
                     }
-                    let r = compute(&store, now).map_err(|e| e.to_string());
+                    let r = compute(&store, now, trends).map_err(|e| e.to_string());
                     if outbox.send(r).is_err() {
                         break;
                     }
@@ -97,8 +108,8 @@ impl RatesWorker {
         })
     }
 
-    pub fn request(&mut self, now: DateTime<Utc>) {
-        if self.requests.send(now).is_ok() {
+    pub fn request(&mut self, now: DateTime<Utc>, trends: bool) {
+        if self.requests.send((now, trends)).is_ok() {
             self.pending = true;
         }
     }
@@ -138,7 +149,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.db");
         let (store, _) = crate::demo::build(&path, now).unwrap();
-        let rates = compute(&store, now).unwrap();
+        let rates = compute(&store, now, true).unwrap();
         let all = store.buyer_messages_since(now, 90).unwrap();
         for (i, d) in WINDOWS.iter().enumerate() {
             assert_eq!(rates.late[i], late_response_rate(&all, now, *d));
@@ -149,7 +160,7 @@ mod tests {
 
         let mut worker = RatesWorker::spawn(&path).unwrap();
         assert!(worker.poll().is_none(), "nothing asked");
-        worker.request(now);
+        worker.request(now, true);
         let got = loop {
             if let Some(r) = worker.poll() {
                 break r.unwrap();
