@@ -249,6 +249,54 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+
+    const KINDS: [ReportKind; 11] = [
+        ReportKind::AllOrders,
+        ReportKind::OrdersApi,
+        ReportKind::ShipConfirm,
+        ReportKind::FeedbackReport,
+        ReportKind::AccountHealth,
+        ReportKind::FeedbackCsv,
+        ReportKind::ClaimsCsv,
+        ReportKind::RefundsCsv,
+        ReportKind::CancellationsCsv,
+        ReportKind::DeliveriesCsv,
+        ReportKind::AhrCsv,
+    ];
+
+    proptest! {
+        /// Whatever a file holds, reading it never panics: bad rows become errors.
+        #[test]
+        fn any_bytes_under_any_header_never_panic(
+            kind in 0..KINDS.len(),
+            body in proptest::collection::vec(any::<u8>(), 0..400),
+            text in "[\\PC\t,\n\r\"{}\\[\\]:0-9/.-]{0,300}",
+        ) {
+            let headers = [
+                "amazon-order-id\tpurchase-date\tfulfillment-channel\tsku\tquantity\tlatest-ship-date\n",
+                "{\"payload\": {\"Orders\": [",
+                "order-id\tship-date\ttracking-number\tcarrier-name\n",
+                "Date\tRating\tComments\tResponse\tOrder ID\tRater Email\n",
+                "{\"performanceMetrics\": [",
+                "order_id,date,rating,comments\n",
+                "order_id,kind,opened,status\n",
+                "order_id,refunded,amount\n",
+                "order_id,cancelled,by,reason\n",
+                "order_id,delivered\n",
+                "date,ahr\n",
+            ];
+            let now = DateTime::<Utc>::UNIX_EPOCH;
+            for content in [text.as_bytes().to_vec(), body.clone()] {
+                let mut bytes = headers[kind].as_bytes().to_vec();
+                bytes.extend(&content);
+                let _ = sniff(&bytes);
+                parse(KINDS[kind], &bytes, Tz::UTC, now, &mut |_| {});
+                parse(KINDS[kind], &content, Tz::Asia__Tokyo, now, &mut |_| {});
+            }
+        }
+    }
+
     #[test]
     fn shift_jis_is_decoded() {
         let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("注文番号\tコーヒー");
