@@ -325,3 +325,178 @@ fn the_fast_path_equals_the_pure_functions() {
         }
     }
 }
+
+mod random_records {
+    //! The aggregate queries and the pure functions agree on random records too: orders on
+    //! both channels and marketplaces around the window edges, shipped early, late or not at
+    //! all, with feedback, claims, refunds and cancellations.
+
+    use chrono::{DateTime, Duration, Utc};
+    use proptest::prelude::*;
+    use sellerdesk::domain::account::*;
+    use sellerdesk::reports::Record;
+
+    fn base() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[derive(Debug, Clone)]
+    struct O {
+        hours_ago: i64,
+        merchant: bool,
+        de: bool,
+        ship: Option<i64>,
+        fb: Option<(u8, bool, i64)>,
+        claim: Option<(bool, u8)>,
+        refund: bool,
+        cancel: Option<bool>,
+    }
+
+    fn order() -> impl Strategy<Value = O> {
+        (
+            0i64..(120 * 24),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(-30i64..100),
+            proptest::option::of((1u8..=5, any::<bool>(), 0i64..200)),
+            proptest::option::of((any::<bool>(), 0u8..4)),
+            any::<bool>(),
+            proptest::option::of(any::<bool>()),
+        )
+            .prop_map(
+                |(hours_ago, merchant, de, ship, fb, claim, refund, cancel)| O {
+                    hours_ago,
+                    merchant,
+                    de,
+                    ship,
+                    fb,
+                    claim,
+                    refund,
+                    cancel,
+                },
+            )
+    }
+
+    fn records(orders: &[O]) -> Vec<Record> {
+        let now = base();
+        let mut out = Vec::new();
+        for (i, o) in orders.iter().enumerate() {
+            let id = format!("111-{:07}-{:07}", i, i * 7);
+            let bought = now - Duration::hours(o.hours_ago) - Duration::minutes(i as i64 % 60);
+            let due = bought + Duration::hours(48);
+            out.push(Record::Order {
+                order: Order {
+                    order_id: id.clone(),
+                    marketplace: Some(if o.de { "amazon.de" } else { "amazon.com" }.into()),
+                    purchased_at: bought,
+                    channel: if o.merchant {
+                        Channel::Merchant
+                    } else {
+                        Channel::Amazon
+                    },
+                    status: None,
+                    latest_ship_at: o.merchant.then_some(due),
+                    shipped_at: None,
+                    delivered_at: None,
+                },
+                last_updated_at: None,
+            });
+            if let Some(h) = o.ship {
+                out.push(Record::Shipment {
+                    shipment: Shipment {
+                        order_id: id.clone(),
+                        shipped_at: due + Duration::hours(h) - Duration::hours(48),
+                        carrier: Some("UPS".into()),
+                        tracking: Some(if h % 3 == 0 {
+                            "bad".into()
+                        } else {
+                            format!("1Z999AA1{:010}", i)
+                        }),
+                    },
+                    ship_method: None,
+                });
+            }
+            if let Some((rating, all, after)) = o.fb {
+                out.push(Record::Feedback {
+                    feedback: Feedback {
+                        order_id: Some(id.clone()),
+                        rated_at: bought + Duration::hours(after),
+                        rating,
+                        source: if all {
+                            FeedbackSource::AllRatings
+                        } else {
+                            FeedbackSource::AmazonReport
+                        },
+                    },
+                    comments: None,
+                    response: None,
+                    rater_email: None,
+                });
+            }
+            if let Some((chargeback, status)) = o.claim {
+                out.push(Record::Claim(Claim {
+                    order_id: id.clone(),
+                    kind: if chargeback {
+                        ClaimKind::Chargeback
+                    } else {
+                        ClaimKind::AToZ
+                    },
+                    opened_at: bought + Duration::hours(30),
+                    status: [
+                        ClaimStatus::Open,
+                        ClaimStatus::Granted,
+                        ClaimStatus::Denied,
+                        ClaimStatus::Withdrawn,
+                    ][status as usize],
+                }));
+            }
+            if o.refund {
+                out.push(Record::Refund {
+                    refund: Refund {
+                        order_id: id.clone(),
+                        refunded_at: bought + Duration::hours(50),
+                    },
+                    amount: None,
+                });
+            }
+            if let Some(by_seller) = o.cancel {
+                out.push(Record::Cancellation(Cancellation {
+                    order_id: id.clone(),
+                    cancelled_at: bought + Duration::hours(if by_seller { 5 } else { 1 }),
+                    by: if by_seller {
+                        CancelledBy::Seller
+                    } else {
+                        CancelledBy::Buyer
+                    },
+                    reason: None,
+                }));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn aggregates_equal_the_pure_functions(
+            orders in proptest::collection::vec(order(), 0..60),
+            shift_minutes in -(20 * 24 * 60)..(3 * 24 * 60i64),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = sellerdesk::store::Store::open(&dir.path().join("r.db")).unwrap();
+            for r in store.write_records(&records(&orders)).unwrap() {
+                r.unwrap();
+            }
+            let t = base() + Duration::minutes(shift_minutes);
+            for market in [None, Some("amazon.de")] {
+                let pure = sellerdesk::metrics::compute(&store, t, market).unwrap();
+                let fast = sellerdesk::metrics::compute_fast(&store, t, market).unwrap();
+                for ((k, _, a), (_, _, b)) in pure.rows().into_iter().zip(fast.rows()) {
+                    prop_assert_eq!(a, b, "{} at {} in {:?}", k, t, market);
+                }
+            }
+        }
+    }
+}
