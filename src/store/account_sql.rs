@@ -33,6 +33,15 @@ fn u(v: i64) -> u64 {
     v.max(0) as u64
 }
 
+/// The first `N` columns of a row of counts.
+fn integers<const N: usize>(r: &rusqlite::Row<'_>) -> rusqlite::Result<[i64; N]> {
+    let mut a = [0i64; N];
+    for (i, v) in a.iter_mut().enumerate() {
+        *v = r.get(i)?;
+    }
+    Ok(a)
+}
+
 impl Store {
     pub fn metric_counts(
         &self,
@@ -155,13 +164,7 @@ impl Store {
             .query_row(
                 named_params! {":f30": day(30), ":f90": day(90), ":f365": day(365), ":now": n,
                 ":m": marketplace},
-                |r| {
-                    let mut a = [0i64; 12];
-                    for (i, v) in a.iter_mut().enumerate() {
-                        *v = r.get(i)?;
-                    }
-                    Ok(a)
-                },
+                integers,
             )?;
         for w in 0..4 {
             let (all, pos, any_all) = (fb[w * 3], fb[w * 3 + 1], fb[w * 3 + 2]);
@@ -228,13 +231,7 @@ impl Store {
             )?
             .query_row(
                 named_params! {":d7": day(7), ":d30": day(30), ":d90": day(90), ":now": n},
-                |r| {
-                    let mut a = [0i64; 12];
-                    for (i, v) in a.iter_mut().enumerate() {
-                        *v = r.get(i)?;
-                    }
-                    Ok(a)
-                },
+                integers,
             )?;
         for w in 0..3 {
             c.late_response[w] = (
