@@ -203,6 +203,15 @@ fn main() {
         ms(percentile(&inproc, 0.5)),
         ms(percentile(&inproc, 0.9))
     );
+    // The app's dashboard history: every metric on each of 90 days, from the records.
+    let late = [sellerdesk::domain::response::late_response_rate(&[], now(), 7); 3];
+    let t = std::time::Instant::now();
+    let with = sellerdesk::metrics::compute_with_trends(&store, now(), &late, 90).unwrap();
+    println!(
+        "90-day history of {} metrics (the app's worker, every 15 min): {:.1} s",
+        with.trends.len(),
+        t.elapsed().as_secs_f64()
+    );
     let v: serde_json::Value = serde_json::from_str(last.trim()).unwrap_or_default();
     println!(
         "metrics --json, {orders} orders (process start to exit, 10 runs): median {:.1} ms · p90 {:.1} ms · peak RSS {:.0} MiB · odr {} · lsr_30 {} · pop {}",

@@ -52,8 +52,19 @@ pub fn compute_fast(
     now: DateTime<Utc>,
     marketplace: Option<&str>,
 ) -> Result<AccountMetrics, StoreError> {
+    compute_fast_with(store, now, marketplace, true)
+}
+
+/// `compute_fast`; without `with_late` the late response rates are left as no data (the
+/// trends read them from elsewhere).
+fn compute_fast_with(
+    store: &Store,
+    now: DateTime<Utc>,
+    marketplace: Option<&str>,
+    with_late: bool,
+) -> Result<AccountMetrics, StoreError> {
     use crate::domain::metrics::*;
-    let c = store.metric_counts(now, marketplace)?;
+    let c = store.metric_counts(now, marketplace, with_late)?;
     let says = store.amazon_says()?;
     let m = |(n, d): (u64, u64), days, target| evaluate(n, d, Some(days), target);
     let fb = |i: usize, days: Option<u32>| {
@@ -99,18 +110,20 @@ fn records_of(r: &AccountRecords) -> Records<'_> {
     }
 }
 
-/// The metrics now and as they stood at the end of each of the last `trend_days` days, from
-/// one read of the records. `late` holds the late response rates (7, 30, 90 days) now.
+/// The metrics now and as they stood at the end of each of the last `trend_days` days, each
+/// from the aggregate queries (nothing held in memory, however many orders). `late` holds the
+/// late response rates (7, 30, 90 days) now.
 pub fn compute_with_trends(
     store: &Store,
     now: DateTime<Utc>,
     late: &[crate::domain::response::LateResponseRate; 3],
     trend_days: u32,
 ) -> Result<WithTrends, StoreError> {
-    let records = store.account_records(now, None, trend_days)?;
-    let r = records_of(&records);
-    let says = store.amazon_says()?;
-    let current = account_metrics(&r, now, late, says.ahr, says.ahr_status.clone());
+    use crate::domain::metrics::late_response;
+    let mut current = compute_fast_with(store, now, None, false)?;
+    current.late_response_7 = late_response(&late[0]);
+    current.late_response_30 = late_response(&late[1]);
+    current.late_response_90 = late_response(&late[2]);
     let mut trends: Vec<(&'static str, Trend)> = current
         .rows()
         .into_iter()
@@ -119,7 +132,7 @@ pub fn compute_with_trends(
         .collect();
     for d in (0..trend_days).rev() {
         let at = now - Duration::days(i64::from(d));
-        let day = account_metrics(&r, at, late, None, None);
+        let day = compute_fast_with(store, at, None, false)?;
         for ((_, trend), (_, _, m)) in trends.iter_mut().zip(
             day.rows()
                 .into_iter()

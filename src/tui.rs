@@ -130,9 +130,11 @@ where
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
     let mut rates_worker = rates::RatesWorker::spawn(store.path());
     match &mut rates_worker {
-        Some(w) => w.request(app.now, true),
+        // The figures first; their 90-day history (seconds on a large shop) right after.
+        Some(w) => w.request(app.now, false),
         None => data::refresh_rates(&mut app, store),
     }
+    let mut history_asked = false;
     let mut last_trends = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_rates = Instant::now();
@@ -181,6 +183,11 @@ where
         }
         if let Some(r) = rates_worker.as_mut().and_then(|w| w.poll()) {
             data::apply_rates(&mut app, r);
+            if !history_asked && let Some(w) = &mut rates_worker {
+                history_asked = true;
+                last_trends = Instant::now();
+                w.request(clock(), true);
+            }
         }
         if let Some(save) = app.autosave(clock()) {
             data::perform(&mut app, store, save);

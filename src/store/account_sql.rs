@@ -43,10 +43,12 @@ fn integers<const N: usize>(r: &rusqlite::Row<'_>) -> rusqlite::Result<[i64; N]>
 }
 
 impl Store {
+    /// With `late_response` false the late response parts stay zero (no messages read).
     pub fn metric_counts(
         &self,
         now: DateTime<Utc>,
         marketplace: Option<&str>,
+        late_response: bool,
     ) -> Result<Counts, StoreError> {
         let conn = self.conn();
         let day = |d: i64| to_secs(now - Duration::days(d));
@@ -203,6 +205,9 @@ impl Store {
         )?;
         c.pop = (u(n90 - late90 - imperfect), u(n90));
 
+        if !late_response {
+            return Ok(c);
+        }
         // Late responses: buyer messages of 90 days, from their covering index.
         let late: [i64; 12] = conn
             .prepare_cached(
