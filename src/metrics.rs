@@ -27,7 +27,7 @@ pub fn compute(
     now: DateTime<Utc>,
     marketplace: Option<&str>,
 ) -> Result<AccountMetrics, StoreError> {
-    let records = store.account_records(now, marketplace, 0)?;
+    let records = store.account_records(now, marketplace)?;
     let mut tallies = [7, 30, 90].map(|d| LateResponseTally::new(now, d));
     store.each_buyer_message_since(now, 90, |m| {
         for t in &mut tallies {

@@ -352,18 +352,15 @@ impl Store {
     }
 
     /// The orders of the metrics' windows (90 days by purchase, 30 by latest ship date), their
-    /// claims, refunds, cancellations and contacts, the shipments of 30 days and all feedback;
-    /// `history_days` more of each for trends (the metrics as they stood on earlier days).
+    /// claims, refunds, cancellations and contacts, the shipments of 30 days and all feedback.
     pub fn account_records(
         &self,
         now: DateTime<Utc>,
         marketplace: Option<&str>,
-        history_days: u32,
     ) -> Result<AccountRecords, StoreError> {
         let conn = self.conn();
-        let history = i64::from(history_days);
-        let since_purchase = to_secs(now - Duration::days(90 + history));
-        let since_ship = to_secs(now - Duration::days(30 + history));
+        let since_purchase = to_secs(now - Duration::days(90));
+        let since_ship = to_secs(now - Duration::days(30));
         let orders: Vec<Order> = conn
             .prepare_cached(
                 "SELECT order_id, marketplace, purchased_at, fulfillment_channel, status,
