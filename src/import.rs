@@ -191,7 +191,7 @@ pub fn import_paths(
                         0
                     }
                     Item::Record(record, path) => {
-                        match crate::store::account::write_record(batch.transaction(), &record) {
+                        match batch.write_record(&record) {
                             Ok(crate::store::account::Written::Stored) => report.imported += 1,
                             Ok(crate::store::account::Written::Unchanged) => report.duplicates += 1,
                             Err(crate::store::account::WriteError::Rejected(message)) => {
@@ -243,6 +243,9 @@ pub fn import_paths(
                 }
             }
             batch.commit()?;
+            // The days this run changed, recounted once (reports are imported in batches
+            // that often share days).
+            store.write(crate::store::metric_days::refresh)?;
             Ok(())
         })
     })?;
@@ -268,6 +271,7 @@ pub fn import_raw(
         )?;
     }
     batch.commit()?;
+    store.write(crate::store::metric_days::refresh)?;
     Ok(report)
 }
 

@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod inbox;
 pub mod ingest;
 pub mod marks;
+pub mod metric_days;
 pub mod migrations;
 pub mod queries;
 pub mod reply;

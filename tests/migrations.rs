@@ -82,6 +82,18 @@ fn every_fixture_migrates_with_all_rows_kept() {
             })
             .unwrap();
         assert_eq!(fk_problems, 0);
+        // The per-day metric counts were built from the records the old version held.
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        for market in [None, Some("amazon.de")] {
+            let pure = sellerdesk::metrics::compute(&store, now, market).unwrap();
+            let fast = sellerdesk::metrics::compute_fast(&store, now, market).unwrap();
+            assert_eq!(pure, fast, "v{v} {market:?}");
+        }
+        let pending: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM metric_dirty", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(pending, 0, "v{v}: every day recounted");
     }
 }
 
@@ -101,7 +113,7 @@ fn write_fixture_for_the_current_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fixture.db");
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-    let (store, _) = sellerdesk::demo::build(&path, now).unwrap();
+    let (mut store, _) = sellerdesk::demo::build(&path, now).unwrap();
     store
         .conn()
         .execute_batch(
@@ -122,8 +134,17 @@ fn write_fixture_for_the_current_schema() {
              INSERT OR IGNORE INTO refunds (order_id, refunded_at, amount) VALUES ('111-4827163-0028371', 1795000000, '9.99');
              INSERT OR IGNORE INTO cancellations (order_id, cancelled_at, cancelled_by) VALUES ('111-4827163-0028371', 1795000000, 'buyer');
              INSERT OR IGNORE INTO account_health (reported_at, ahr, source) VALUES (1795000000, 230, 'seller');
-             INSERT OR IGNORE INTO amazon_metrics (reported_at, metric, status, rate, target) VALUES (1795000000, 'odr', 'GOOD', 0.0, 0.01);
-             PRAGMA wal_checkpoint(TRUNCATE);
+             INSERT OR IGNORE INTO amazon_metrics (reported_at, metric, status, rate, target) VALUES (1795000000, 'odr', 'GOOD', 0.0, 0.01);",
+        )
+        .unwrap();
+    // Rows written behind the store's back: the per-day metric counts are rebuilt.
+    store
+        .write(sellerdesk::store::metric_days::rebuild)
+        .unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE);
              PRAGMA journal_mode = DELETE;",
         )
         .unwrap();

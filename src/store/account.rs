@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::metric_days::{self, Changes, Kind};
 use super::{Store, StoreError, from_secs, to_secs};
 use crate::domain::account::{
     Cancellation, CancelledBy, Channel, Claim, ClaimKind, ClaimStatus, Feedback, FeedbackSource,
@@ -52,48 +53,18 @@ fn claim_status(s: ClaimStatus) -> &'static str {
 
 /// Writes one record inside `tx`. `Err(message)` for a record that cannot be stored (a
 /// delivery of an order not imported yet).
-pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, WriteError> {
+/// What it changed that the metrics' per-day counts depend on goes into `changes`
+/// (`metric_days::flush` before the transaction commits).
+pub fn write_record(
+    tx: &Transaction<'_>,
+    record: &Record,
+    changes: &mut Changes,
+) -> Result<Written, WriteError> {
     let n = match record {
         Record::Order {
             order: o,
             last_updated_at,
-        } => tx
-            .prepare_cached(
-                "INSERT INTO orders (order_id, marketplace, purchased_at, last_updated_at, status,
-                     fulfillment_channel, latest_ship_at, shipped_at, delivered_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-                     coalesce(?8, (SELECT min(shipped_at) FROM shipments WHERE order_id = ?1)), ?9)
-                 ON CONFLICT (order_id) DO UPDATE SET
-                     marketplace = coalesce(excluded.marketplace, marketplace),
-                     purchased_at = excluded.purchased_at,
-                     last_updated_at = excluded.last_updated_at,
-                     status = coalesce(excluded.status, status),
-                     fulfillment_channel = excluded.fulfillment_channel,
-                     latest_ship_at = coalesce(excluded.latest_ship_at, latest_ship_at),
-                     shipped_at = coalesce(shipped_at, excluded.shipped_at),
-                     delivered_at = coalesce(excluded.delivered_at, delivered_at)
-                 WHERE (excluded.last_updated_at > last_updated_at
-                        OR last_updated_at IS NULL OR excluded.last_updated_at IS NULL)
-                   AND (marketplace IS NOT coalesce(excluded.marketplace, marketplace)
-                        OR purchased_at IS NOT excluded.purchased_at
-                        OR last_updated_at IS NOT excluded.last_updated_at
-                        OR status IS NOT coalesce(excluded.status, status)
-                        OR fulfillment_channel IS NOT excluded.fulfillment_channel
-                        OR latest_ship_at IS NOT coalesce(excluded.latest_ship_at, latest_ship_at)
-                        OR shipped_at IS NOT coalesce(shipped_at, excluded.shipped_at)
-                        OR delivered_at IS NOT coalesce(excluded.delivered_at, delivered_at))",
-            )?
-            .execute(params![
-                o.order_id,
-                o.marketplace,
-                to_secs(o.purchased_at),
-                opt(*last_updated_at),
-                o.status,
-                o.channel.as_str(),
-                opt(o.latest_ship_at),
-                opt(o.shipped_at),
-                opt(o.delivered_at),
-            ])?,
+        } => write_order(tx, o, *last_updated_at, changes)?,
         Record::Item {
             order_id,
             item_key,
@@ -127,6 +98,13 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
             shipment: s,
             ship_method,
         } => {
+            let tracking = s.tracking.clone().unwrap_or_default();
+            let before: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT shipped_at FROM shipments WHERE order_id = ?1 AND tracking = ?2",
+                )?
+                .query_row(params![s.order_id, tracking], |r| r.get(0))
+                .optional()?;
             let n = tx
                 .prepare_cached(
                     "INSERT INTO shipments (order_id, tracking, shipped_at, carrier, ship_method, valid)
@@ -139,18 +117,29 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
                 )?
                 .execute(params![
                     s.order_id,
-                    s.tracking.clone().unwrap_or_default(),
+                    tracking,
                     to_secs(s.shipped_at),
                     s.carrier,
                     ship_method,
                     s.has_valid_tracking(),
                 ])?;
+            changes.linked();
+            if n > 0 {
+                if let Some(before) = before {
+                    changes.day(Kind::Shipped, before);
+                }
+                changes.day(Kind::Shipped, to_secs(s.shipped_at));
+            }
             // The order's ship confirmation is its first shipment.
-            tx.prepare_cached(
-                "UPDATE orders SET shipped_at = ?2
-                 WHERE order_id = ?1 AND (shipped_at IS NULL OR shipped_at > ?2)",
-            )?
-            .execute(params![s.order_id, to_secs(s.shipped_at)])?;
+            let confirmed = tx
+                .prepare_cached(
+                    "UPDATE orders SET shipped_at = ?2
+                     WHERE order_id = ?1 AND (shipped_at IS NULL OR shipped_at > ?2)",
+                )?
+                .execute(params![s.order_id, to_secs(s.shipped_at)])?;
+            if confirmed > 0 {
+                changes.shipped.insert(s.order_id.clone());
+            }
             n
         }
         Record::Feedback {
@@ -168,7 +157,11 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
                     comments.as_deref().unwrap_or("")
                 ),
             };
-            tx.prepare_cached(
+            let before: Option<(i64, i64)> = tx
+                .prepare_cached("SELECT rated_at, rating FROM feedback WHERE feedback_key = ?1")?
+                .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let n = tx.prepare_cached(
                 "INSERT INTO feedback (feedback_key, order_id, rated_at, rating, comments, response,
                      rater_email, all_ratings)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -192,10 +185,25 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
                 response,
                 rater_email,
                 f.source == FeedbackSource::AllRatings,
-            ])?
+            ])?;
+            changes.linked();
+            if n > 0 {
+                changes.day(Kind::Rated, to_secs(f.rated_at));
+                if let Some((at, rating)) = before {
+                    changes.day(Kind::Rated, at);
+                    if rating <= 2 {
+                        changes.defects.extend(f.order_id.clone());
+                    }
+                }
+                if f.is_negative() {
+                    changes.defects.extend(f.order_id.clone());
+                }
+            }
+            n
         }
-        Record::Claim(c) => tx
-            .prepare_cached(
+        Record::Claim(c) => {
+            changes.defects.insert(c.order_id.clone());
+            tx.prepare_cached(
                 "INSERT INTO claims (order_id, kind, opened_at, status) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (order_id, kind, opened_at) DO UPDATE SET status = excluded.status
                  WHERE status IS NOT excluded.status",
@@ -205,9 +213,11 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
                 claim_kind(c.kind),
                 to_secs(c.opened_at),
                 claim_status(c.status)
-            ])?,
-        Record::Refund { refund, amount } => tx
-            .prepare_cached(
+            ])?
+        }
+        Record::Refund { refund, amount } => {
+            changes.defects.insert(refund.order_id.clone());
+            tx.prepare_cached(
                 "INSERT INTO refunds (order_id, refunded_at, amount) VALUES (?1, ?2, ?3)
                  ON CONFLICT (order_id, refunded_at) DO UPDATE SET amount = excluded.amount
                  WHERE amount IS NOT excluded.amount",
@@ -216,9 +226,11 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
                 refund.order_id,
                 to_secs(refund.refunded_at),
                 amount
-            ])?,
-        Record::Cancellation(c) => tx
-            .prepare_cached(
+            ])?
+        }
+        Record::Cancellation(c) => {
+            changes.defects.insert(c.order_id.clone());
+            tx.prepare_cached(
                 "INSERT INTO cancellations (order_id, cancelled_at, cancelled_by, reason)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (order_id) DO UPDATE SET cancelled_at = excluded.cancelled_at,
@@ -234,7 +246,8 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
                     CancelledBy::Buyer => "buyer",
                 },
                 c.reason
-            ])?,
+            ])?
+        }
         Record::Delivery {
             order_id,
             delivered_at,
@@ -289,6 +302,85 @@ pub fn write_record(tx: &Transaction<'_>, record: &Record) -> Result<Written, Wr
     Ok(changed(n))
 }
 
+/// Inserts a new order, or updates a stored one when the record is newer and says something
+/// new; the days it leaves and the days it joins are recounted.
+fn write_order(
+    tx: &Transaction<'_>,
+    o: &Order,
+    last_updated_at: Option<DateTime<Utc>>,
+    changes: &mut Changes,
+) -> rusqlite::Result<usize> {
+    let values = params![
+        o.order_id,
+        o.marketplace,
+        to_secs(o.purchased_at),
+        opt(last_updated_at),
+        o.status,
+        o.channel.as_str(),
+        opt(o.latest_ship_at),
+        opt(o.shipped_at),
+        opt(o.delivered_at),
+    ];
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO orders (order_id, marketplace, purchased_at, last_updated_at, status,
+                 fulfillment_channel, latest_ship_at, shipped_at, delivered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+                 coalesce(?8, (SELECT min(shipped_at) FROM shipments WHERE order_id = ?1)), ?9)
+             ON CONFLICT (order_id) DO NOTHING",
+        )?
+        .execute(values)?;
+    let mut latest_ship = o.latest_ship_at.map(to_secs);
+    let n = if inserted > 0 {
+        inserted
+    } else {
+        let (purchased, due): (i64, Option<i64>) = tx
+            .prepare_cached("SELECT purchased_at, latest_ship_at FROM orders WHERE order_id = ?1")?
+            .query_row([&o.order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let n = tx
+            .prepare_cached(
+                "UPDATE orders SET
+                     marketplace = coalesce(?2, marketplace),
+                     purchased_at = ?3,
+                     last_updated_at = ?4,
+                     status = coalesce(?5, status),
+                     fulfillment_channel = ?6,
+                     latest_ship_at = coalesce(?7, latest_ship_at),
+                     shipped_at = coalesce(shipped_at, ?8,
+                         (SELECT min(shipped_at) FROM shipments WHERE order_id = ?1)),
+                     delivered_at = coalesce(?9, delivered_at)
+                 WHERE order_id = ?1
+                   AND (?4 > last_updated_at OR last_updated_at IS NULL OR ?4 IS NULL)
+                   AND (marketplace IS NOT coalesce(?2, marketplace)
+                        OR purchased_at IS NOT ?3
+                        OR last_updated_at IS NOT ?4
+                        OR status IS NOT coalesce(?5, status)
+                        OR fulfillment_channel IS NOT ?6
+                        OR latest_ship_at IS NOT coalesce(?7, latest_ship_at)
+                        OR shipped_at IS NOT coalesce(shipped_at, ?8,
+                            (SELECT min(shipped_at) FROM shipments WHERE order_id = ?1))
+                        OR delivered_at IS NOT coalesce(?9, delivered_at))",
+            )?
+            .execute(values)?;
+        if n > 0 {
+            changes.day(Kind::Purchase, purchased);
+            if let Some(d) = due {
+                changes.day(Kind::Due, d);
+            }
+            latest_ship = latest_ship.or(due);
+        }
+        n
+    };
+    if n > 0 {
+        changes.day(Kind::Purchase, to_secs(o.purchased_at));
+        if let Some(d) = latest_ship {
+            changes.day(Kind::Due, d);
+        }
+        changes.order_written(tx, &o.order_id)?;
+    }
+    Ok(n)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{0}")]
@@ -339,14 +431,17 @@ impl Store {
         records: &[Record],
     ) -> Result<Vec<Result<Written, String>>, StoreError> {
         self.write(|tx| {
+            let mut changes = Changes::default();
             let mut out = Vec::with_capacity(records.len());
             for r in records {
-                out.push(match write_record(tx, r) {
+                out.push(match write_record(tx, r, &mut changes) {
                     Ok(w) => Ok(w),
                     Err(WriteError::Rejected(m)) => Err(m),
                     Err(WriteError::Sqlite(e)) => return Err(StoreError::from(e)),
                 });
             }
+            metric_days::flush(tx, &mut changes)?;
+            metric_days::refresh(tx)?;
             Ok(out)
         })
     }

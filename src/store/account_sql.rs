@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::named_params;
 
+use super::metric_days::{Kind, Reader};
 use super::{Store, StoreError, to_secs};
 
 /// `(numerator, denominator)` of each metric, and the late response parts.
@@ -22,12 +23,6 @@ pub struct Counts {
     /// 7, 30 and 90 days: (late, counted, answered, seconds to answer in total).
     pub late_response: [(u64, u64, u64, i64); 3],
 }
-
-/// An order shipped late at `:now`, in SQL (domain::metrics::shipped_late). Never NULL: it is
-/// also used as `NOT {LATE}`, where a NULL would drop the row.
-const LATE: &str = "(o.fulfillment_channel IS 'merchant' AND o.latest_ship_at IS NOT NULL
-    AND (coalesce(o.shipped_at > o.latest_ship_at, 0)
-         OR (o.shipped_at IS NULL AND o.latest_ship_at < :now)))";
 
 fn u(v: i64) -> u64 {
     v.max(0) as u64
@@ -54,156 +49,43 @@ impl Store {
         let day = |d: i64| to_secs(now - Duration::days(d));
         let n = to_secs(now);
         let mut c = Counts::default();
+        let mut days = Reader::new(conn, marketplace)?;
 
-        // Orders by purchase date: one pass over 90 days of the covering index.
-        let (n90, n60, n30, m7, late90): (i64, i64, i64, i64, i64) = conn
-            .prepare_cached(&format!(
-                "SELECT count(*),
-                        count(*) FILTER (WHERE o.purchased_at > :p60),
-                        count(*) FILTER (WHERE o.purchased_at > :p30),
-                        count(*) FILTER (WHERE o.purchased_at > :p7
-                                          AND o.fulfillment_channel = 'merchant'),
-                        count(*) FILTER (WHERE {LATE})
-                 FROM orders o INDEXED BY orders_by_purchase_covering
-                 WHERE o.purchased_at > :p90 AND o.purchased_at <= :now
-                   AND (:m IS NULL OR o.marketplace = :m)"
-            ))?
-            .query_row(
-                named_params! {":p90": day(90), ":p60": day(60), ":p30": day(30), ":p7": day(7),
-                ":now": n, ":m": marketplace},
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )?;
+        // By purchase date: [orders, merchant, odr_defects, refunded, seller_cancels, imperfect].
+        let p90 = days.window(Kind::Purchase, Some(day(90)), n)?;
+        let p60 = days.window(Kind::Purchase, Some(day(60)), n)?;
+        let p30 = days.window(Kind::Purchase, Some(day(30)), n)?;
+        let p7 = days.window(Kind::Purchase, Some(day(7)), n)?;
+        c.odr = (u(p60[2]), u(p60[0]));
+        c.pcr = (u(p7[4]), u(p7[1]));
+        c.refunds = (u(p30[3]), u(p30[0]));
+        let late_now = days.late_unshipped_otherwise_perfect(n, day(90))?;
+        c.pop = (u(p90[0] - p90[5] - late_now), u(p90[0]));
 
-        // The few orders with something against them, driven from the small tables.
-        // `count(*)` of a query over orders bought after `:since`.
-        let count = |sql: &str, since: i64| -> Result<i64, StoreError> {
-            Ok(conn.prepare_cached(sql)?.query_row(
-                named_params! {":since": since, ":now": n, ":m": marketplace},
-                |r| r.get(0),
-            )?)
-        };
-        let odr_defects = count(
-            "SELECT count(*) FROM (
-                     SELECT order_id FROM feedback INDEXED BY feedback_negative
-                         WHERE rating <= 2 AND order_id IS NOT NULL
-                     UNION SELECT order_id FROM claims WHERE kind = 'chargeback' OR status <> 'denied'
-                 ) d CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = d.order_id
-                 WHERE o.purchased_at > :since AND o.purchased_at <= :now
-                   AND (:m IS NULL OR o.marketplace = :m)",
-            day(60),
-        )?;
-        c.odr = (u(odr_defects), u(n60));
+        // By latest ship date: [due, late]; the unconfirmed ones late at `now` added.
+        let d10 = days.window(Kind::Due, Some(day(10)), n)?;
+        let d30 = days.window(Kind::Due, Some(day(30)), n)?;
+        let (late10, late30) = days.late_unshipped_by_due(n, day(10), day(30))?;
+        c.lsr_10 = (u(d10[1] + late10), u(d10[0]));
+        c.lsr_30 = (u(d30[1] + late30), u(d30[0]));
 
-        let seller_cancels = count(
-            "SELECT count(*) FROM cancellations x
-             CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = x.order_id
-             WHERE x.cancelled_by = 'seller' AND o.fulfillment_channel = 'merchant'
-               AND o.purchased_at > :since AND o.purchased_at <= :now
-               AND (o.shipped_at IS NULL OR x.cancelled_at <= o.shipped_at)
-               AND (:m IS NULL OR o.marketplace = :m)",
-            day(7),
-        )?;
-        c.pcr = (u(seller_cancels), u(m7));
+        // By ship date: [shipments, valid].
+        let s30 = days.window(Kind::Shipped, Some(day(30)), n)?;
+        c.vtr = (u(s30[1]), u(s30[0]));
 
-        // Late shipments by latest ship date; cancelled orders taken out afterwards.
-        let lsr_sql = |from: &str| {
-            format!(
-                "SELECT count(*) FILTER (WHERE o.latest_ship_at > :s10),
-                        count(*) FILTER (WHERE o.latest_ship_at > :s10 AND {LATE}),
-                        count(*), count(*) FILTER (WHERE {LATE})
-                 {from}
-                 WHERE o.fulfillment_channel = 'merchant'
-                   AND o.latest_ship_at > :s30 AND o.latest_ship_at <= :now
-                   AND (:m IS NULL OR o.marketplace = :m)"
-            )
-        };
-        let lsr = |sql: &str| -> Result<[i64; 4], StoreError> {
-            Ok(conn.prepare_cached(sql)?.query_row(
-                named_params! {":s10": day(10), ":s30": day(30), ":now": n, ":m": marketplace},
-                |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]),
-            )?)
-        };
-        let all = lsr(&lsr_sql("FROM orders o INDEXED BY orders_by_latest_ship"))?;
-        let cancelled = lsr(&lsr_sql(
-            "FROM cancellations x CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = x.order_id",
-        ))?;
-        c.lsr_10 = (u(all[1] - cancelled[1]), u(all[0] - cancelled[0]));
-        c.lsr_30 = (u(all[3] - cancelled[3]), u(all[2] - cancelled[2]));
-
-        let (shipments, valid): (i64, Option<i64>) = conn
-            .prepare_cached(
-                "SELECT count(*), sum(s.valid) FROM shipments s INDEXED BY shipments_by_date
-                 WHERE s.shipped_at > :s30 AND s.shipped_at <= :now
-                   AND NOT EXISTS (SELECT 1 FROM orders o INDEXED BY orders_by_id_covering
-                                   WHERE o.order_id = s.order_id AND o.fulfillment_channel = 'amazon')
-                   AND (:m IS NULL OR EXISTS (SELECT 1 FROM orders o INDEXED BY orders_by_id_covering
-                        WHERE o.order_id = s.order_id AND o.marketplace = :m))",
-            )?
-            .query_row(
-                named_params! {":s30": day(30), ":now": n, ":m": marketplace},
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-        c.vtr = (u(valid.unwrap_or(0)), u(shipments));
-
-        let fb: [i64; 12] = conn
-            .prepare_cached(
-                "SELECT count(*) FILTER (WHERE f.rated_at > :f30),
-                        count(*) FILTER (WHERE f.rated_at > :f30 AND f.rating >= 4),
-                        coalesce(max(f.all_ratings) FILTER (WHERE f.rated_at > :f30), 0),
-                        count(*) FILTER (WHERE f.rated_at > :f90),
-                        count(*) FILTER (WHERE f.rated_at > :f90 AND f.rating >= 4),
-                        coalesce(max(f.all_ratings) FILTER (WHERE f.rated_at > :f90), 0),
-                        count(*) FILTER (WHERE f.rated_at > :f365),
-                        count(*) FILTER (WHERE f.rated_at > :f365 AND f.rating >= 4),
-                        coalesce(max(f.all_ratings) FILTER (WHERE f.rated_at > :f365), 0),
-                        count(*), count(*) FILTER (WHERE f.rating >= 4),
-                        coalesce(max(f.all_ratings), 0)
-                 FROM feedback f INDEXED BY feedback_by_date
-                 WHERE f.rated_at <= :now
-                   AND (:m IS NULL OR EXISTS (SELECT 1 FROM orders o INDEXED BY orders_by_id_covering
-                        WHERE o.order_id = f.order_id AND o.marketplace = :m))",
-            )?
-            .query_row(
-                named_params! {":f30": day(30), ":f90": day(90), ":f365": day(365), ":now": n,
-                ":m": marketplace},
-                integers,
-            )?;
-        for w in 0..4 {
-            let (all, pos, any_all) = (fb[w * 3], fb[w * 3 + 1], fb[w * 3 + 2]);
-            c.feedback[w] = if any_all > 0 {
-                (u(pos), u(all), true)
+        // By feedback date: [ratings, positive, all_ratings]. Without a source of every
+        // rating there is no telling the share of positives.
+        for (i, since) in [Some(day(30)), Some(day(90)), Some(day(365)), None]
+            .into_iter()
+            .enumerate()
+        {
+            let f = days.window(Kind::Rated, since, n)?;
+            c.feedback[i] = if f[2] > 0 {
+                (u(f[1]), u(f[0]), true)
             } else {
                 (0, 0, false)
             };
         }
-
-        let refunded = count(
-            "SELECT count(*) FROM (SELECT DISTINCT order_id FROM refunds) r
-             CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = r.order_id
-             WHERE o.purchased_at > :since AND o.purchased_at <= :now
-               AND (:m IS NULL OR o.marketplace = :m)",
-            day(30),
-        )?;
-        c.refunds = (u(refunded), u(n30));
-
-        // Imperfect orders that did not already count as late.
-        let imperfect = count(
-            &format!(
-                "SELECT count(*) FROM (
-                     SELECT order_id FROM feedback INDEXED BY feedback_negative
-                         WHERE rating <= 2 AND order_id IS NOT NULL
-                     UNION SELECT order_id FROM claims
-                     UNION SELECT order_id FROM cancellations
-                     UNION SELECT order_id FROM refunds
-                     UNION SELECT order_id FROM threads INDEXED BY threads_by_order
-                           WHERE order_id IS NOT NULL AND buyer_alias IS NOT NULL
-                 ) d CROSS JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = d.order_id
-                 WHERE o.purchased_at > :since AND o.purchased_at <= :now
-                   AND (:m IS NULL OR o.marketplace = :m) AND NOT {LATE}"
-            ),
-            day(90),
-        )?;
-        c.pop = (u(n90 - late90 - imperfect), u(n90));
 
         if !late_response {
             return Ok(c);

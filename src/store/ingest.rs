@@ -11,9 +11,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::account::{self, WriteError, Written};
 use super::clocks::{self, MessageFacts};
+use super::metric_days::{self, Changes};
 use super::to_secs;
 use crate::domain::message::{IncomingMail, Role};
+use crate::reports::Record;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Added {
@@ -102,6 +105,8 @@ pub struct Batch<'c, 'm> {
     messages: Vec<StagedMessage>,
     asins: Vec<(i64, String)>,
     touched: BTreeMap<i64, Touched>,
+    /// What the account metrics' per-day counts must take in at commit.
+    changes: Changes,
 }
 
 fn identity_complete(mail: &IncomingMail) -> bool {
@@ -141,6 +146,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             messages: Vec::new(),
             asins: Vec::new(),
             touched: BTreeMap::new(),
+            changes: Changes::default(),
         })
     }
 
@@ -168,6 +174,11 @@ impl<'c, 'm> Batch<'c, 'm> {
     /// The open transaction, for writes that must commit with the batch.
     pub fn transaction(&self) -> &Transaction<'c> {
         &self.tx
+    }
+
+    /// Writes an account record (a report row) that commits with the batch.
+    pub fn write_record(&mut self, record: &Record) -> Result<Written, WriteError> {
+        account::write_record(&self.tx, record, &mut self.changes)
     }
 
     fn add_into(&mut self, mail: Box<IncomingMail>, into: Option<i64>) -> rusqlite::Result<Added> {
@@ -217,7 +228,10 @@ impl<'c, 'm> Batch<'c, 'm> {
                     t.marketplace = t.marketplace.take().or_else(|| mail.marketplace.clone());
                 }
                 None => {
-                    self.tx
+                    // A thread that now has both a buyer and an order: the buyer wrote about
+                    // the order (POP).
+                    let contacted: Option<Option<String>> = self
+                        .tx
                         .prepare_cached(
                             "UPDATE threads SET
                                 buyer_alias = coalesce(buyer_alias, ?2),
@@ -228,15 +242,21 @@ impl<'c, 'm> Batch<'c, 'm> {
                                AND ((buyer_alias IS NULL AND ?2 IS NOT NULL)
                                  OR (buyer_name IS NULL AND ?3 IS NOT NULL)
                                  OR (order_id IS NULL AND ?4 IS NOT NULL)
-                                 OR (marketplace IS NULL AND ?5 IS NOT NULL))",
+                                 OR (marketplace IS NULL AND ?5 IS NOT NULL))
+                             RETURNING CASE WHEN buyer_alias IS NOT NULL THEN order_id END",
                         )?
-                        .execute(params![
-                            thread_id,
-                            mail.buyer_alias,
-                            mail.buyer_name,
-                            mail.order_id,
-                            mail.marketplace,
-                        ])?;
+                        .query_row(
+                            params![
+                                thread_id,
+                                mail.buyer_alias,
+                                mail.buyer_name,
+                                mail.order_id,
+                                mail.marketplace,
+                            ],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    self.changes.defects.extend(contacted.flatten());
                 }
             }
             touched.identity_complete = identity_complete(&mail);
@@ -367,7 +387,14 @@ impl<'c, 'm> Batch<'c, 'm> {
 
     /// Derives every touched thread's clock, writes what was staged and commits.
     pub fn commit(mut self) -> rusqlite::Result<()> {
-        let result = self.write_staged();
+        let result = self.write_staged().and_then(|()| {
+            for t in &self.new_threads {
+                if let (Some(_), Some(order)) = (&t.buyer_alias, &t.order_id) {
+                    self.changes.defects.insert(order.clone());
+                }
+            }
+            metric_days::flush(&self.tx, &mut self.changes)
+        });
         if result.is_err() {
             // The transaction rolls back: what the memo learned from it is not stored.
             for m in &self.messages {
@@ -546,7 +573,7 @@ fn opt_int(v: Option<i64>) -> ToSqlOutput<'static> {
 /// `INSERT OR FAIL INTO <table_and_columns> VALUES (...), (...), ...` for every item, `columns`
 /// values each, pushed by `values` (borrowed where they can be: bodies are not copied). A
 /// `table_and_columns` starting with `OR IGNORE` skips rows already there instead.
-fn insert_rows<'a, T>(
+pub(super) fn insert_rows<'a, T>(
     tx: &Transaction<'_>,
     table_and_columns: &str,
     columns: usize,

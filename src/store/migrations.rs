@@ -15,6 +15,9 @@ fn all() -> Vec<M<'static>> {
         // it deleted.
         M::up_with_hook("", seed_default_templates),
         M::up(include_str!("migrations/003_account.sql")).foreign_key_check(),
+        M::up_with_hook(include_str!("migrations/004_metric_days.sql"), |tx| {
+            crate::store::metric_days::rebuild(tx).map_err(HookError::from)
+        }),
     ]
 }
 
