@@ -1,6 +1,7 @@
-//! The account metrics' numerators and denominators as aggregates over covering indexes: what
-//! `sellerdesk metrics` reads on a million orders without loading them. Each count means
-//! exactly what the pure functions of `domain::metrics` count (tests compare the two).
+//! The account metrics' numerators and denominators for one `now`: from the per-day counts of
+//! `metric_days` (a few hundred small rows, whatever the number of orders) and, for the late
+//! response rate, an aggregate over the buyer-message index. Each count means exactly what the
+//! pure functions of `domain::metrics` count (tests compare the two).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::named_params;
