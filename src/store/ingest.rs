@@ -256,7 +256,7 @@ impl<'c, 'm> Batch<'c, 'm> {
                             |r| r.get(0),
                         )
                         .optional()?;
-                    self.changes.defects.extend(contacted.flatten());
+                    self.changes.contacted.extend(contacted.flatten());
                 }
             }
             touched.identity_complete = identity_complete(&mail);
@@ -390,7 +390,7 @@ impl<'c, 'm> Batch<'c, 'm> {
         let result = self.write_staged().and_then(|()| {
             for t in &self.new_threads {
                 if let (Some(_), Some(order)) = (&t.buyer_alias, &t.order_id) {
-                    self.changes.defects.insert(order.clone());
+                    self.changes.contacted.insert(order.clone());
                 }
             }
             metric_days::flush(&self.tx, &mut self.changes)

@@ -244,6 +244,9 @@ pub struct Changes {
     /// Orders whose claims, refunds, cancellations, negative feedback or buyer messages may
     /// have changed: what is held against them is recomputed.
     pub defects: HashSet<String>,
+    /// Orders a buyer wrote about (a thread with the buyer and the order): only ever gains the
+    /// flag, no look-ups needed.
+    pub contacted: HashSet<String>,
     /// Orders written: the days of their shipments and feedback are recounted (those counts
     /// depend on the order's channel and marketplace).
     pub orders: HashSet<String>,
@@ -260,6 +263,7 @@ pub struct Changes {
 impl Changes {
     pub fn is_empty(&self) -> bool {
         self.defects.is_empty()
+            && self.contacted.is_empty()
             && self.orders.is_empty()
             && self.shipped.is_empty()
             && self.days.is_empty()
@@ -368,6 +372,20 @@ pub fn flush(tx: &Transaction<'_>, changes: &mut Changes) -> rusqlite::Result<()
                              AND x.cancelled_by = 'seller') AS seller_cancelled_at
                  FROM temp.metric_orders t)
              WHERE flags <> 0;",
+        )?;
+        mark_order_days(tx)?;
+    }
+    let contacted: Vec<&String> = changes
+        .contacted
+        .iter()
+        .filter(|id| !changes.defects.contains(*id))
+        .collect();
+    if !contacted.is_empty() {
+        stage_orders(tx, contacted.into_iter())?;
+        tx.execute_batch(
+            "INSERT INTO order_defects (order_id, flags)
+                 SELECT order_id, 64 FROM temp.metric_orders WHERE 1
+                 ON CONFLICT (order_id) DO UPDATE SET flags = flags | 64;",
         )?;
         mark_order_days(tx)?;
     }
@@ -626,8 +644,17 @@ mod tests {
     }
 
     #[test]
-    fn imperfect_mask_matches_the_sql_literal() {
+    fn flags_match_the_sql_literals() {
         assert_eq!(flag::IMPERFECT, 109);
         assert_eq!(flag::NEGATIVE | flag::DEFECT_CLAIM, 3);
+        assert_eq!(
+            [
+                flag::CANCELLED,
+                flag::SELLER_CANCELLED,
+                flag::REFUNDED,
+                flag::CONTACTED
+            ],
+            [8, 16, 32, 64]
+        );
     }
 }
