@@ -11,6 +11,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::classify::Classifier;
+use crate::domain::category::Category;
 use crate::domain::clock::Thresholds;
 use crate::toml_file;
 use crate::tui::keymap::Rebinding;
@@ -30,6 +32,8 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// `[keys.<context>]`: the seller's own key bindings over the defaults.
     pub keys: Vec<Rebinding>,
+    /// `[categories]`: the shipped phrases of each complaint kind, or the seller's own.
+    pub classifier: Classifier,
     /// The file these settings came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -45,6 +49,7 @@ impl Default for Config {
             timezone: Tz::UTC,
             thresholds: Thresholds::default(),
             keys: Vec::new(),
+            classifier: Classifier::default(),
             source: None,
         }
     }
@@ -61,6 +66,7 @@ struct RawConfig {
     clock: RawClock,
     import: RawImport,
     keys: BTreeMap<String, BTreeMap<String, Spanned<String>>>,
+    categories: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -196,6 +202,39 @@ impl Config {
                 config.keys.push(rebinding);
             }
         }
+        let mut phrases = BTreeMap::new();
+        for (kind, list) in &raw.categories {
+            let category = Category::parse(kind.get_ref())
+                .filter(|c| *c != Category::Other)
+                .ok_or_else(|| {
+                    let kinds: Vec<&str> =
+                        crate::classify::PRIORITY.iter().map(|c| c.key()).collect();
+                    err(
+                        Some(kind.span()),
+                        Some(format!("categories.{}", kind.get_ref())),
+                        format!(
+                            "`{}` is not a complaint kind with phrases: one of {}",
+                            kind.get_ref(),
+                            kinds.join(", ")
+                        ),
+                    )
+                })?;
+            let mut out = Vec::new();
+            for (i, p) in list.iter().enumerate() {
+                if p.get_ref().trim().is_empty() {
+                    return Err(err(
+                        Some(p.span()),
+                        Some(format!("categories.{}[{i}]", kind.get_ref())),
+                        "an empty phrase would match every message".into(),
+                    ));
+                }
+                out.push(p.get_ref().clone());
+            }
+            phrases.insert(category, out);
+        }
+        if !phrases.is_empty() {
+            config.classifier = Classifier::with_overrides(&phrases);
+        }
         Ok(config)
     }
 
@@ -248,6 +287,29 @@ mod tests {
         );
         assert_eq!(c.thresholds, Thresholds::default());
         assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+    }
+
+    #[test]
+    fn categories_replace_a_kinds_phrases_and_bad_ones_are_named() {
+        let c = parse("[categories]\npackaging = [\"bubble wrap\"]\n").unwrap();
+        assert_eq!(
+            c.classifier.classify("", "no bubble wrap at all").category,
+            Category::Packaging
+        );
+        let e = parse("[categories]\npackage = [\"x\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("categories.package"),
+            "{e}"
+        );
+        let e = parse("[categories]\nreturns = [\"ok\", \" \"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("categories.returns[1]") && e.contains("empty phrase"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Pure types and rules of the seller's world: no IO, no terminal.
 
 pub mod account;
+pub mod category;
 pub mod clock;
 pub mod identifiers;
 pub mod message;

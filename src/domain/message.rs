@@ -117,6 +117,8 @@ pub struct IncomingMail {
     pub order_id: Option<String>,
     pub asins: Vec<String>,
     pub attachments: Vec<Attachment>,
+    /// A buyer's message: its complaint kind and the phrase that decided it.
+    pub category: Option<crate::classify::Classified>,
     pub flags: u32,
     pub raw: Vec<u8>,
     /// Where it came from: a file, or `mbox-file#n`.

@@ -96,6 +96,7 @@ fn unparseable(raw: RawMail, now: DateTime<Utc>) -> IncomingMail {
         order_id: None,
         asins: Vec::new(),
         attachments: Vec::new(),
+        category: None,
         flags: flags::UNPARSEABLE | flags::DATE_FALLBACK | flags::NO_MESSAGE_ID,
         raw: raw.bytes,
         source: raw.source,
@@ -322,6 +323,8 @@ fn from_message(
         })
         .collect();
 
+    let category = (role == Role::Buyer).then(|| config.classifier.classify(&subject, scan));
+
     IncomingMail {
         key,
         refs,
@@ -341,6 +344,7 @@ fn from_message(
         order_id,
         asins,
         attachments,
+        category,
         flags: bits,
         // Moved in by `parse_mail` once the parsed view of the bytes is dropped.
         raw: Vec::new(),

@@ -15,6 +15,8 @@ use super::account::{self, WriteError, Written};
 use super::clocks::{self, MessageFacts};
 use super::metric_days::{self, Changes};
 use super::to_secs;
+use crate::classify::Classified;
+use crate::domain::category::Category;
 use crate::domain::message::{IncomingMail, Role};
 use crate::reports::Record;
 
@@ -63,6 +65,7 @@ struct NewThread {
     order_id: Option<String>,
     marketplace: Option<String>,
     created_at: i64,
+    category: Option<Classified>,
 }
 
 /// What the batch knows of a thread it touched.
@@ -76,6 +79,8 @@ struct Touched {
     identity_complete: bool,
     inbound: bool,
     asins: HashSet<String>,
+    /// The thread has a complaint kind other than "other": later mail cannot improve it.
+    category_decided: bool,
 }
 
 struct StagedMessage {
@@ -261,6 +266,32 @@ impl<'c, 'm> Batch<'c, 'm> {
             }
             touched.identity_complete = identity_complete(&mail);
         }
+        if !touched.category_decided
+            && let Some(c) = &mail.category
+        {
+            let decided = c.category != Category::Other;
+            match self.new_thread_at.get(&thread_id) {
+                Some(&i) => {
+                    let t = &mut self.new_threads[i];
+                    if t.category.is_none() || decided {
+                        t.category = Some(c.clone());
+                    }
+                }
+                None => {
+                    // A kind the seller chose stays; "other" from the phrases may improve.
+                    self.tx
+                        .prepare_cached(
+                            "UPDATE threads SET category = ?2, category_reason = ?3,
+                                 category_by = 'rule'
+                             WHERE id = ?1 AND (category IS NULL
+                                 OR (?2 <> 'other' AND category = 'other'
+                                     AND category_by IS NOT 'seller'))",
+                        )?
+                        .execute(params![thread_id, c.category.key(), c.phrase])?;
+                }
+            }
+            touched.category_decided = decided;
+        }
         touched.inbound |= matches!(mail.role, Role::Buyer | Role::Other);
         for a in &mail.asins {
             if touched.asins.insert(a.clone()) {
@@ -304,6 +335,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             order_id: mail.order_id.clone(),
             marketplace: mail.marketplace.clone(),
             created_at: to_secs(mail.sent_at),
+            category: None,
         });
         id
     }
@@ -447,8 +479,9 @@ impl<'c, 'm> Batch<'c, 'm> {
         insert_rows(
             tx,
             "threads (id, subject, subject_key, buyer_alias, buyer_name, order_id, marketplace,
-                created_at, last_message_at, message_count, unread, clock_start, due_at)",
-            13,
+                created_at, last_message_at, message_count, unread, clock_start, due_at,
+                category, category_reason, category_by)",
+            16,
             &self.new_threads,
             |t, out| {
                 let d = &thread_rows[&t.id];
@@ -465,6 +498,18 @@ impl<'c, 'm> Batch<'c, 'm> {
                 out.push(touched[&t.id].inbound.into());
                 out.push(opt_int(d.clock_start));
                 out.push(opt_int(d.due_at));
+                match &t.category {
+                    Some(c) => {
+                        out.push(c.category.key().into());
+                        out.push(c.phrase.to_sql()?);
+                        out.push("rule".into());
+                    }
+                    None => {
+                        for _ in 0..3 {
+                            out.push(ToSqlOutput::Owned(Value::Null));
+                        }
+                    }
+                }
                 Ok(())
             },
         )?;

@@ -18,6 +18,12 @@ fn all() -> Vec<M<'static>> {
         M::up_with_hook(include_str!("migrations/004_metric_days.sql"), |tx| {
             crate::store::metric_days::rebuild(tx).map_err(HookError::from)
         }),
+        // 5: complaint kinds; the threads already stored are classified with the shipped
+        // phrases (the config's own are not known here).
+        M::up_with_hook(
+            include_str!("migrations/005_categories.sql"),
+            classify_stored_threads,
+        ),
     ]
 }
 
@@ -29,6 +35,42 @@ fn seed_default_templates(tx: &Transaction<'_>) -> HookResult {
     )?;
     for t in templates {
         stmt.execute((&t.name, &t.category, &t.language, &t.subject, &t.body))?;
+    }
+    Ok(())
+}
+
+fn classify_stored_threads(tx: &Transaction<'_>) -> HookResult {
+    let classifier = crate::classify::Classifier::default();
+    let mut threads = tx.prepare(
+        "SELECT DISTINCT thread_id FROM messages WHERE role = 'buyer' ORDER BY thread_id",
+    )?;
+    let ids: Vec<i64> = threads
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut messages = tx.prepare(
+        "SELECT subject, substr(body, 1, 4096) FROM messages
+         WHERE thread_id = ?1 AND role = 'buyer' ORDER BY sent_at, id",
+    )?;
+    let mut update = tx.prepare(
+        "UPDATE threads SET category = ?2, category_reason = ?3, category_by = 'rule'
+         WHERE id = ?1 AND category IS NULL",
+    )?;
+    for id in ids {
+        let mut rows = messages.query([id])?;
+        let mut found = None;
+        while let Some(r) = rows.next()? {
+            let subject: String = r.get(0)?;
+            let body: String = r.get(1)?;
+            let c = classifier.classify(&subject, &body);
+            let decided = c.category != crate::domain::category::Category::Other;
+            found = Some(c);
+            if decided {
+                break;
+            }
+        }
+        if let Some(c) = found {
+            update.execute(rusqlite::params![id, c.category.key(), c.phrase])?;
+        }
     }
     Ok(())
 }

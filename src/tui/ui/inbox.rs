@@ -1,5 +1,6 @@
 //! The inbox: one row per thread, countdown badge first.
 
+use crate::domain::category::Category;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -83,7 +84,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ];
             if wide {
                 cells.push(Cell::from(r.order_id.clone().unwrap_or_default()));
-                cells.push(Cell::from(r.category.clone().unwrap_or_default()));
+                // Stored keys are ours, but a hand-edited database may hold anything.
+                let kind = r.category.as_deref().unwrap_or_default();
+                cells.push(Cell::from(match Category::parse(kind) {
+                    Some(c) => c.short().to_string(),
+                    None => safe_text::line(kind).into_owned(),
+                }));
             }
             cells.push(Cell::from(safe_text::line(&r.subject).into_owned()));
             cells.push(Cell::from(format!("{:>2}", r.message_count)));
