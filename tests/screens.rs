@@ -185,6 +185,15 @@ fn no_panic_at_any_size_on_any_screen() {
     type_text(&mut d, "lamp");
     sweep(&mut d);
     act(&mut d, Action::Back);
+    act(&mut d, Action::SetCategory);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::FilterCategory);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::AddNote);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
     act(&mut d, Action::ManageTemplates);
     sweep(&mut d);
     act(&mut d, Action::RenameTemplate);
@@ -346,4 +355,83 @@ fn dashboard_of_metric_trends() {
     assert!(text.contains("Order defect rate 0.27%"), "{text}");
     assert!(text.contains("Perfect orders 97.34%"), "{text}");
     insta::assert_snapshot!(t.backend());
+}
+
+/// `c` on a thread: the kinds, the current one selected; choosing another changes the row and
+/// logs it; `C` shows only one kind and "all kinds" brings the rest back.
+#[test]
+fn choosing_a_kind_and_filtering_by_kind() {
+    let mut d = demo(140, 40);
+    d.app.open_startup_alert();
+    act(&mut d, Action::Confirm); // Karin Schulz, "quality" by rule
+    act(&mut d, Action::SetCategory);
+    insta::assert_snapshot!("kind_chooser", screen(&d, 140, 40).backend());
+    // quality → shipping → not as described → packaging
+    for _ in 0..3 {
+        act(&mut d, Action::Down);
+    }
+    act(&mut d, Action::Confirm);
+    let t = d.app.thread.as_ref().unwrap();
+    let kind = t.category.as_ref().unwrap();
+    assert_eq!(kind.category.key(), "packaging");
+    assert!(kind.by_seller);
+    assert!(
+        t.timeline
+            .iter()
+            .any(|e| e.kind == "categorized" && e.detail == "packaging (was quality)")
+    );
+    assert_eq!(d.app.rows[0].category.as_deref(), Some("packaging"));
+
+    let all = d.app.total;
+    act(&mut d, Action::FilterCategory);
+    // "all kinds" first, then quality, shipping: choose shipping.
+    act(&mut d, Action::Down);
+    act(&mut d, Action::Down);
+    act(&mut d, Action::Confirm);
+    assert_eq!(d.app.kind.map(|k| k.key()), Some("shipping"));
+    assert!(d.app.total > 0 && d.app.total < all);
+    assert!(
+        d.app
+            .rows
+            .iter()
+            .all(|r| r.category.as_deref() == Some("shipping"))
+    );
+    insta::assert_snapshot!("inbox_of_one_kind", screen(&d, 140, 40).backend());
+    act(&mut d, Action::FilterCategory);
+    act(&mut d, Action::PageUp); // "all kinds"
+    act(&mut d, Action::Confirm);
+    assert_eq!((d.app.kind, d.app.total), (None, all));
+}
+
+/// `n` on a thread: a private note, shown on its timeline (terminal-safe), never a message.
+#[test]
+fn a_note_joins_the_timeline() {
+    let mut d = demo(140, 40);
+    d.app.open_startup_alert();
+    act(&mut d, Action::Confirm);
+    let messages = d.app.thread.as_ref().unwrap().messages.len();
+    act(&mut d, Action::AddNote);
+    type_text(&mut d, "Called the carrier \u{1b}[2J, claim 4711");
+    act(&mut d, Action::Confirm);
+    let t = d.app.thread.as_ref().unwrap();
+    assert_eq!(t.messages.len(), messages);
+    let note = t.timeline.iter().find(|e| e.kind == "noted").unwrap();
+    assert!(note.detail.starts_with("Called the carrier"));
+    let shown = format!("{}", screen(&d, 140, 60).backend());
+    assert!(shown.contains("note  Called the carrier"), "{shown}");
+    assert!(!shown.contains('\u{1b}'));
+    // An empty note adds nothing.
+    act(&mut d, Action::AddNote);
+    act(&mut d, Action::Confirm);
+    let notes = |d: &Demo| {
+        d.app
+            .thread
+            .as_ref()
+            .unwrap()
+            .timeline
+            .iter()
+            .filter(|e| e.kind == "noted")
+            .count()
+    };
+    assert_eq!(notes(&d), 1);
 }

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::casework::CategoryView;
 use super::{Store, StoreError, from_secs, to_secs};
+use crate::domain::category::Category;
 use crate::domain::clock::{Clock, RESPONSE_WINDOW};
 
 /// The inbox filters, in the order `f` cycles through them.
@@ -101,6 +103,7 @@ pub struct OrderView {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThreadDetail {
     pub row: InboxRow,
+    pub category: Option<CategoryView>,
     pub marketplace: Option<String>,
     pub asins: Vec<String>,
     pub order: Option<OrderView>,
@@ -127,30 +130,43 @@ pub(super) fn inbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxRow> {
 }
 
 impl Store {
-    pub fn inbox_count(&self, filter: Filter, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    /// Threads in `filter`, of complaint kind `kind` when given.
+    pub fn inbox_count(
+        &self,
+        filter: Filter,
+        kind: Option<Category>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         let overdue_edge = to_secs(now - RESPONSE_WINDOW);
-        let n: i64 = match filter {
-            Filter::NeedsReply => self.conn().query_row(
-                "SELECT count(*) FROM threads WHERE clock_start IS NOT NULL",
-                [],
-                |r| r.get(0),
-            )?,
-            Filter::Overdue => self.conn().query_row(
-                "SELECT count(*) FROM threads WHERE clock_start IS NOT NULL AND clock_start <= ?1",
-                [overdue_edge],
-                |r| r.get(0),
-            )?,
-            Filter::All => self
-                .conn()
-                .query_row("SELECT count(*) FROM threads", [], |r| r.get(0))?,
+        let kind = kind.map(Category::key);
+        let count = |condition: &str, param: i64| -> Result<u64, StoreError> {
+            let sql = match kind {
+                Some(_) => format!(
+                    "SELECT count(*) FROM threads WHERE category = ?2 AND {condition} AND ?1 = ?1"
+                ),
+                None => format!("SELECT count(*) FROM threads WHERE {condition} AND ?1 = ?1"),
+            };
+            let mut stmt = self.conn().prepare_cached(&sql)?;
+            let n: i64 = match kind {
+                Some(k) => stmt.query_row(params![param, k], |r| r.get(0))?,
+                None => stmt.query_row(params![param], |r| r.get(0))?,
+            };
+            Ok(n as u64)
+        };
+        match filter {
+            Filter::NeedsReply => count("clock_start IS NOT NULL", 0),
+            Filter::Overdue => count(
+                "clock_start IS NOT NULL AND clock_start <= ?1",
+                overdue_edge,
+            ),
+            Filter::All => count("1", 0),
             // No index holds the NULLs: all threads minus the running ones, both from indexes.
             Filter::Done => {
-                let all = self.inbox_count(Filter::All, now)?;
-                let running = self.inbox_count(Filter::NeedsReply, now)?;
-                return Ok(all.saturating_sub(running));
+                let all = count("1", 0)?;
+                let running = count("clock_start IS NOT NULL", 0)?;
+                Ok(all.saturating_sub(running))
             }
-        };
-        Ok(n as u64)
+        }
     }
 
     /// Rows `offset..offset + limit` of the filtered inbox, in its order.
@@ -160,6 +176,7 @@ impl Store {
     pub fn inbox_page(
         &self,
         filter: Filter,
+        kind: Option<Category>,
         now: DateTime<Utc>,
         offset: u64,
         limit: u64,
@@ -169,7 +186,7 @@ impl Store {
             self.sublist(
                 "clock_start IS NOT NULL AND clock_start <= ?3",
                 ("clock_start, id", "clock_start DESC, id DESC"),
-                edge.unwrap_or(i64::MAX),
+                (edge.unwrap_or(i64::MAX), kind),
                 (offset, limit, len),
             )
         };
@@ -177,26 +194,26 @@ impl Store {
             self.sublist(
                 "clock_start IS NULL AND ?3 = ?3",
                 ("last_message_at DESC, id DESC", "last_message_at, id"),
-                0,
+                (0, kind),
                 (offset, limit, len),
             )
         };
         match filter {
             Filter::NeedsReply => {
-                let len = self.inbox_count(Filter::NeedsReply, now)?;
+                let len = self.inbox_count(Filter::NeedsReply, kind, now)?;
                 running(offset, limit, None, len)
             }
             Filter::Overdue => {
-                let len = self.inbox_count(Filter::Overdue, now)?;
+                let len = self.inbox_count(Filter::Overdue, kind, now)?;
                 running(offset, limit, Some(overdue_edge), len)
             }
             Filter::Done => {
-                let len = self.inbox_count(Filter::Done, now)?;
+                let len = self.inbox_count(Filter::Done, kind, now)?;
                 stopped(offset, limit, len)
             }
             Filter::All => {
-                let open = self.inbox_count(Filter::NeedsReply, now)?;
-                let done = self.inbox_count(Filter::Done, now)?;
+                let open = self.inbox_count(Filter::NeedsReply, kind, now)?;
+                let done = self.inbox_count(Filter::Done, kind, now)?;
                 let mut rows = if offset < open {
                     running(offset, limit, None, open)?
                 } else {
@@ -211,13 +228,14 @@ impl Store {
         }
     }
 
-    /// Rows `offset..offset + limit` of a list of `len` rows matching `filter` in `order`
-    /// (`.0` forward, `.1` its reverse).
+    /// Rows `offset..offset + limit` of a list of `len` rows matching `filter` (with `?3` the
+    /// first of `params`) and of kind `params.1` when given, in `order` (`.0` forward, `.1` its
+    /// reverse).
     fn sublist(
         &self,
         filter: &str,
         order: (&str, &str),
-        param: i64,
+        (param, kind): (i64, Option<Category>),
         (offset, limit, len): (u64, u64, u64),
     ) -> Result<Vec<InboxRow>, StoreError> {
         let end = offset.saturating_add(limit).min(len);
@@ -231,14 +249,21 @@ impl Store {
         } else {
             (order.0, offset)
         };
+        let of_kind = if kind.is_some() {
+            "category = ?4 AND"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM threads WHERE {filter} ORDER BY {order} LIMIT ?1 OFFSET ?2"
+            "SELECT {ROW_COLUMNS} FROM threads WHERE {of_kind} {filter}
+             ORDER BY {order} LIMIT ?1 OFFSET ?2"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![(end - offset) as i64, skip as i64, param],
-            inbox_row,
-        )?;
+        let window = ((end - offset) as i64, skip as i64, param);
+        let rows = match kind {
+            Some(k) => stmt.query_map(params![window.0, window.1, window.2, k.key()], inbox_row)?,
+            None => stmt.query_map(params![window.0, window.1, window.2], inbox_row)?,
+        };
         let mut rows: Vec<InboxRow> = rows.collect::<Result<_, _>>()?;
         if reverse {
             rows.reverse();
@@ -324,16 +349,33 @@ impl Store {
             })
             .collect();
         timeline.extend(
-            conn.prepare_cached("SELECT at, kind, detail FROM events WHERE thread_id = ?1")?
-                .query_map([id], |r| {
-                    Ok(TimelineEntry {
-                        at: from_secs(r.get(0)?),
-                        kind: r.get(1)?,
-                        detail: r.get(2)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?,
+            conn.prepare_cached(
+                "SELECT at, kind, detail FROM events WHERE thread_id = ?1 ORDER BY at, id",
+            )?
+            .query_map([id], |r| {
+                Ok(TimelineEntry {
+                    at: from_secs(r.get(0)?),
+                    kind: r.get(1)?,
+                    detail: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?,
         );
+        let category = self.thread_category(id)?;
+        // The phrases' decision is not an event: it is shown when the first buyer message came.
+        if let Some(c) = category.as_ref().filter(|c| !c.by_seller)
+            && let Some(first) = messages.iter().find(|m| m.role == "buyer")
+        {
+            timeline.push(TimelineEntry {
+                at: first.sent_at,
+                kind: "categorized".into(),
+                detail: match &c.reason {
+                    Some(phrase) => format!("{} by rule: “{phrase}”", c.category.key()),
+                    None => format!("{} by rule: no phrase matched", c.category.key()),
+                },
+            });
+        }
+        // Stable: at equal times, messages before the seller's events, events in order.
         timeline.sort_by_key(|e| e.at);
         let order = match &row.order_id {
             Some(order_id) => conn
@@ -364,6 +406,7 @@ impl Store {
         };
         Ok(Some(ThreadDetail {
             row,
+            category,
             marketplace,
             asins,
             order,
@@ -443,21 +486,39 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
-        for filter in Filter::ALL {
-            let total = store.inbox_count(filter, now).unwrap();
-            let whole = store.inbox_page(filter, now, 0, 10_000).unwrap();
-            assert_eq!(whole.len() as u64, total, "{filter:?}");
+        let kinds = [None, Some(Category::Shipping), Some(Category::Other)];
+        for (filter, kind) in Filter::ALL.into_iter().flat_map(|f| kinds.map(|k| (f, k))) {
+            let total = store.inbox_count(filter, kind, now).unwrap();
+            let whole = store.inbox_page(filter, kind, now, 0, 10_000).unwrap();
+            assert_eq!(whole.len() as u64, total, "{filter:?} {kind:?}");
+            if let Some(k) = kind {
+                assert!(whole.iter().all(|r| r.category.as_deref() == Some(k.key())));
+            }
             for limit in [1, 5, 7] {
                 for offset in 0..=total + 1 {
-                    let page = store.inbox_page(filter, now, offset, limit).unwrap();
+                    let page = store.inbox_page(filter, kind, now, offset, limit).unwrap();
                     let from = (offset as usize).min(whole.len());
                     let to = ((offset + limit) as usize).min(whole.len());
-                    assert_eq!(page, whole[from..to], "{filter:?} {offset}+{limit}");
+                    assert_eq!(
+                        page,
+                        whole[from..to],
+                        "{filter:?} {kind:?} {offset}+{limit}"
+                    );
                 }
             }
         }
-        let all = store.inbox_count(Filter::All, now).unwrap();
-        let open = store.inbox_count(Filter::NeedsReply, now).unwrap();
-        assert_eq!(store.inbox_count(Filter::Done, now).unwrap(), all - open);
+        let count = |f, k| store.inbox_count(f, k, now).unwrap();
+        for k in kinds {
+            assert_eq!(
+                count(Filter::Done, k),
+                count(Filter::All, k) - count(Filter::NeedsReply, k)
+            );
+        }
+        assert!(count(Filter::NeedsReply, Some(Category::Shipping)) >= 2);
+        let by_kind: u64 = Category::ALL
+            .into_iter()
+            .map(|k| count(Filter::NeedsReply, Some(k)))
+            .sum();
+        assert_eq!(by_kind, count(Filter::NeedsReply, None));
     }
 }

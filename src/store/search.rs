@@ -6,6 +6,7 @@ use rusqlite::types::Value;
 
 use super::inbox::{Filter, InboxRow, ROW_COLUMNS, inbox_row};
 use super::{Store, StoreError, to_secs};
+use crate::domain::category::Category;
 use crate::domain::clock::RESPONSE_WINDOW;
 
 /// Most matches shown: a search narrows; a seller never pages through thousands.
@@ -30,6 +31,7 @@ impl Store {
     pub fn search_threads(
         &self,
         filter: Filter,
+        kind: Option<Category>,
         query: &str,
         now: DateTime<Utc>,
         limit: u64,
@@ -45,8 +47,15 @@ impl Store {
             Filter::All => "1".to_string(),
             Filter::Done => "t.clock_start IS NULL".to_string(),
         };
+        if let Some(k) = kind {
+            params.push(Value::Text(k.key().into()));
+        }
+        let of_kind = match kind {
+            Some(_) => format!(" AND t.category = ?{}", params.len()),
+            None => String::new(),
+        };
         let mut sql = format!(
-            "SELECT {} FROM threads t WHERE {filter_sql}",
+            "SELECT {} FROM threads t WHERE {filter_sql}{of_kind}",
             ROW_COLUMNS
                 .split(',')
                 .map(|c| format!("t.{}", c.trim()))
@@ -92,7 +101,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
-        let by = |q: &str, f: Filter| store.search_threads(f, q, now, 50).unwrap();
+        let by = |q: &str, f: Filter| store.search_threads(f, None, q, now, 50).unwrap();
         // Buyer name, order ID, ASIN, subject, body text.
         let bob = by("bob wilson", Filter::All);
         assert_eq!(bob.len(), 1);
@@ -106,7 +115,14 @@ mod tests {
         assert!(by("dented zebra", Filter::All).is_empty());
         assert_eq!(by("Kaffeemühle", Filter::All).len(), 2);
         assert_eq!(by("mahlt seit gestern", Filter::All).len(), 1);
-        // The filter still applies.
+        // The filter still applies, and so does the complaint kind.
         assert!(by("bob", Filter::Done).is_empty());
+        let of = |k| {
+            store
+                .search_threads(Filter::All, Some(k), "bob", now, 50)
+                .unwrap()
+        };
+        assert_eq!(of(Category::Shipping), bob);
+        assert!(of(Category::Quality).is_empty());
     }
 }

@@ -32,6 +32,12 @@ pub enum Action {
     MarkNoResponse,
     /// Undo the last mark on the thread.
     UndoMark,
+    /// Choose the thread's complaint kind.
+    SetCategory,
+    /// Show only threads of one complaint kind (or all again).
+    FilterCategory,
+    /// Add a private note to the thread's timeline (never sent).
+    AddNote,
     /// Scroll the thread down.
     ScrollDown,
     /// Scroll the thread up.
@@ -84,6 +90,9 @@ impl Action {
         Action::TogglePanel,
         Action::MarkNoResponse,
         Action::UndoMark,
+        Action::SetCategory,
+        Action::FilterCategory,
+        Action::AddNote,
         Action::ScrollDown,
         Action::ScrollUp,
         Action::Search,
@@ -131,6 +140,9 @@ impl Action {
             Action::TogglePanel => "metrics panel",
             Action::MarkNoResponse => "no reply needed",
             Action::UndoMark => "undo mark",
+            Action::SetCategory => "kind",
+            Action::FilterCategory => "only one kind",
+            Action::AddNote => "note",
             Action::ScrollDown => "scroll down",
             Action::ScrollUp => "scroll up",
             Action::Search => "search",

@@ -21,19 +21,19 @@ fn window(app: &App) -> (u64, u64) {
 fn load_page(app: &mut App, store: &Store) -> Result<(), StoreError> {
     let now = app.now;
     if let Some(q) = &app.search {
-        app.rows = store.search_threads(app.filter, q, now, SEARCH_LIMIT)?;
+        app.rows = store.search_threads(app.filter, app.kind, q, now, SEARCH_LIMIT)?;
         app.total = app.rows.len() as u64;
         app.offset = 0;
         if app.selected >= app.total {
             app.selected = app.total.saturating_sub(1);
         }
     } else {
-        app.total = store.inbox_count(app.filter, now)?;
+        app.total = store.inbox_count(app.filter, app.kind, now)?;
         if app.selected >= app.total {
             app.selected = app.total.saturating_sub(1);
         }
         let (offset, limit) = window(app);
-        app.rows = store.inbox_page(app.filter, now, offset, limit)?;
+        app.rows = store.inbox_page(app.filter, app.kind, now, offset, limit)?;
         app.offset = offset;
     }
     Ok(())
@@ -308,6 +308,20 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
             .map(|_| app.notice = Some("Template deleted".into()))
             .map_err(|e| e.to_string()),
         // The loop hands these to the external editor (editor.rs).
+        Effect::SetCategory { thread, category } => {
+            reload = true;
+            store
+                .set_category(thread, category, now)
+                .map(|_| app.notice = Some(format!("Kind: {}", category.label())))
+                .map_err(|e| e.to_string())
+        }
+        Effect::AddNote { thread, text } => {
+            reload = true;
+            store
+                .add_note(thread, &text, now)
+                .map(|_| app.notice = Some("Note added to the timeline".into()))
+                .map_err(|e| e.to_string())
+        }
         Effect::EditReply { .. } | Effect::EditTemplate { .. } => Ok(()),
     };
     let notice = app.notice.take();

@@ -311,6 +311,9 @@ impl Default for Keymap {
             bindings.extend([
                 b(ctx, Key::plain('x'), MarkNoResponse, true),
                 b(ctx, Key::plain('u'), UndoMark, false),
+                b(ctx, Key::plain('c'), SetCategory, ctx == Thread),
+                b(ctx, Key::plain('C'), FilterCategory, false),
+                b(ctx, Key::plain('n'), AddNote, ctx == Thread),
                 b(ctx, Key::plain('f'), CycleFilter, true),
                 b(ctx, Key::code(KeyCode::Tab), NextPane, false),
             ]);

@@ -12,6 +12,7 @@ use super::composer::Composer;
 use super::keymap::Context;
 use super::picker::{self, Picker};
 use crate::config::Config;
+use crate::domain::category::Category;
 use crate::domain::response::LateResponseRate;
 use crate::domain::template::fill;
 use crate::store::drafts::Draft;
@@ -45,6 +46,26 @@ pub enum Modal {
     /// The startup alert: what is due, most urgent first.
     Alert,
     Confirm(Confirm),
+    /// Choosing a complaint kind: for a thread, or to filter the inbox.
+    Kinds(KindChoice),
+}
+
+/// The list of complaint kinds, and what choosing one does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindChoice {
+    /// `Some(thread)`: set its kind; `None`: filter the inbox (the list starts with "all").
+    pub thread: Option<i64>,
+    pub selected: usize,
+}
+
+impl KindChoice {
+    /// The entries: `None` is "all kinds" (filtering only).
+    pub fn entries(&self) -> Vec<Option<Category>> {
+        let all = self.thread.is_none().then_some(None);
+        all.into_iter()
+            .chain(Category::ALL.into_iter().map(Some))
+            .collect()
+    }
 }
 
 /// What a one-line prompt is asking for.
@@ -52,6 +73,8 @@ pub enum Modal {
 pub enum PromptPurpose {
     Search,
     RenameTemplate(i64),
+    /// A private note on this thread.
+    Note(i64),
 }
 
 pub struct Prompt {
@@ -75,6 +98,7 @@ impl Prompt {
         match self.purpose {
             PromptPurpose::Search => "Search buyer, order ID, ASIN, subject, text",
             PromptPurpose::RenameTemplate(_) => "New name",
+            PromptPurpose::Note(_) => "Note (private, never sent)",
         }
     }
 }
@@ -121,6 +145,14 @@ pub enum Effect {
     },
     DuplicateTemplate(i64),
     DeleteTemplate(i64),
+    SetCategory {
+        thread: i64,
+        category: Category,
+    },
+    AddNote {
+        thread: i64,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -140,6 +172,8 @@ pub struct App {
     pub now: DateTime<Utc>,
     pub config: Config,
     pub filter: Filter,
+    /// Only threads of this complaint kind, when set.
+    pub kind: Option<Category>,
     /// The applied search, if any: the inbox shows its matches.
     pub search: Option<String>,
     /// Rows in the filtered inbox.
@@ -188,6 +222,7 @@ impl App {
             now,
             config,
             filter: Filter::default(),
+            kind: None,
             search: None,
             total: 0,
             offset: 0,
@@ -400,6 +435,37 @@ impl App {
                 self.selected = 0;
                 self.alert_rows.first().map(|r| Effect::OpenThread(r.id))
             }
+            (
+                Modal::Kinds(mut k),
+                Action::Down | Action::Up | Action::PageDown | Action::PageUp,
+            ) => {
+                let last = k.entries().len() - 1;
+                k.selected = match action {
+                    Action::Down => (k.selected + 1).min(last),
+                    Action::Up => k.selected.saturating_sub(1),
+                    Action::PageDown => last,
+                    _ => 0,
+                };
+                self.modal = Some(Modal::Kinds(k));
+                None
+            }
+            (Modal::Kinds(k), Action::Confirm) => {
+                self.modal = None;
+                let chosen = k.entries().get(k.selected).copied().flatten();
+                match (k.thread, chosen) {
+                    (Some(thread), Some(category)) => {
+                        Some(Effect::SetCategory { thread, category })
+                    }
+                    (Some(_), None) => None,
+                    (None, kind) => {
+                        self.kind = kind;
+                        self.selected = 0;
+                        self.offset = 0;
+                        self.rows.clear();
+                        Some(Effect::Page)
+                    }
+                }
+            }
             (Modal::Help, Action::Down | Action::PageDown) => {
                 let step = if action == Action::Down { 1 } else { 10 };
                 self.help_scroll = self.help_scroll.saturating_add(step);
@@ -468,6 +534,10 @@ impl App {
                     PromptPurpose::RenameTemplate(id) => Some(Effect::RenameTemplate {
                         id,
                         name: text.to_string(),
+                    }),
+                    PromptPurpose::Note(thread) => (!text.is_empty()).then(|| Effect::AddNote {
+                        thread,
+                        text: text.to_string(),
                     }),
                 }
             }
@@ -634,6 +704,41 @@ impl App {
                 .take()
                 .or_else(|| self.target_thread())
                 .map(Effect::UndoMark),
+            Action::SetCategory => {
+                let thread = self.target_thread()?;
+                let current = self
+                    .thread
+                    .as_ref()
+                    .filter(|t| t.row.id == thread)
+                    .map(|t| t.row.category.clone())
+                    .or_else(|| self.selected_row().map(|r| r.category.clone()))
+                    .flatten()
+                    .and_then(|c| Category::parse(&c));
+                let selected = current
+                    .and_then(|c| Category::ALL.iter().position(|x| *x == c))
+                    .unwrap_or(0);
+                self.modal = Some(Modal::Kinds(KindChoice {
+                    thread: Some(thread),
+                    selected,
+                }));
+                None
+            }
+            Action::FilterCategory => {
+                let selected = self
+                    .kind
+                    .and_then(|c| Category::ALL.iter().position(|x| *x == c))
+                    .map_or(0, |i| i + 1);
+                self.modal = Some(Modal::Kinds(KindChoice {
+                    thread: None,
+                    selected,
+                }));
+                None
+            }
+            Action::AddNote => {
+                let thread = self.target_thread()?;
+                self.prompt = Some(Prompt::new(PromptPurpose::Note(thread), ""));
+                None
+            }
             Action::Search => {
                 let current = self.search.clone().unwrap_or_default();
                 self.prompt = Some(Prompt::new(PromptPurpose::Search, &current));
@@ -1064,6 +1169,7 @@ mod tests {
         a.total = 100;
         a.page_height = 10;
         a.thread = Some(ThreadDetail {
+            category: None,
             row: row(0),
             marketplace: None,
             asins: vec![],

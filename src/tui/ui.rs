@@ -5,6 +5,7 @@ mod composer;
 mod dashboard;
 pub mod help;
 mod inbox;
+mod kinds;
 mod metrics;
 mod picker;
 mod prompt;
@@ -114,6 +115,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
         Some(Modal::Help) => help::draw(frame, area, keymap, app.help_scroll),
         Some(Modal::Alert) => alert::draw(frame, area, app),
         Some(Modal::Confirm(c)) => confirm(frame, area, &c.title, &c.question),
+        Some(Modal::Kinds(k)) => kinds::draw(frame, area, k),
         None => {}
     }
 }

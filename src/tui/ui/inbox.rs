@@ -33,10 +33,14 @@ pub fn badge(row: &InboxRow, app: &App) -> (String, ratatui::style::Style) {
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let focused = app.focus == Focus::Inbox && app.modal.is_none();
+    let filter = match app.kind {
+        Some(k) => format!("{} · {}", app.filter.label(), k.short()),
+        None => app.filter.label().to_string(),
+    };
     let title = match &app.search {
         Some(q) => format!(
             " Inbox ({} · search \"{}\" · {} match{}{} · Esc clears) ",
-            app.filter.label(),
+            filter,
             safe_text::line(q),
             app.total,
             if app.total == 1 { "" } else { "es" },
@@ -46,7 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 ""
             }
         ),
-        None => format!(" Inbox ({} · {}) ", app.filter.label(), app.total),
+        None => format!(" Inbox ({} · {}) ", filter, app.total),
     };
     let block = Block::bordered().title(title).border_style(if focused {
         theme::focused_border()

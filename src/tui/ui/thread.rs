@@ -52,6 +52,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if !facts.is_empty() {
         lines.push(Line::styled(facts.join(" · "), theme::dim()));
     }
+    if let Some(c) = &t.category {
+        let why = match (&c.reason, c.by_seller) {
+            (_, true) => "chosen by you".to_string(),
+            (Some(p), false) => format!("matched “{}”", safe_text::line(p)),
+            (None, false) => "no phrase matched".to_string(),
+        };
+        lines.push(Line::from(vec![
+            Span::raw("Kind: "),
+            Span::styled(c.category.label(), theme::title()),
+            Span::styled(format!(" · {why} · c changes"), theme::dim()),
+        ]));
+    }
     if let Some(o) = &t.order {
         let mut against: Vec<String> = o.defects.clone();
         if o.merchant {
@@ -131,10 +143,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     lines.push(Line::styled("Timeline", theme::title()));
     for e in &t.timeline {
-        let detail = if e.detail.is_empty() {
+        // Notes are the seller's words, categorization reasons the buyer's: both shown safely.
+        let detail = safe_text::line(&e.detail.replace('_', " ")).into_owned();
+        if e.kind == "noted" {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {}  note  ", local(e.at, tz)), theme::dim()),
+                Span::styled(detail, theme::warn()),
+            ]));
+            continue;
+        }
+        let detail = if detail.is_empty() {
             String::new()
         } else {
-            format!(" ({})", e.detail.replace('_', " "))
+            format!(" ({detail})")
         };
         lines.push(Line::styled(
             format!("  {}  {}{}", local(e.at, tz), e.kind, detail),
