@@ -3,6 +3,7 @@
 //! Exit codes follow the Nagios convention so `status` can drive monitoring: 0 OK, 1 warning,
 //! 2 critical, and 3 (UNKNOWN) for every usage or operational error — clap's own 2 is remapped.
 
+mod check_draft;
 mod demo;
 mod import;
 mod metrics;
@@ -75,6 +76,22 @@ pub enum Command {
     Templates {
         #[command(subcommand)]
         action: TemplatesAction,
+    },
+    /// Check a draft against Amazon's messaging guidelines (links, e-mail addresses, HTML,
+    /// review incentives, marketing, ...). Exit 0: clean, 1: warnings, 2: errors.
+    CheckDraft {
+        /// The draft as UTF-8 text; `-` reads standard input.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print the findings as JSON (kind, severity, byte span, line, column, reason).
+        #[arg(long)]
+        json: bool,
+        /// The thread the draft answers: its reply subject is checked too.
+        #[arg(long, value_name = "ID")]
+        thread: Option<i64>,
+        /// A subject to check as well (e.g. one starting with "[Important]").
+        #[arg(long, value_name = "TEXT")]
+        subject: Option<String>,
     },
     /// Open a realistic demo inbox in a temporary database (never your own data or settings).
     Demo {
@@ -181,6 +198,18 @@ fn run(cli: Cli) -> Result<u8> {
             &Invocation::load(&cli)?,
             *json,
             marketplace.as_deref().map(str::trim),
+        ),
+        Some(Command::CheckDraft {
+            file,
+            json,
+            thread,
+            subject,
+        }) => check_draft::run(
+            &Invocation::load(&cli)?,
+            file,
+            *json,
+            *thread,
+            subject.as_deref(),
         ),
         Some(Command::Templates { action }) => {
             let inv = Invocation::load(&cli)?;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod category;
 pub mod clock;
+pub mod compliance;
 pub mod identifiers;
 pub mod message;
 pub mod metrics;

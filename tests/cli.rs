@@ -446,3 +446,79 @@ fn templates_export_edit_import_round_trip() {
     let again = std::fs::read_to_string(dir2.join("damaged-in-transit.toml")).unwrap();
     assert!(again.contains("Best wishes") && !again.contains("Kind regards"));
 }
+
+#[test]
+fn check_draft_exits_by_severity_and_lists_findings_as_json() {
+    let (home, cfg, db) = imported_home(&["buyer_inquiry.eml"]);
+    let draft = |text: &str| {
+        let p = home.path().join("draft.txt");
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let run = |file: &Path, extra: &[&str]| {
+        sd(home.path())
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--db")
+            .arg(&db)
+            .arg("check-draft")
+            .arg(file)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let clean = run(
+        &draft("Hello Bob,\n\nthe replacement for order 111-4827163-0028371 ships today.\n"),
+        &[],
+    );
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("clean"));
+
+    let warned = run(
+        &draft("Thanks Bob 😀 call the carrier at +1 800 555 0199\n"),
+        &[],
+    );
+    assert_eq!(warned.status.code(), Some(1));
+
+    let text = "Hi Bob,\nleave a 5-star review and get a coupon: https://x.example\n";
+    let bad = run(&draft(text), &["--json"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let v = json(&bad.stdout);
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["review_incentive", "marketing", "link"]);
+    let link = &v["findings"][2];
+    let (start, end) = (
+        link["start"].as_u64().unwrap(),
+        link["end"].as_u64().unwrap(),
+    );
+    assert_eq!(&text[start as usize..end as usize], "https://x.example");
+    assert_eq!(
+        (link["line"].as_u64(), link["severity"].as_str()),
+        (Some(2), Some("error"))
+    );
+    assert_eq!(v["errors"], 3);
+    assert_eq!(v["warnings"], 0);
+
+    // With the thread: its reply subject is checked as well; an unknown thread is an error.
+    let subject = run(
+        &draft("Hello Bob\n"),
+        &["--thread", "1", "--subject", "[Important] x"],
+    );
+    assert_eq!(subject.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&subject.stdout).contains("subject: error[important]"));
+    let missing = run(&draft("Hello\n"), &["--thread", "999"]);
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no thread 999"));
+
+    // Not UTF-8: a clear error, exit 3.
+    let p = home.path().join("latin1.txt");
+    std::fs::write(&p, b"caf\xe9").unwrap();
+    let latin = run(&p, &[]);
+    assert_eq!(latin.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&latin.stderr).contains("not UTF-8"));
+}
