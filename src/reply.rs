@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
+use crate::domain::compliance::{self, Finding, Severity};
 use crate::domain::template::unfilled;
 use crate::import::parse::{RawMail, parse_mail};
 use crate::outbox::{self, OutboxError, Reply};
@@ -27,6 +28,8 @@ pub enum SendError {
     NoOutbox,
     #[error("there is no thread {0}")]
     NoThread(i64),
+    #[error("against Amazon's messaging rules: {0}; confirm in the app to send anyway")]
+    Rules(String),
     #[error(transparent)]
     Outbox(#[from] OutboxError),
     #[error(transparent)]
@@ -88,15 +91,56 @@ pub struct Sent {
     pub message_id: String,
 }
 
-/// Writes `reply` to the outbox and records it on `thread_id`; the thread's draft goes.
+/// The rule errors in `reply` (compliance check of body and subject): what sending needs the
+/// seller's explicit override for.
+pub fn rule_errors(reply: &Reply) -> Vec<Finding> {
+    let ctx = compliance::Context {
+        subject: Some(reply.subject.clone()),
+        ..compliance::Context::default()
+    };
+    compliance::check(&reply.body, &ctx)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error && f.kind.overridable())
+        .collect()
+}
+
+/// `link “https://…”, marketing “coupon”`: findings as the seller reads them.
+pub fn describe(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            let what = f.kind.key().replace('_', " ");
+            if f.text.is_empty() {
+                what
+            } else {
+                format!("{what} “{}”", crate::safe_text::line(&f.text))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes `reply` to the outbox and records it on `thread_id`; the thread's draft goes. Rule
+/// errors block it unless each kind is in `overridden` (the seller confirmed); the override is
+/// recorded on the thread's timeline with the reply.
 pub fn send(
     store: &mut Store,
     config: &Config,
     thread_id: i64,
     reply: &Reply,
     now: DateTime<Utc>,
+    overridden: &[compliance::Kind],
 ) -> Result<Sent, SendError> {
     check_body(&reply.body)?;
+    let errors = rule_errors(reply);
+    let unconfirmed: Vec<Finding> = errors
+        .iter()
+        .filter(|f| !overridden.contains(&f.kind))
+        .cloned()
+        .collect();
+    if !unconfirmed.is_empty() {
+        return Err(SendError::Rules(describe(&unconfirmed)));
+    }
     let dir = config.outbox_dir().ok_or(SendError::NoOutbox)?;
     let message_id = outbox::new_message_id(&reply.from_addr, thread_id, now);
     let bytes = outbox::build(reply, &message_id)?;
@@ -134,6 +178,16 @@ pub fn send(
     batch
         .transaction()
         .execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
+    if !errors.is_empty() {
+        batch.transaction().execute(
+            "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'override', ?3)",
+            rusqlite::params![
+                thread_id,
+                crate::store::to_secs(now),
+                format!("sent despite: {}", describe(&errors))
+            ],
+        )?;
+    }
     batch.commit()?;
     let path = pending.publish()?;
     Ok(Sent { path, message_id })

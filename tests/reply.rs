@@ -77,7 +77,7 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
     assert_eq!(reply.to_addr, facts.to_addr.clone().unwrap());
     assert_eq!(reply.from_addr, "support@example-shop.test");
     assert!(reply.subject.starts_with("Re: "), "{}", reply.subject);
-    let sent = send(&mut store, &config, thread, &reply, now()).unwrap();
+    let sent = send(&mut store, &config, thread, &reply, now(), &[]).unwrap();
 
     // The file: whole, private, a standard message threaded to the buyer's last one.
     let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
@@ -143,4 +143,50 @@ fn sending_needs_a_sender_address_and_a_recipient() {
         prepare(&store, &config, 999_999, "Hello", now()),
         Err(SendError::NoThread(_))
     ));
+}
+
+/// A reply against Amazon's rules is refused until the seller confirms each kind of error; the
+/// override is recorded on the thread's timeline with the reply.
+#[test]
+fn rule_errors_block_until_overridden_and_the_override_is_recorded() {
+    use sellerdesk::domain::compliance::Kind;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, config) = demo(dir.path());
+    let thread = store
+        .urgent_threads(now(), &Thresholds::default(), Some(1))
+        .unwrap()[0]
+        .id;
+    let body = "Hello, a new one ships today. Use coupon SAVE10 on https://shop.example next time.";
+    let reply = prepare(&store, &config, thread, body, now()).unwrap();
+    let kinds: Vec<Kind> = sellerdesk::reply::rule_errors(&reply)
+        .iter()
+        .map(|f| f.kind)
+        .collect();
+    assert_eq!(kinds, vec![Kind::Marketing, Kind::Link]);
+    match send(
+        &mut store,
+        &config,
+        thread,
+        &reply,
+        now(),
+        &[Kind::Marketing],
+    ) {
+        Err(SendError::Rules(what)) => {
+            assert!(what.contains("link “https://shop.example”"), "{what}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!dir.path().join("outbox").exists());
+    send(&mut store, &config, thread, &reply, now(), &kinds).unwrap();
+    let detail = store.thread_detail(thread).unwrap().unwrap();
+    let over = detail
+        .timeline
+        .iter()
+        .find(|e| e.kind == "override")
+        .expect("the override is on the timeline");
+    assert!(
+        over.detail.starts_with("sent despite: marketing “coupon”"),
+        "{}",
+        over.detail
+    );
 }

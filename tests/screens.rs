@@ -435,3 +435,38 @@ fn a_note_joins_the_timeline() {
     };
     assert_eq!(notes(&d), 1);
 }
+
+/// The compliance check runs as the seller types: the offending text is highlighted and the
+/// bottom line says why; sending asks explicitly and the override lands on the timeline.
+#[test]
+fn rule_breaking_text_is_flagged_live_and_sending_it_needs_an_override() {
+    let mut d = demo(120, 36);
+    d.app.open_startup_alert();
+    act(&mut d, Action::Confirm);
+    act(&mut d, Action::Reply);
+    type_text(
+        &mut d,
+        "Hello Karin, a new one ships today. Use coupon SAVE10 on www.example-shop.test",
+    );
+    let shown = format!("{}", screen(&d, 120, 36).backend());
+    assert!(shown.contains("✗ marketing: no marketing"), "{shown}");
+    insta::assert_snapshot!("composer_flags_a_rule", screen(&d, 120, 36).backend());
+    act(&mut d, Action::Send);
+    let Some(sellerdesk::tui::state::Modal::Confirm(confirm)) = &d.app.modal else {
+        panic!("a confirmation: {:?}", d.app.notice);
+    };
+    assert_eq!(confirm.title, "Send despite the rules?");
+    assert!(
+        confirm.question.contains("marketing “coupon”"),
+        "{}",
+        confirm.question
+    );
+    act(&mut d, Action::Confirm);
+    assert!(d.app.composer.is_none(), "{:?}", d.app.notice);
+    let t = d.app.thread.as_ref().unwrap();
+    assert!(
+        t.timeline
+            .iter()
+            .any(|e| e.kind == "override" && e.detail.contains("link"))
+    );
+}

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::theme;
+use crate::domain::compliance::{self, Finding, Kind};
 use crate::domain::template::{PLACEHOLDER_PATTERN, ReplyContext, unfilled};
 use crate::safe_text;
 
@@ -26,6 +27,10 @@ pub struct Composer {
     pub unsaved_since: Option<DateTime<Utc>>,
     pub last_edit: Option<DateTime<Utc>>,
     pub saved_at: Option<DateTime<Utc>>,
+    /// The compliance check of the text as it is now (placeholders included).
+    pub findings: Vec<Finding>,
+    /// The offending texts highlighted besides placeholders.
+    highlighted: Vec<String>,
 }
 
 fn editor(body: &str) -> TextArea<'static> {
@@ -53,7 +58,7 @@ impl Composer {
         let mut text = editor(draft.map(|(b, _)| b).unwrap_or(""));
         text.move_cursor(ratatui_textarea::CursorMove::Bottom);
         text.move_cursor(ratatui_textarea::CursorMove::End);
-        Composer {
+        let mut c = Composer {
             thread_id,
             text,
             context,
@@ -62,7 +67,53 @@ impl Composer {
             unsaved_since: None,
             last_edit: None,
             saved_at: draft.map(|(_, at)| at),
+            findings: Vec::new(),
+            highlighted: Vec::new(),
+        };
+        c.recheck();
+        c
+    }
+
+    /// Runs the compliance check again and highlights what it found, placeholders always.
+    fn recheck(&mut self) {
+        let ctx = compliance::Context {
+            subject: Some(self.subject.clone()),
+            ..compliance::Context::default()
+        };
+        self.findings = compliance::check(&self.body(), &ctx);
+        let mut texts: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.field == "body" && f.kind != Kind::Placeholder && !f.text.is_empty())
+            .map(|f| f.text.clone())
+            .collect();
+        texts.sort();
+        texts.dedup();
+        if texts != self.highlighted {
+            let mut pattern = PLACEHOLDER_PATTERN.to_string();
+            for t in &texts {
+                pattern.push('|');
+                pattern.push_str(&regex::escape(t));
+            }
+            let _ = self.text.set_search_pattern(pattern);
+            self.highlighted = texts;
         }
+    }
+
+    /// The finding the bottom line shows: errors before warnings, in text order.
+    pub fn headline(&self) -> Option<(&Finding, usize)> {
+        let worst = self
+            .findings
+            .iter()
+            .filter(|f| f.kind != Kind::Placeholder)
+            .max_by_key(|f| (f.severity, std::cmp::Reverse(f.start)))?;
+        let others = self
+            .findings
+            .iter()
+            .filter(|f| f.kind != Kind::Placeholder)
+            .count()
+            - 1;
+        Some((worst, others))
     }
 
     pub fn body(&self) -> String {
@@ -73,6 +124,7 @@ impl Composer {
     pub fn edited(&mut self, now: DateTime<Utc>) {
         self.unsaved_since.get_or_insert(now);
         self.last_edit = Some(now);
+        self.recheck();
     }
 
     /// Inserts `text` at the cursor.
@@ -85,6 +137,8 @@ impl Composer {
     pub fn replace(&mut self, body: &str, now: DateTime<Utc>) {
         let ratatui_textarea::DataCursor(row, col) = self.text.cursor();
         self.text = editor(body);
+        // The new editor highlights placeholders only: set the rest again.
+        self.highlighted.clear();
         self.text.move_cursor(ratatui_textarea::CursorMove::Jump(
             row.min(u16::MAX as usize) as u16,
             col.min(u16::MAX as usize) as u16,
@@ -153,6 +207,22 @@ mod tests {
         assert_eq!(c.body(), "Hello Bob,\n[31mthanks");
         assert_eq!(c.text.cursor(), (1, 10));
         assert!(!c.is_dirty());
+    }
+
+    #[test]
+    fn the_check_runs_as_the_text_changes_and_the_worst_finding_leads() {
+        let mut c = composer(Some("Hello"));
+        assert!(c.headline().is_none());
+        c.insert(" 😀 see www.example.net", t(1));
+        let (f, others) = c.headline().unwrap();
+        assert_eq!(
+            (f.kind, f.text.as_str(), others),
+            (Kind::Link, "www.example.net", 1)
+        );
+        assert_eq!(c.highlighted, vec!["www.example.net", "😀"]);
+        c.replace("Hello", t(2));
+        assert!(c.headline().is_none());
+        assert!(c.highlighted.is_empty());
     }
 
     #[test]

@@ -253,24 +253,54 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                         .outbox_dir()
                         .map(|d| d.display().to_string())
                         .unwrap_or_default();
-                    app.modal = Some(Modal::Confirm(Confirm {
-                        title: "Send reply".into(),
-                        question: format!(
-                            "To: {}\nSubject: {}\n\nSend this reply? It goes to the outbox ({}) and the thread's clock stops.",
-                            crate::safe_text::line(&to),
-                            crate::safe_text::line(&r.subject),
+                    let errors = reply::rule_errors(&r);
+                    let warnings: Vec<_> =
+                        crate::domain::compliance::check(&body, &Default::default())
+                            .into_iter()
+                            .filter(|f| f.severity == crate::domain::compliance::Severity::Warning)
+                            .collect();
+                    let mut question = format!(
+                        "To: {}\nSubject: {}\n\n",
+                        crate::safe_text::line(&to),
+                        crate::safe_text::line(&r.subject),
+                    );
+                    if !warnings.is_empty() {
+                        question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
+                    }
+                    let title = if errors.is_empty() {
+                        question.push_str(&format!(
+                            "Send this reply? It goes to the outbox ({}) and the thread's clock stops.",
                             crate::safe_text::line(&outbox),
-                        ),
-                        on_yes: Effect::Send { thread, body },
+                        ));
+                        "Send reply"
+                    } else {
+                        question.push_str(&format!(
+                            "Against Amazon's messaging rules: {}.\nSend anyway? The override is recorded on the thread's timeline.",
+                            reply::describe(&errors),
+                        ));
+                        "Send despite the rules?"
+                    };
+                    app.modal = Some(Modal::Confirm(Confirm {
+                        title: title.into(),
+                        question,
+                        on_yes: Effect::Send {
+                            thread,
+                            body,
+                            overridden: errors.iter().map(|f| f.kind).collect(),
+                        },
                     }));
                     Ok(())
                 }
                 Err(e) => Err(e.to_string()),
             }
         }
-        Effect::Send { thread, body } => {
+        Effect::Send {
+            thread,
+            body,
+            overridden,
+        } => {
             let sent = reply::prepare(store, &app.config, thread, &body, now)
-                .and_then(|r| reply::send(store, &app.config, thread, &r, now));
+                .and_then(|r| reply::send(store, &app.config, thread, &r, now, &overridden));
             match sent {
                 Ok(sent) => {
                     (reload, rates) = (true, true);

@@ -127,6 +127,8 @@ pub enum Effect {
     Send {
         thread: i64,
         body: String,
+        /// Rule errors the seller chose to send despite (recorded on the timeline).
+        overridden: Vec<crate::domain::compliance::Kind>,
     },
     /// Hand the reply to $EDITOR (the terminal is handed over and restored).
     EditReply {

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
+use crate::domain::compliance::Severity;
 use crate::safe_text;
 use crate::tui::composer::Composer;
 use crate::tui::state::App;
@@ -32,13 +33,31 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let left = c.unfilled();
     let mut status = vec![Span::raw(" ")];
-    if left.is_empty() {
-        status.push(Span::styled("✓ ready", theme::good()));
-    } else {
+    if !left.is_empty() {
         status.push(Span::styled(
             format!("✗ {} not filled", left.join(" ")),
             theme::bad(),
         ));
+    } else if let Some((f, others)) = c.headline() {
+        let (mark, style) = match f.severity {
+            Severity::Error => ("✗", theme::bad()),
+            Severity::Warning => ("⚠", theme::warn()),
+        };
+        let more = if others > 0 {
+            format!(" (+{others} more)")
+        } else {
+            String::new()
+        };
+        status.push(Span::styled(
+            format!(
+                "{mark} {}: {}{more}",
+                f.kind.key().replace('_', " "),
+                f.reason
+            ),
+            style,
+        ));
+    } else {
+        status.push(Span::styled("✓ ready", theme::good()));
     }
     status.push(Span::raw(format!(" · {} ", saved_label(c, app))));
     let status = Line::from(status);
