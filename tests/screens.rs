@@ -136,7 +136,7 @@ fn filters_show_other_threads() {
     assert!(d.app.total > needs);
     act(&mut d, Action::CycleFilter); // done
     let done = d.app.total;
-    assert_eq!(done + needs, 37);
+    assert_eq!(done + needs, 38);
 }
 
 #[test]
@@ -353,7 +353,7 @@ fn dashboard_of_metric_trends() {
     let t = screen(&d, 140, 44);
     let text = format!("{}", t.backend());
     assert!(text.contains("Order defect rate 0.27%"), "{text}");
-    assert!(text.contains("Perfect orders 97.34%"), "{text}");
+    assert!(text.contains("Perfect orders 97.28%"), "{text}");
     insta::assert_snapshot!(t.backend());
 }
 
