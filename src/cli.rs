@@ -7,6 +7,7 @@ mod check_draft;
 mod demo;
 mod import;
 mod metrics;
+mod report;
 mod status;
 mod templates;
 
@@ -76,6 +77,18 @@ pub enum Command {
     Templates {
         #[command(subcommand)]
         action: TemplatesAction,
+    },
+    /// Recurring issues: ASINs with several complaints of one kind in a short window (default
+    /// 3 in 14 days, `[recurring]` in the config). Exit 0: none, 1: at least one.
+    Report {
+        #[arg(long)]
+        json: bool,
+        /// The window, in days.
+        #[arg(long, value_name = "N")]
+        days: Option<u32>,
+        /// Complaints of one kind on one ASIN that make an issue.
+        #[arg(long, value_name = "N")]
+        min: Option<u32>,
     },
     /// Check a draft against Amazon's messaging guidelines (links, e-mail addresses, HTML,
     /// review incentives, marketing, ...). Exit 0: clean, 1: warnings, 2: errors.
@@ -199,6 +212,9 @@ fn run(cli: Cli) -> Result<u8> {
             *json,
             marketplace.as_deref().map(str::trim),
         ),
+        Some(Command::Report { json, days, min }) => {
+            report::run(&Invocation::load(&cli)?, *json, *days, *min)
+        }
         Some(Command::CheckDraft {
             file,
             json,

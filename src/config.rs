@@ -14,6 +14,7 @@ use toml::Spanned;
 use crate::classify::Classifier;
 use crate::domain::category::Category;
 use crate::domain::clock::Thresholds;
+use crate::store::recurring::RecurringRule;
 use crate::toml_file;
 use crate::tui::keymap::Rebinding;
 
@@ -34,6 +35,9 @@ pub struct Config {
     pub keys: Vec<Rebinding>,
     /// `[categories]`: the shipped phrases of each complaint kind, or the seller's own.
     pub classifier: Classifier,
+    /// `[recurring]`: how many complaints of one kind on one ASIN, in how many days, make a
+    /// recurring issue.
+    pub recurring: RecurringRule,
     /// The file these settings came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -50,6 +54,7 @@ impl Default for Config {
             thresholds: Thresholds::default(),
             keys: Vec::new(),
             classifier: Classifier::default(),
+            recurring: RecurringRule::default(),
             source: None,
         }
     }
@@ -67,6 +72,14 @@ struct RawConfig {
     import: RawImport,
     keys: BTreeMap<String, BTreeMap<String, Spanned<String>>>,
     categories: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    recurring: RawRecurring,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawRecurring {
+    days: Option<Spanned<u32>>,
+    min_complaints: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -202,6 +215,26 @@ impl Config {
                 config.keys.push(rebinding);
             }
         }
+        if let Some(d) = &raw.recurring.days {
+            if !(1..=365).contains(d.get_ref()) {
+                return Err(err(
+                    Some(d.span()),
+                    Some("recurring.days".into()),
+                    format!("{} is out of range: between 1 and 365 days", d.get_ref()),
+                ));
+            }
+            config.recurring.days = *d.get_ref();
+        }
+        if let Some(n) = &raw.recurring.min_complaints {
+            if !(2..=1000).contains(n.get_ref()) {
+                return Err(err(
+                    Some(n.span()),
+                    Some("recurring.min_complaints".into()),
+                    format!("{} is out of range: between 2 and 1000", n.get_ref()),
+                ));
+            }
+            config.recurring.min_complaints = *n.get_ref();
+        }
         let mut phrases = BTreeMap::new();
         for (kind, list) in &raw.categories {
             let category = Category::parse(kind.get_ref())
@@ -308,6 +341,25 @@ mod tests {
             .to_string();
         assert!(
             e.contains("categories.returns[1]") && e.contains("empty phrase"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn recurring_rule_is_read_and_checked() {
+        let c = parse("[recurring]\ndays = 30\nmin_complaints = 5\n").unwrap();
+        assert_eq!(
+            c.recurring,
+            RecurringRule {
+                days: 30,
+                min_complaints: 5
+            }
+        );
+        let e = parse("[recurring]\nmin_complaints = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("recurring.min_complaints"),
             "{e}"
         );
     }

@@ -15,6 +15,7 @@ pub mod marks;
 pub mod metric_days;
 pub mod migrations;
 pub mod queries;
+pub mod recurring;
 pub mod reply;
 pub mod search;
 pub mod templates;

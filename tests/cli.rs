@@ -522,3 +522,50 @@ fn check_draft_exits_by_severity_and_lists_findings_as_json() {
     assert_eq!(latin.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&latin.stderr).contains("not UTF-8"));
 }
+
+#[test]
+fn report_lists_recurring_issues_and_exits_1_when_there_are_some() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    drop(sellerdesk::demo::build(&db, now).unwrap());
+    let run = |args: &[&str]| {
+        sd(home.path())
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", NOW, "report"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = run(&[]);
+    assert_eq!(text.status.code(), Some(1));
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        shown.contains("B0KETTLE88  shipping ×3  Gooseneck kettle 1 l"),
+        "{shown}"
+    );
+    assert!(shown.contains("Priya Nair"), "{shown}");
+
+    let v = json(&run(&["--json"]).stdout);
+    assert_eq!(
+        (v["days"].as_u64(), v["min_complaints"].as_u64()),
+        (Some(14), Some(3))
+    );
+    let issue = &v["issues"][0];
+    assert_eq!(issue["asin"], "B0KETTLE88");
+    assert_eq!(issue["category"], "shipping");
+    assert_eq!(issue["threads"].as_array().unwrap().len(), 3);
+    assert!(
+        issue["threads"][0]["started_at"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+
+    // Four in 14 days: none; the window and threshold come from the options.
+    assert_eq!(run(&["--min", "4"]).status.code(), Some(0));
+    assert_eq!(run(&["--days", "7"]).status.code(), Some(0));
+}

@@ -45,6 +45,7 @@ fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
     load_page(app, store)?;
     app.metrics.counts = store.clock_counts(now, &th)?;
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
+    app.metrics.recurring = store.recurring_issues(now, app.config.recurring)?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;
         app.thread_draft = store.draft(id)?;

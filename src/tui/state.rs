@@ -168,6 +168,8 @@ pub struct PanelMetrics {
     pub account: Option<crate::domain::metrics::AccountMetrics>,
     /// Each account metric's daily rate over the last 90 days, oldest first.
     pub trends: Vec<(&'static str, crate::metrics::Trend)>,
+    /// ASINs with repeated complaints of one kind (`[recurring]`).
+    pub recurring: Vec<crate::store::recurring::RecurringIssue>,
 }
 
 pub struct App {

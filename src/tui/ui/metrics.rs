@@ -151,6 +151,31 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ),
         ]));
     }
+    if !app.metrics.recurring.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!(" Recurring · {}d", app.config.recurring.days),
+            theme::title(),
+        ));
+        for issue in app.metrics.recurring.iter().take(3) {
+            lines.push(Line::from(vec![
+                Span::raw(format!(" {:<10}", crate::safe_text::line(&issue.asin))),
+                Span::styled(
+                    format!(" {} ×{}", issue.category.short(), issue.threads.len()),
+                    theme::warn(),
+                ),
+            ]));
+        }
+        if app.metrics.recurring.len() > 3 {
+            lines.push(Line::styled(
+                format!(
+                    " +{} more: sellerdesk report",
+                    app.metrics.recurring.len() - 3
+                ),
+                theme::dim(),
+            ));
+        }
+    }
     frame.render_widget(Paragraph::new(lines), text_area);
     frame.render_widget(
         Sparkline::default()
