@@ -9,6 +9,7 @@ pub mod account_sql;
 pub mod casework;
 pub mod clocks;
 pub mod drafts;
+pub mod follow_ups;
 pub mod inbox;
 pub mod ingest;
 pub mod marks;

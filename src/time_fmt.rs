@@ -35,9 +35,59 @@ pub fn serialize_rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok
     s.serialize_str(&rfc3339(*t))
 }
 
+/// When `text` says, from `now`: a span (`48h`, `3d`, `90m`, `1w`, `2d12h`) or an RFC 3339
+/// time. The error says what is accepted.
+pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let err = || format!("`{t}` is not a time: use e.g. 48h, 3d, 90m, 1w or 2026-11-25T09:00:00Z");
+    let mut total = Duration::zero();
+    let mut digits = String::new();
+    let mut any = false;
+    for c in t.chars().filter(|c| !c.is_whitespace()) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: i64 = digits.parse().map_err(|_| err())?;
+        digits.clear();
+        let unit = match c.to_ascii_lowercase() {
+            'm' => Duration::minutes(1),
+            'h' => Duration::hours(1),
+            'd' => Duration::days(1),
+            'w' => Duration::weeks(1),
+            _ => return Err(err()),
+        };
+        total += unit * i32::try_from(n.min(100_000)).map_err(|_| err())?;
+        any = true;
+    }
+    if !digits.is_empty() || !any || total <= Duration::zero() {
+        return Err(err());
+    }
+    Ok(now + total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_and_times_parse_and_nonsense_is_explained() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let at = |s: &str| parse_when(s, now).map(rfc3339);
+        assert_eq!(at("48h").unwrap(), "2026-11-24T12:00:00Z");
+        assert_eq!(at(" 2d 12h ").unwrap(), "2026-11-25T00:00:00Z");
+        assert_eq!(at("90m").unwrap(), "2026-11-22T13:30:00Z");
+        assert_eq!(at("1w").unwrap(), "2026-11-29T12:00:00Z");
+        assert_eq!(at("2026-11-25T09:00:00Z").unwrap(), "2026-11-25T09:00:00Z");
+        for bad in ["", "soon", "3", "h", "0h", "3y", "99999999999999999999d"] {
+            assert!(at(bad).unwrap_err().contains("not a time"), "{bad}");
+        }
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -569,3 +569,51 @@ fn report_lists_recurring_issues_and_exits_1_when_there_are_some() {
     assert_eq!(run(&["--min", "4"]).status.code(), Some(0));
     assert_eq!(run(&["--days", "7"]).status.code(), Some(0));
 }
+
+#[test]
+fn status_lists_due_follow_ups_and_warns() {
+    use sellerdesk::store::follow_ups::Channel;
+    let (home, cfg, db) = imported_home(&["buyer_inquiry.eml"]);
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    {
+        let mut store = sellerdesk::store::Store::open(&db).unwrap();
+        store
+            .mark(1, sellerdesk::store::marks::MarkKind::NoResponseNeeded, now)
+            .unwrap();
+        store
+            .escalate(
+                1,
+                Channel::SellerSupport,
+                "98765",
+                now + chrono::Duration::hours(48),
+                now,
+                chrono_tz::Tz::UTC,
+            )
+            .unwrap();
+    }
+    // Nothing due yet: all clear.
+    assert_eq!(
+        status(home.path(), &cfg, &db, NOW, false).status.code(),
+        Some(0)
+    );
+    let later = "2026-11-24T12:00:00Z";
+    let out = status(home.path(), &cfg, &db, later, true);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out.stdout);
+    let f = &v["follow_ups"][0];
+    assert_eq!(
+        (f["kind"].as_str(), f["channel"].as_str()),
+        (Some("escalation"), Some("seller_support"))
+    );
+    assert_eq!(f["case_id"], "98765");
+    assert_eq!(f["due_at"], "2026-11-24T12:00:00Z");
+    assert_eq!(f["thread_id"], 1);
+    let text =
+        String::from_utf8_lossy(&status(home.path(), &cfg, &db, later, false).stdout).into_owned();
+    assert!(
+        text.contains("1 follow-up(s) due") && text.contains("Seller Support case 98765"),
+        "{text}"
+    );
+}

@@ -194,6 +194,12 @@ fn no_panic_at_any_size_on_any_screen() {
     act(&mut d, Action::AddNote);
     sweep(&mut d);
     act(&mut d, Action::Back);
+    act(&mut d, Action::Escalate);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
+    act(&mut d, Action::CheckBack);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
     act(&mut d, Action::ManageTemplates);
     sweep(&mut d);
     act(&mut d, Action::RenameTemplate);
@@ -469,4 +475,51 @@ fn rule_breaking_text_is_flagged_live_and_sending_it_needs_an_override() {
             .iter()
             .any(|e| e.kind == "override" && e.detail.contains("link"))
     );
+}
+
+/// `E`: channel, case ID, follow-up time (48 h unless changed); `b`: check back in 3 days;
+/// `o`: the outcome closes the follow-up due first. Each lands on the timeline; a bad time is
+/// explained and asked again.
+#[test]
+fn escalating_reminding_and_closing_follow_ups() {
+    let mut d = demo(140, 40);
+    d.app.open_startup_alert();
+    act(&mut d, Action::Confirm); // Karin Schulz
+    let karin = d.app.thread.as_ref().unwrap().row.id;
+    act(&mut d, Action::Escalate);
+    insta::assert_snapshot!("escalate_channel", screen(&d, 140, 40).backend());
+    act(&mut d, Action::Down); // e-mail
+    act(&mut d, Action::Confirm);
+    type_text(&mut d, "MANUF-77");
+    act(&mut d, Action::Confirm);
+    // The follow-up prompt starts at 48h: replace it with nonsense, then a real span.
+    d.app.prompt.as_mut().unwrap().input = ratatui_textarea::TextArea::new(vec!["soon".into()]);
+    act(&mut d, Action::Confirm);
+    assert!(d.app.notice.as_deref().unwrap_or("").contains("not a time"));
+    assert!(d.app.prompt.is_some(), "asked again");
+    d.app.prompt.as_mut().unwrap().input = ratatui_textarea::TextArea::new(vec!["3d".into()]);
+    act(&mut d, Action::Confirm);
+    let t = d.app.thread.as_ref().unwrap();
+    assert_eq!(t.follow_ups.len(), 1);
+    assert_eq!(t.follow_ups[0].describe(), "e-mail MANUF-77");
+    assert_eq!(t.follow_ups[0].due_at, now() + chrono::Duration::days(3));
+
+    act(&mut d, Action::CheckBack);
+    act(&mut d, Action::Confirm); // the default, 3d
+    assert_eq!(d.app.thread.as_ref().unwrap().follow_ups.len(), 2);
+    let shown = format!("{}", screen(&d, 140, 60).backend());
+    assert!(shown.contains("Follow-up: e-mail MANUF-77"), "{shown}");
+
+    act(&mut d, Action::FollowUpOutcome);
+    type_text(&mut d, "Manufacturer sends a new motor");
+    act(&mut d, Action::Confirm);
+    let t = d.app.thread.as_ref().unwrap();
+    assert_eq!(t.row.id, karin);
+    assert_eq!(t.follow_ups.len(), 1);
+    let kinds: Vec<&str> = t.timeline.iter().map(|e| e.kind.as_str()).collect();
+    for k in ["escalated", "reminder", "followed up"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    // The demo's own escalation (Bob Wilson's) is due: the alert and the panel say so.
+    assert_eq!(d.app.metrics.follow_ups.len(), 1);
 }

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::domain::clock::ClockState;
 use crate::safe_text;
 use crate::store::Store;
+use crate::store::follow_ups::FollowUp;
 use crate::store::inbox::InboxRow;
 use crate::store::queries::ClockCounts;
 use crate::time_fmt::{countdown, local, serialize_rfc3339};
@@ -22,6 +23,8 @@ pub struct StatusReport {
     pub now: DateTime<Utc>,
     pub counts: ClockCounts,
     pub threads: Vec<StatusThread>,
+    /// Escalations and check-back reminders due, oldest first.
+    pub follow_ups: Vec<FollowUp>,
 }
 
 #[derive(Serialize)]
@@ -61,10 +64,12 @@ impl StatusReport {
                 })
             })
             .collect();
+        let follow_ups = store.due_follow_ups(now)?;
         Ok(StatusReport {
             now,
             counts,
             threads,
+            follow_ups,
         })
     }
 
@@ -72,7 +77,7 @@ impl StatusReport {
     pub fn exit_code(&self) -> u8 {
         if self.counts.overdue > 0 {
             2
-        } else if self.counts.due_soon > 0 {
+        } else if self.counts.due_soon > 0 || !self.follow_ups.is_empty() {
             1
         } else {
             0
@@ -94,6 +99,22 @@ impl StatusReport {
         );
         out.push_str(&head);
         out.push('\n');
+        if !self.follow_ups.is_empty() {
+            out.push_str(&format!("{} follow-up(s) due:\n", self.follow_ups.len()));
+            for f in &self.follow_ups {
+                out.push_str(&format!(
+                    "  #{:<6} {:<28} due {}  {}  {}\n",
+                    f.thread_id,
+                    fit(&safe_text::line(&f.describe()), 28),
+                    local(f.due_at, config.timezone),
+                    fit(
+                        &safe_text::line(f.buyer.as_deref().unwrap_or("(unknown)")),
+                        24
+                    ),
+                    safe_text::line(&f.subject)
+                ));
+            }
+        }
         if c.needs_reply == 0 {
             out.push_str("All clear: no thread needs a reply.\n");
             return out;

@@ -43,7 +43,8 @@ struct DemoThread {
     order: Option<String>,
     asin: Option<String>,
     product: Option<String>,
-    #[allow(dead_code)] // documents the complaint kind; categories arrive with their own issue
+    /// The hand-labelled complaint kind (tests/categories.rs checks the phrases find it).
+    #[allow(dead_code)]
     kind: String,
     #[serde(default = "english")]
     lang: String,
@@ -51,7 +52,18 @@ struct DemoThread {
     charset: String,
     attachment: Option<String>,
     no_response_needed_ago: Option<String>,
+    escalation: Option<DemoEscalation>,
     message: Vec<DemoMessage>,
+}
+
+/// A case opened about the thread, `ago`, followed up `follow_up` after.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoEscalation {
+    ago: String,
+    channel: String,
+    case_id: String,
+    follow_up: String,
 }
 
 #[derive(Deserialize)]
@@ -303,6 +315,26 @@ pub fn build(path: &Path, now: DateTime<Utc>) -> Result<(Store, ImportReport)> {
                 |r| r.get(0),
             )?;
             store.mark(thread_id, MarkKind::NoResponseNeeded, now - parse_ago(ago)?)?;
+        }
+        if let Some(e) = &t.escalation {
+            let thread_id: i64 = store.conn().query_row(
+                "SELECT thread_id FROM messages WHERE message_key = ?1",
+                [message_id(ti, 0)],
+                |r| r.get(0),
+            )?;
+            let channel = crate::store::follow_ups::Channel::ALL
+                .into_iter()
+                .find(|c| c.key() == e.channel)
+                .with_context(|| format!("demo escalation channel {}", e.channel))?;
+            let at = now - parse_ago(&e.ago)?;
+            store.escalate(
+                thread_id,
+                channel,
+                &e.case_id,
+                at + parse_ago(&e.follow_up)?,
+                at,
+                config.timezone,
+            )?;
         }
     }
     // The order side: the threads' orders, bought four days before their buyer first wrote.

@@ -104,6 +104,8 @@ pub struct OrderView {
 pub struct ThreadDetail {
     pub row: InboxRow,
     pub category: Option<CategoryView>,
+    /// Open escalations and reminders, due first.
+    pub follow_ups: Vec<super::follow_ups::FollowUp>,
     pub marketplace: Option<String>,
     pub asins: Vec<String>,
     pub order: Option<OrderView>,
@@ -407,6 +409,7 @@ impl Store {
         Ok(Some(ThreadDetail {
             row,
             category,
+            follow_ups: self.open_follow_ups(id)?,
             marketplace,
             asins,
             order,

@@ -24,6 +24,7 @@ fn all() -> Vec<M<'static>> {
             include_str!("migrations/005_categories.sql"),
             classify_stored_threads,
         ),
+        M::up(include_str!("migrations/006_follow_ups.sql")).foreign_key_check(),
     ]
 }
 

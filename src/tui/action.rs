@@ -38,6 +38,12 @@ pub enum Action {
     FilterCategory,
     /// Add a private note to the thread's timeline (never sent).
     AddNote,
+    /// Escalate the thread: channel, case ID, follow-up time (default 48 h).
+    Escalate,
+    /// Set a reminder to check back on the thread (default in 3 days).
+    CheckBack,
+    /// Record the outcome of the thread's open escalation or reminder, closing it.
+    FollowUpOutcome,
     /// Scroll the thread down.
     ScrollDown,
     /// Scroll the thread up.
@@ -93,6 +99,9 @@ impl Action {
         Action::SetCategory,
         Action::FilterCategory,
         Action::AddNote,
+        Action::Escalate,
+        Action::CheckBack,
+        Action::FollowUpOutcome,
         Action::ScrollDown,
         Action::ScrollUp,
         Action::Search,
@@ -143,6 +152,9 @@ impl Action {
             Action::SetCategory => "kind",
             Action::FilterCategory => "only one kind",
             Action::AddNote => "note",
+            Action::Escalate => "escalate",
+            Action::CheckBack => "check back later",
+            Action::FollowUpOutcome => "follow-up outcome",
             Action::ScrollDown => "scroll down",
             Action::ScrollUp => "scroll up",
             Action::Search => "search",

@@ -46,6 +46,7 @@ fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
     app.metrics.counts = store.clock_counts(now, &th)?;
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
     app.metrics.recurring = store.recurring_issues(now, app.config.recurring)?;
+    app.metrics.follow_ups = store.due_follow_ups(now)?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;
         app.thread_draft = store.draft(id)?;
@@ -351,6 +352,50 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
             store
                 .add_note(thread, &text, now)
                 .map(|_| app.notice = Some("Note added to the timeline".into()))
+                .map_err(|e| e.to_string())
+        }
+        Effect::Escalate {
+            thread,
+            channel,
+            case_id,
+            follow_up_at,
+        } => {
+            reload = true;
+            let tz = app.config.timezone;
+            store
+                .escalate(thread, channel, &case_id, follow_up_at, now, tz)
+                .map(|_| {
+                    app.notice = Some(format!(
+                        "Escalated ({}): follow up {}",
+                        channel.label(),
+                        crate::time_fmt::local(follow_up_at, tz)
+                    ))
+                })
+                .map_err(|e| e.to_string())
+        }
+        Effect::CheckBack { thread, due_at } => {
+            reload = true;
+            let tz = app.config.timezone;
+            store
+                .check_back(thread, due_at, now, tz)
+                .map(|_| {
+                    app.notice = Some(format!(
+                        "Reminder set: check back {}",
+                        crate::time_fmt::local(due_at, tz)
+                    ))
+                })
+                .map_err(|e| e.to_string())
+        }
+        Effect::CloseFollowUp { thread, outcome } => {
+            reload = true;
+            store
+                .close_follow_up(thread, &outcome, now)
+                .map(|closed| {
+                    app.notice = Some(match closed {
+                        Some(f) => format!("Closed: {}", f.describe()),
+                        None => "No open escalation or reminder on this thread".into(),
+                    })
+                })
                 .map_err(|e| e.to_string())
         }
         Effect::EditReply { .. } | Effect::EditTemplate { .. } => Ok(()),

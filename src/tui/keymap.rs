@@ -314,6 +314,9 @@ impl Default for Keymap {
                 b(ctx, Key::plain('c'), SetCategory, ctx == Thread),
                 b(ctx, Key::plain('C'), FilterCategory, false),
                 b(ctx, Key::plain('n'), AddNote, ctx == Thread),
+                b(ctx, Key::plain('E'), Escalate, false),
+                b(ctx, Key::plain('b'), CheckBack, false),
+                b(ctx, Key::plain('o'), FollowUpOutcome, false),
                 b(ctx, Key::plain('f'), CycleFilter, true),
                 b(ctx, Key::code(KeyCode::Tab), NextPane, false),
             ]);

@@ -16,9 +16,11 @@ use crate::domain::category::Category;
 use crate::domain::response::LateResponseRate;
 use crate::domain::template::fill;
 use crate::store::drafts::Draft;
+use crate::store::follow_ups::{Channel, FollowUp};
 use crate::store::inbox::{Filter, InboxRow, ThreadDetail};
 use crate::store::queries::ClockCounts;
 use crate::store::templates::TemplateRow;
+use crate::time_fmt::parse_when;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -48,6 +50,11 @@ pub enum Modal {
     Confirm(Confirm),
     /// Choosing a complaint kind: for a thread, or to filter the inbox.
     Kinds(KindChoice),
+    /// Choosing where a thread is escalated.
+    Channels {
+        thread: i64,
+        selected: usize,
+    },
 }
 
 /// The list of complaint kinds, and what choosing one does.
@@ -75,6 +82,17 @@ pub enum PromptPurpose {
     RenameTemplate(i64),
     /// A private note on this thread.
     Note(i64),
+    /// The case ID of an escalation through `channel`.
+    CaseId(i64, Channel),
+    /// When to follow an escalation up.
+    FollowUpAt {
+        thread: i64,
+        channel: Channel,
+    },
+    /// When to check back on a thread.
+    CheckBackAt(i64),
+    /// The outcome of a thread's open follow-up.
+    Outcome(i64),
 }
 
 pub struct Prompt {
@@ -99,6 +117,10 @@ impl Prompt {
             PromptPurpose::Search => "Search buyer, order ID, ASIN, subject, text",
             PromptPurpose::RenameTemplate(_) => "New name",
             PromptPurpose::Note(_) => "Note (private, never sent)",
+            PromptPurpose::CaseId(..) => "Case ID (optional)",
+            PromptPurpose::FollowUpAt { .. } => "Follow up in (e.g. 48h, 3d) or at",
+            PromptPurpose::CheckBackAt(_) => "Check back in (e.g. 3d, 12h) or at",
+            PromptPurpose::Outcome(_) => "Outcome",
         }
     }
 }
@@ -155,6 +177,20 @@ pub enum Effect {
         thread: i64,
         text: String,
     },
+    Escalate {
+        thread: i64,
+        channel: Channel,
+        case_id: String,
+        follow_up_at: DateTime<Utc>,
+    },
+    CheckBack {
+        thread: i64,
+        due_at: DateTime<Utc>,
+    },
+    CloseFollowUp {
+        thread: i64,
+        outcome: String,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -170,6 +206,8 @@ pub struct PanelMetrics {
     pub trends: Vec<(&'static str, crate::metrics::Trend)>,
     /// ASINs with repeated complaints of one kind (`[recurring]`).
     pub recurring: Vec<crate::store::recurring::RecurringIssue>,
+    /// Escalations and reminders due, oldest first.
+    pub follow_ups: Vec<FollowUp>,
 }
 
 pub struct App {
@@ -214,6 +252,8 @@ pub struct App {
     pub started: bool,
     /// The thread last marked here: `u` undoes that mark even after the thread left the view.
     pub last_marked: Option<i64>,
+    /// The case ID typed while escalating, until the follow-up time is given.
+    pub pending_case_id: String,
     pub quit: bool,
 }
 
@@ -252,6 +292,7 @@ impl App {
             rates_due: false,
             started: false,
             last_marked: None,
+            pending_case_id: String::new(),
             quit: false,
         }
     }
@@ -301,7 +342,7 @@ impl App {
             .account
             .as_ref()
             .is_some_and(|a| !a.troubled().is_empty());
-        if c.overdue + c.due_soon > 0 || troubled {
+        if c.overdue + c.due_soon > 0 || troubled || !self.metrics.follow_ups.is_empty() {
             self.modal = Some(Modal::Alert);
         }
     }
@@ -470,6 +511,21 @@ impl App {
                     }
                 }
             }
+            (Modal::Channels { thread, selected }, Action::Down | Action::Up) => {
+                let selected = if action == Action::Down {
+                    (selected + 1).min(Channel::ALL.len() - 1)
+                } else {
+                    selected.saturating_sub(1)
+                };
+                self.modal = Some(Modal::Channels { thread, selected });
+                None
+            }
+            (Modal::Channels { thread, selected }, Action::Confirm) => {
+                self.modal = None;
+                let channel = Channel::ALL[selected.min(Channel::ALL.len() - 1)];
+                self.prompt = Some(Prompt::new(PromptPurpose::CaseId(thread, channel), ""));
+                None
+            }
             (Modal::Help, Action::Down | Action::PageDown) => {
                 let step = if action == Action::Down { 1 } else { 10 };
                 self.help_scroll = self.help_scroll.saturating_add(step);
@@ -542,6 +598,41 @@ impl App {
                     PromptPurpose::Note(thread) => (!text.is_empty()).then(|| Effect::AddNote {
                         thread,
                         text: text.to_string(),
+                    }),
+                    PromptPurpose::CaseId(thread, channel) => {
+                        self.pending_case_id = text.to_string();
+                        self.prompt = Some(Prompt::new(
+                            PromptPurpose::FollowUpAt { thread, channel },
+                            "48h",
+                        ));
+                        None
+                    }
+                    PromptPurpose::FollowUpAt { thread, channel } => {
+                        match parse_when(text, self.now) {
+                            Ok(follow_up_at) => Some(Effect::Escalate {
+                                thread,
+                                channel,
+                                case_id: std::mem::take(&mut self.pending_case_id),
+                                follow_up_at,
+                            }),
+                            Err(e) => {
+                                self.notice = Some(e);
+                                self.prompt = Some(Prompt::new(purpose, text));
+                                None
+                            }
+                        }
+                    }
+                    PromptPurpose::CheckBackAt(thread) => match parse_when(text, self.now) {
+                        Ok(due_at) => Some(Effect::CheckBack { thread, due_at }),
+                        Err(e) => {
+                            self.notice = Some(e);
+                            self.prompt = Some(Prompt::new(purpose, text));
+                            None
+                        }
+                    },
+                    PromptPurpose::Outcome(thread) => Some(Effect::CloseFollowUp {
+                        thread,
+                        outcome: text.to_string(),
                     }),
                 }
             }
@@ -741,6 +832,24 @@ impl App {
             Action::AddNote => {
                 let thread = self.target_thread()?;
                 self.prompt = Some(Prompt::new(PromptPurpose::Note(thread), ""));
+                None
+            }
+            Action::Escalate => {
+                let thread = self.target_thread()?;
+                self.modal = Some(Modal::Channels {
+                    thread,
+                    selected: 0,
+                });
+                None
+            }
+            Action::CheckBack => {
+                let thread = self.target_thread()?;
+                self.prompt = Some(Prompt::new(PromptPurpose::CheckBackAt(thread), "3d"));
+                None
+            }
+            Action::FollowUpOutcome => {
+                let thread = self.target_thread()?;
+                self.prompt = Some(Prompt::new(PromptPurpose::Outcome(thread), ""));
                 None
             }
             Action::Search => {
@@ -1173,6 +1282,7 @@ mod tests {
         a.total = 100;
         a.page_height = 10;
         a.thread = Some(ThreadDetail {
+            follow_ups: vec![],
             category: None,
             row: row(0),
             marketplace: None,

@@ -1,6 +1,7 @@
 //! Drawing: reads `App`, never writes it. One file per thing drawn.
 
 mod alert;
+mod channels;
 mod composer;
 mod dashboard;
 pub mod help;
@@ -116,6 +117,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
         Some(Modal::Alert) => alert::draw(frame, area, app),
         Some(Modal::Confirm(c)) => confirm(frame, area, &c.title, &c.question),
         Some(Modal::Kinds(k)) => kinds::draw(frame, area, k),
+        Some(Modal::Channels { selected, .. }) => channels::draw(frame, area, *selected),
         None => {}
     }
 }

@@ -67,6 +67,40 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ));
         }
     }
+    if !app.metrics.follow_ups.is_empty() {
+        let due: Vec<String> = app
+            .metrics
+            .follow_ups
+            .iter()
+            .take(3)
+            .map(|f| {
+                format!(
+                    "{} ({})",
+                    safe_text::line(&f.describe()),
+                    safe_text::line(f.buyer.as_deref().unwrap_or("unknown buyer"))
+                )
+            })
+            .collect();
+        let more = app.metrics.follow_ups.len().saturating_sub(3);
+        lines.push(Line::styled(
+            format!(
+                "{} follow-up{} due: {}{}",
+                app.metrics.follow_ups.len(),
+                if app.metrics.follow_ups.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                due.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+            theme::warn(),
+        ));
+    }
     lines.push(Line::from(""));
     let width = area.width.min(80).saturating_sub(2) as usize;
     for r in app.alert_rows.iter().take(8) {

@@ -80,12 +80,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         count("due soon", c.due_soon, theme::warn()),
         count("overdue", c.overdue, theme::bad()),
         count("critical", c.critical, theme::bad()),
+    ];
+    // Escalations and reminders due: only when there are some (the panel is short).
+    if !app.metrics.follow_ups.is_empty() {
+        lines.push(count(
+            "follow-ups",
+            app.metrics.follow_ups.len() as u64,
+            theme::warn(),
+        ));
+    }
+    lines.extend([
         Line::from(""),
         Line::styled(
             format!(" Late responses (<{:.0}%)", LATE_RESPONSE_TARGET * 100.0),
             theme::title(),
         ),
-    ];
+    ]);
     for r in &app.metrics.late {
         let (text, style) = match r.rate {
             Some(rate) => (

@@ -52,6 +52,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if !facts.is_empty() {
         lines.push(Line::styled(facts.join(" · "), theme::dim()));
     }
+    for f in &t.follow_ups {
+        let due = if f.due_at <= app.now { " (due)" } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled("Follow-up: ", theme::warn()),
+            Span::raw(format!(
+                "{} · {}{due}",
+                safe_text::line(&f.describe()),
+                local(f.due_at, tz)
+            )),
+            Span::styled(" · o records the outcome", theme::dim()),
+        ]));
+    }
     if let Some(c) = &t.category {
         let why = match (&c.reason, c.by_seller) {
             (_, true) => "chosen by you".to_string(),
