@@ -136,7 +136,8 @@ fn write_fixture_for_the_current_schema() {
              INSERT OR IGNORE INTO account_health (reported_at, ahr, source) VALUES (1795000000, 230, 'seller');
              INSERT OR IGNORE INTO amazon_metrics (reported_at, metric, status, rate, target) VALUES (1795000000, 'odr', 'GOOD', 0.0, 0.01);
              INSERT INTO follow_ups (thread_id, kind, channel, case_id, created_at, due_at)
-                 VALUES (1, 'escalation', 'seller_support', '1234567', 1795000000, 1795172800);",
+                 VALUES (1, 'escalation', 'seller_support', '1234567', 1795000000, 1795172800);
+             INSERT OR IGNORE INTO snoozes (thread_id, until, created_at) VALUES (2, 1795014400, 1795000000);",
         )
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.

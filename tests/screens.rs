@@ -523,3 +523,43 @@ fn escalating_reminding_and_closing_follow_ups() {
     // The demo's own escalation (Bob Wilson's) is due: the alert and the panel say so.
     assert_eq!(d.app.metrics.follow_ups.len(), 1);
 }
+
+/// `z`: the thread leaves the inbox for 4 hours (the snoozed list has it) but stays in the
+/// startup alert, its clock running; `z` then Enter on it wakes it.
+#[test]
+fn snoozing_hides_a_thread_but_not_from_the_alert() {
+    let mut d = demo(140, 40);
+    let needs = d.app.total;
+    d.app.open_startup_alert();
+    act(&mut d, Action::Confirm); // Karin Schulz, critical
+    let karin = d.app.thread.as_ref().unwrap().row.id;
+    act(&mut d, Action::Snooze);
+    act(&mut d, Action::Confirm); // 4h
+    assert_eq!(d.app.total, needs - 1);
+    assert!(d.app.rows.iter().all(|r| r.id != karin));
+    assert!(d.app.alert_rows.iter().any(|r| r.id == karin));
+    assert_eq!(d.app.metrics.counts.critical, 2, "the clock never pauses");
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(
+        shown.contains("Snoozed until Sun 22 Nov 16:00 UTC"),
+        "{shown}"
+    );
+    for _ in 0..4 {
+        act(&mut d, Action::CycleFilter);
+    }
+    assert_eq!(d.app.filter, sellerdesk::store::inbox::Filter::Snoozed);
+    assert_eq!(
+        d.app.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![karin]
+    );
+    act(&mut d, Action::Snooze);
+    assert_eq!(
+        d.app.prompt.as_ref().unwrap().text(),
+        "",
+        "a snoozed thread: Enter wakes it"
+    );
+    act(&mut d, Action::Confirm);
+    assert_eq!(d.app.total, 0);
+    act(&mut d, Action::CycleFilter);
+    assert_eq!(d.app.total, needs);
+}

@@ -20,14 +20,17 @@ pub enum Filter {
     All,
     /// Threads with no running clock, newest first.
     Done,
+    /// Threads snoozed (hidden from the other lists), the first to wake first.
+    Snoozed,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 4] = [
+    pub const ALL: [Filter; 5] = [
         Filter::NeedsReply,
         Filter::Overdue,
         Filter::All,
         Filter::Done,
+        Filter::Snoozed,
     ];
 
     pub fn label(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Filter {
             Filter::Overdue => "overdue",
             Filter::All => "all",
             Filter::Done => "done",
+            Filter::Snoozed => "snoozed",
         }
     }
 
@@ -106,6 +110,8 @@ pub struct ThreadDetail {
     pub category: Option<CategoryView>,
     /// Open escalations and reminders, due first.
     pub follow_ups: Vec<super::follow_ups::FollowUp>,
+    /// Hidden from the lists until then (a time already past hides nothing).
+    pub snoozed_until: Option<DateTime<Utc>>,
     pub marketplace: Option<String>,
     pub asins: Vec<String>,
     pub order: Option<OrderView>,
@@ -132,7 +138,8 @@ pub(super) fn inbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxRow> {
 }
 
 impl Store {
-    /// Threads in `filter`, of complaint kind `kind` when given.
+    /// Threads in `filter`, of complaint kind `kind` when given. Snoozed threads are only in
+    /// `Filter::Snoozed`.
     pub fn inbox_count(
         &self,
         filter: Filter,
@@ -141,33 +148,45 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let overdue_edge = to_secs(now - RESPONSE_WINDOW);
         let kind = kind.map(Category::key);
-        let count = |condition: &str, param: i64| -> Result<u64, StoreError> {
-            let sql = match kind {
-                Some(_) => format!(
-                    "SELECT count(*) FROM threads WHERE category = ?2 AND {condition} AND ?1 = ?1"
-                ),
-                None => format!("SELECT count(*) FROM threads WHERE {condition} AND ?1 = ?1"),
+        let n = to_secs(now);
+        // Counted from indexes; the snoozed ones (few) are counted apart and taken away.
+        let count = |condition: &str, param: i64, snoozed: bool| -> Result<u64, StoreError> {
+            let from = if snoozed {
+                "snoozes s JOIN threads t ON t.id = s.thread_id WHERE s.until > ?3 AND"
+            } else {
+                "threads t WHERE ?3 = ?3 AND"
             };
-            let mut stmt = self.conn().prepare_cached(&sql)?;
-            let n: i64 = match kind {
-                Some(k) => stmt.query_row(params![param, k], |r| r.get(0))?,
-                None => stmt.query_row(params![param], |r| r.get(0))?,
-            };
+            let sql = format!(
+                "SELECT count(*) FROM {from} {} {condition} AND ?1 = ?1",
+                if kind.is_some() {
+                    "t.category = ?2 AND"
+                } else {
+                    "?2 IS NULL AND"
+                }
+            );
+            let n: i64 = self
+                .conn()
+                .prepare_cached(&sql)?
+                .query_row(params![param, kind, n], |r| r.get(0))?;
             Ok(n as u64)
         };
+        let visible = |condition: &str, param: i64| -> Result<u64, StoreError> {
+            Ok(count(condition, param, false)?.saturating_sub(count(condition, param, true)?))
+        };
         match filter {
-            Filter::NeedsReply => count("clock_start IS NOT NULL", 0),
-            Filter::Overdue => count(
-                "clock_start IS NOT NULL AND clock_start <= ?1",
+            Filter::NeedsReply => visible("t.clock_start IS NOT NULL", 0),
+            Filter::Overdue => visible(
+                "t.clock_start IS NOT NULL AND t.clock_start <= ?1",
                 overdue_edge,
             ),
-            Filter::All => count("1", 0),
+            Filter::All => visible("1", 0),
             // No index holds the NULLs: all threads minus the running ones, both from indexes.
             Filter::Done => {
-                let all = count("1", 0)?;
-                let running = count("clock_start IS NOT NULL", 0)?;
+                let all = visible("1", 0)?;
+                let running = visible("t.clock_start IS NOT NULL", 0)?;
                 Ok(all.saturating_sub(running))
             }
+            Filter::Snoozed => count("1", 0, true),
         }
     }
 
@@ -184,11 +203,12 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<InboxRow>, StoreError> {
         let overdue_edge = to_secs(now - RESPONSE_WINDOW);
+        let at = (to_secs(now), kind);
         let running = |offset: u64, limit: u64, edge: Option<i64>, len: u64| {
             self.sublist(
                 "clock_start IS NOT NULL AND clock_start <= ?3",
                 ("clock_start, id", "clock_start DESC, id DESC"),
-                (edge.unwrap_or(i64::MAX), kind),
+                (edge.unwrap_or(i64::MAX), at),
                 (offset, limit, len),
             )
         };
@@ -196,7 +216,7 @@ impl Store {
             self.sublist(
                 "clock_start IS NULL AND ?3 = ?3",
                 ("last_message_at DESC, id DESC", "last_message_at, id"),
-                (0, kind),
+                (0, at),
                 (offset, limit, len),
             )
         };
@@ -227,17 +247,44 @@ impl Store {
                 }
                 Ok(rows)
             }
+            Filter::Snoozed => {
+                // Few rows: one query, the first to wake first.
+                let columns: Vec<String> = ROW_COLUMNS
+                    .split(',')
+                    .map(|c| format!("t.{}", c.trim()))
+                    .collect();
+                let sql = format!(
+                    "SELECT {} FROM snoozes s JOIN threads t ON t.id = s.thread_id
+                     WHERE s.until > ?1 AND (?2 IS NULL OR t.category = ?2)
+                     ORDER BY s.until, t.id LIMIT ?3 OFFSET ?4",
+                    columns.join(", ")
+                );
+                let rows = self
+                    .conn()
+                    .prepare_cached(&sql)?
+                    .query_map(
+                        params![
+                            to_secs(now),
+                            kind.map(Category::key),
+                            limit.min(i64::MAX as u64) as i64,
+                            offset.min(i64::MAX as u64) as i64
+                        ],
+                        inbox_row,
+                    )?
+                    .collect::<Result<_, _>>()?;
+                Ok(rows)
+            }
         }
     }
 
     /// Rows `offset..offset + limit` of a list of `len` rows matching `filter` (with `?3` the
-    /// first of `params`) and of kind `params.1` when given, in `order` (`.0` forward, `.1` its
-    /// reverse).
+    /// first of `params`), not snoozed at `params.1.0`, of kind `params.1.1` when given, in
+    /// `order` (`.0` forward, `.1` its reverse).
     fn sublist(
         &self,
         filter: &str,
         order: (&str, &str),
-        (param, kind): (i64, Option<Category>),
+        (param, (now, kind)): (i64, (i64, Option<Category>)),
         (offset, limit, len): (u64, u64, u64),
     ) -> Result<Vec<InboxRow>, StoreError> {
         let end = offset.saturating_add(limit).min(len);
@@ -252,20 +299,27 @@ impl Store {
             (order.0, offset)
         };
         let of_kind = if kind.is_some() {
-            "category = ?4 AND"
+            "category = ?4"
         } else {
-            ""
+            "?4 IS NULL"
         };
+        // `id` is in every index: the snooze check needs no table row, even for skipped rows.
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM threads WHERE {of_kind} {filter}
+            "SELECT {ROW_COLUMNS} FROM threads WHERE {of_kind} AND {filter}
+               AND id NOT IN (SELECT thread_id FROM snoozes WHERE until > ?5)
              ORDER BY {order} LIMIT ?1 OFFSET ?2"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let window = ((end - offset) as i64, skip as i64, param);
-        let rows = match kind {
-            Some(k) => stmt.query_map(params![window.0, window.1, window.2, k.key()], inbox_row)?,
-            None => stmt.query_map(params![window.0, window.1, window.2], inbox_row)?,
-        };
+        let rows = stmt.query_map(
+            params![
+                (end - offset) as i64,
+                skip as i64,
+                param,
+                kind.map(Category::key),
+                now
+            ],
+            inbox_row,
+        )?;
         let mut rows: Vec<InboxRow> = rows.collect::<Result<_, _>>()?;
         if reverse {
             rows.reverse();
@@ -410,6 +464,11 @@ impl Store {
             row,
             category,
             follow_ups: self.open_follow_ups(id)?,
+            snoozed_until: conn
+                .prepare_cached("SELECT until FROM snoozes WHERE thread_id = ?1")?
+                .query_row([id], |r| r.get::<_, i64>(0))
+                .optional()?
+                .map(from_secs),
             marketplace,
             asins,
             order,

@@ -25,6 +25,7 @@ fn all() -> Vec<M<'static>> {
             classify_stored_threads,
         ),
         M::up(include_str!("migrations/006_follow_ups.sql")).foreign_key_check(),
+        M::up(include_str!("migrations/007_snoozes.sql")).foreign_key_check(),
     ]
 }
 

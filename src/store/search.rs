@@ -44,9 +44,21 @@ impl Store {
                 params.push(Value::Integer(to_secs(now - RESPONSE_WINDOW)));
                 "t.clock_start IS NOT NULL AND t.clock_start <= ?1".to_string()
             }
-            Filter::All => "1".to_string(),
+            Filter::All | Filter::Snoozed => "1".to_string(),
             Filter::Done => "t.clock_start IS NULL".to_string(),
         };
+        // Snoozed threads are found in the snoozed list only, as in the inbox.
+        params.push(Value::Integer(to_secs(now)));
+        let snoozed = format!(
+            " AND t.id {}IN (SELECT thread_id FROM snoozes WHERE until > ?{})",
+            if filter == Filter::Snoozed {
+                ""
+            } else {
+                "NOT "
+            },
+            params.len()
+        );
+        let filter_sql = filter_sql + &snoozed;
         if let Some(k) = kind {
             params.push(Value::Text(k.key().into()));
         }

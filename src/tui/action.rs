@@ -24,7 +24,7 @@ pub enum Action {
     Back,
     /// Switch focus between the inbox and the thread.
     NextPane,
-    /// Cycle the inbox filter: needs reply, overdue, all, done.
+    /// Cycle the inbox filter: needs reply, overdue, all, done, snoozed.
     CycleFilter,
     /// Show or hide the metrics panel.
     TogglePanel,
@@ -44,6 +44,8 @@ pub enum Action {
     CheckBack,
     /// Record the outcome of the thread's open escalation or reminder, closing it.
     FollowUpOutcome,
+    /// Hide the thread from the lists for a while (its clock keeps running), or wake it.
+    Snooze,
     /// Scroll the thread down.
     ScrollDown,
     /// Scroll the thread up.
@@ -102,6 +104,7 @@ impl Action {
         Action::Escalate,
         Action::CheckBack,
         Action::FollowUpOutcome,
+        Action::Snooze,
         Action::ScrollDown,
         Action::ScrollUp,
         Action::Search,
@@ -155,6 +158,7 @@ impl Action {
             Action::Escalate => "escalate",
             Action::CheckBack => "check back later",
             Action::FollowUpOutcome => "follow-up outcome",
+            Action::Snooze => "snooze",
             Action::ScrollDown => "scroll down",
             Action::ScrollUp => "scroll up",
             Action::Search => "search",

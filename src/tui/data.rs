@@ -398,6 +398,26 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                 })
                 .map_err(|e| e.to_string())
         }
+        Effect::Snooze { thread, until } => {
+            reload = true;
+            let tz = app.config.timezone;
+            match until {
+                Some(until) => store.snooze(thread, until, now, tz).map(|_| {
+                    app.notice = Some(format!(
+                        "Snoozed until {} (the clock keeps running: it still alerts when due)",
+                        crate::time_fmt::local(until, tz)
+                    ))
+                }),
+                None => store.wake(thread, now).map(|woken| {
+                    app.notice = Some(if woken {
+                        "Back in the inbox".into()
+                    } else {
+                        "Not snoozed".into()
+                    })
+                }),
+            }
+            .map_err(|e| e.to_string())
+        }
         Effect::EditReply { .. } | Effect::EditTemplate { .. } => Ok(()),
     };
     let notice = app.notice.take();

@@ -93,6 +93,8 @@ pub enum PromptPurpose {
     CheckBackAt(i64),
     /// The outcome of a thread's open follow-up.
     Outcome(i64),
+    /// How long to snooze a thread (empty: wake it).
+    SnoozeFor(i64),
 }
 
 pub struct Prompt {
@@ -121,6 +123,7 @@ impl Prompt {
             PromptPurpose::FollowUpAt { .. } => "Follow up in (e.g. 48h, 3d) or at",
             PromptPurpose::CheckBackAt(_) => "Check back in (e.g. 3d, 12h) or at",
             PromptPurpose::Outcome(_) => "Outcome",
+            PromptPurpose::SnoozeFor(_) => "Snooze for (e.g. 4h, 1d; empty wakes it)",
         }
     }
 }
@@ -190,6 +193,11 @@ pub enum Effect {
     CloseFollowUp {
         thread: i64,
         outcome: String,
+    },
+    /// Hide the thread until then; `None` shows it again.
+    Snooze {
+        thread: i64,
+        until: Option<DateTime<Utc>>,
     },
 }
 
@@ -634,6 +642,21 @@ impl App {
                         thread,
                         outcome: text.to_string(),
                     }),
+                    PromptPurpose::SnoozeFor(thread) if text.is_empty() => Some(Effect::Snooze {
+                        thread,
+                        until: None,
+                    }),
+                    PromptPurpose::SnoozeFor(thread) => match parse_when(text, self.now) {
+                        Ok(until) => Some(Effect::Snooze {
+                            thread,
+                            until: Some(until),
+                        }),
+                        Err(e) => {
+                            self.notice = Some(e);
+                            self.prompt = Some(Prompt::new(purpose, text));
+                            None
+                        }
+                    },
                 }
             }
             _ => None,
@@ -847,6 +870,19 @@ impl App {
                 self.prompt = Some(Prompt::new(PromptPurpose::CheckBackAt(thread), "3d"));
                 None
             }
+            Action::Snooze => {
+                let thread = self.target_thread()?;
+                let snoozed = self
+                    .thread
+                    .as_ref()
+                    .filter(|t| t.row.id == thread)
+                    .and_then(|t| t.snoozed_until)
+                    .is_some_and(|u| u > self.now);
+                // On a snoozed thread the prompt starts empty: Enter wakes it.
+                let start = if snoozed { "" } else { "4h" };
+                self.prompt = Some(Prompt::new(PromptPurpose::SnoozeFor(thread), start));
+                None
+            }
             Action::FollowUpOutcome => {
                 let thread = self.target_thread()?;
                 self.prompt = Some(Prompt::new(PromptPurpose::Outcome(thread), ""));
@@ -984,6 +1020,8 @@ mod tests {
         assert_eq!(a.filter, Filter::Overdue);
         a.update(Action::CycleFilter, now());
         a.update(Action::CycleFilter, now());
+        a.update(Action::CycleFilter, now());
+        assert_eq!(a.filter, Filter::Snoozed);
         a.update(Action::CycleFilter, now());
         assert_eq!(a.filter, Filter::NeedsReply);
     }
@@ -1283,6 +1321,7 @@ mod tests {
         a.page_height = 10;
         a.thread = Some(ThreadDetail {
             follow_ups: vec![],
+            snoozed_until: None,
             category: None,
             row: row(0),
             marketplace: None,

@@ -52,6 +52,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if !facts.is_empty() {
         lines.push(Line::styled(facts.join(" · "), theme::dim()));
     }
+    if let Some(until) = t.snoozed_until.filter(|u| *u > app.now) {
+        lines.push(Line::from(vec![
+            Span::styled("Snoozed ", theme::warn()),
+            Span::raw(format!("until {}", local(until, tz))),
+            Span::styled(" · the clock keeps running · z wakes it", theme::dim()),
+        ]));
+    }
     for f in &t.follow_ups {
         let due = if f.due_at <= app.now { " (due)" } else { "" };
         lines.push(Line::from(vec![
