@@ -19,6 +19,7 @@ pub mod queries;
 pub mod recurring;
 pub mod reply;
 pub mod search;
+pub mod search_index;
 pub mod snooze;
 pub mod templates;
 

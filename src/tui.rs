@@ -151,7 +151,11 @@ where
                                 handle(terminal, &mut app, store, effect);
                             }
                         }
-                        None if context.takes_text() => app.type_text(key.into(), clock()),
+                        None if context.takes_text() => {
+                            if let Some(effect) = app.type_text(key.into(), clock()) {
+                                handle(terminal, &mut app, store, effect);
+                            }
+                        }
                         None => {}
                     }
                 }

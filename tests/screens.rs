@@ -61,7 +61,9 @@ fn type_text(d: &mut Demo, text: &str) {
             crossterm::event::KeyCode::Char(c),
             crossterm::event::KeyModifiers::NONE,
         );
-        d.app.type_text(key.into(), now());
+        if let Some(effect) = d.app.type_text(key.into(), now()) {
+            data::perform(&mut d.app, &mut d.store, effect);
+        }
     }
 }
 
@@ -562,4 +564,28 @@ fn snoozing_hides_a_thread_but_not_from_the_alert() {
     assert_eq!(d.app.total, 0);
     act(&mut d, Action::CycleFilter);
     assert_eq!(d.app.total, needs);
+}
+
+/// The search runs as it is typed, from the third character; Esc in the prompt goes back to
+/// the list as it was.
+#[test]
+fn search_as_you_type_from_the_third_character() {
+    let mut d = demo(120, 30);
+    let all = d.app.total;
+    act(&mut d, Action::Search);
+    type_text(&mut d, "ke");
+    assert_eq!((d.app.search.clone(), d.app.total), (None, all));
+    type_text(&mut d, "t");
+    assert_eq!(d.app.search.as_deref(), Some("ket"));
+    assert!(d.app.total > 0 && d.app.total < all, "{}", d.app.total);
+    // Within "needs reply": the one kettle thread still waiting.
+    let buyers: Vec<_> = d
+        .app
+        .rows
+        .iter()
+        .filter_map(|r| r.buyer_name.clone())
+        .collect();
+    assert_eq!(buyers, ["Alice Moore"]);
+    act(&mut d, Action::Back);
+    assert_eq!((d.app.search.clone(), d.app.total), (None, all));
 }

@@ -26,6 +26,10 @@ pub fn run(inv: &Invocation, paths: &[PathBuf], json: bool) -> Result<u8> {
         ProgressBar::hidden()
     };
     let report = import_paths(&mut store, &inv.config, paths, inv.now, &progress)?;
+    // The search index catches up after the import (a pass of its own, in short transactions).
+    let started = std::time::Instant::now();
+    let indexed = store.index_all_messages()?;
+    let index_time = started.elapsed();
 
     for p in &report.problems {
         eprintln!(
@@ -43,6 +47,12 @@ pub fn run(inv: &Invocation, paths: &[PathBuf], json: bool) -> Result<u8> {
         );
         if report.skipped > 0 {
             println!("skipped {} files that are not e-mail", report.skipped);
+        }
+        if indexed > 0 {
+            println!(
+                "indexed for search: {indexed} messages in {:.2} s",
+                index_time.as_secs_f64()
+            );
         }
         println!("database: {}", store.path().display());
     }

@@ -363,6 +363,7 @@ pub fn build(path: &Path, now: DateTime<Utc>) -> Result<(Store, ImportReport)> {
             bail!("demo order records: {e}");
         }
     }
+    store.index_all_messages()?;
     Ok((store, report))
 }
 

@@ -26,6 +26,7 @@ fn all() -> Vec<M<'static>> {
         ),
         M::up(include_str!("migrations/006_follow_ups.sql")).foreign_key_check(),
         M::up(include_str!("migrations/007_snoozes.sql")).foreign_key_check(),
+        M::up(include_str!("migrations/008_search.sql")),
     ]
 }
 

@@ -71,7 +71,8 @@ pub fn compute(store: &Store, now: DateTime<Utc>, trends: bool) -> Result<PanelR
     })
 }
 
-/// Computes rates on its own thread and connection; the loop asks and later picks them up.
+/// Computes rates on its own thread and connection (and brings the search index up to date
+/// there); the loop asks and later picks them up.
 pub struct RatesWorker {
     requests: Sender<(DateTime<Utc>, bool)>,
     results: Receiver<Result<PanelRates, String>>,
@@ -82,7 +83,7 @@ impl RatesWorker {
     /// A worker reading `db`; `None` when its connection cannot be opened (the caller then
     /// computes on its own thread).
     pub fn spawn(db: &Path) -> Option<RatesWorker> {
-        let store = Store::open(db).ok()?;
+        let mut store = Store::open(db).ok()?;
         let (requests, inbox) = channel::<(DateTime<Utc>, bool)>();
         let (outbox, results) = channel();
         std::thread::Builder::new()
@@ -94,6 +95,9 @@ impl RatesWorker {
                         now = later;
                         trends |= t;
                     }
+                    // Mail imported elsewhere becomes searchable through the index; a
+                    // busy database just means next time.
+                    let _ = store.index_messages(crate::store::search_index::INDEX_CHUNK);
                     let r = compute(&store, now, trends).map_err(|e| e.to_string());
                     if outbox.send(r).is_err() {
                         break;

@@ -262,6 +262,8 @@ pub struct App {
     pub last_marked: Option<i64>,
     /// The case ID typed while escalating, until the follow-up time is given.
     pub pending_case_id: String,
+    /// The search applied when the search prompt opened (Esc goes back to it).
+    pub search_before: Option<Option<String>>,
     pub quit: bool,
 }
 
@@ -301,6 +303,7 @@ impl App {
             started: false,
             last_marked: None,
             pending_case_id: String::new(),
+            search_before: None,
             quit: false,
         }
     }
@@ -413,14 +416,16 @@ impl App {
     }
 
     /// A key no binding claimed, in a context that takes text: it goes to the text field.
-    pub fn type_text(&mut self, input: Input, now: DateTime<Utc>) {
+    /// A key the context does not bind, typed into its text field. The search runs as it is
+    /// typed, from the third character.
+    pub fn type_text(&mut self, input: Input, now: DateTime<Utc>) -> Option<Effect> {
         self.now = now;
         // A control character or bidi override never becomes text: on screen it would be a
         // terminal command or reorder what is shown.
         if matches!(input.key, ratatui_textarea::Key::Char(c)
             if crate::safe_text::editable(c.encode_utf8(&mut [0; 4])).is_empty())
         {
-            return;
+            return None;
         }
         if let Some(p) = &mut self.picker {
             if p.query.input(input) {
@@ -428,13 +433,24 @@ impl App {
             }
         } else if let Some(p) = &mut self.prompt {
             // One line: a newline never gets in (Enter is bound to confirm).
-            p.input.input(input);
+            if p.input.input(input) && p.purpose == PromptPurpose::Search {
+                let text = p.text().trim().to_string();
+                let live = (text.chars().count() >= 3).then_some(text);
+                if live != self.search {
+                    self.search = live;
+                    self.selected = 0;
+                    self.offset = 0;
+                    self.rows.clear();
+                    return Some(Effect::Page);
+                }
+            }
         } else if self.focus == Focus::Composer
             && let Some(c) = &mut self.composer
             && c.text.input(input)
         {
             c.edited(now);
         }
+        None
     }
 
     pub fn update(&mut self, action: Action, now: DateTime<Utc>) -> Option<Effect> {
@@ -585,6 +601,17 @@ impl App {
         match action {
             Action::Back => {
                 self.prompt = None;
+                // Esc takes back what was typed: the list as it was before the prompt opened.
+                if purpose == PromptPurpose::Search {
+                    let before = self.search_before.take().flatten();
+                    if before != self.search {
+                        self.search = before;
+                        self.selected = 0;
+                        self.offset = 0;
+                        self.rows.clear();
+                        return Some(Effect::Page);
+                    }
+                }
                 None
             }
             Action::Confirm => {
@@ -889,6 +916,7 @@ impl App {
                 None
             }
             Action::Search => {
+                self.search_before = Some(self.search.clone());
                 let current = self.search.clone().unwrap_or_default();
                 self.prompt = Some(Prompt::new(PromptPurpose::Search, &current));
                 None
