@@ -43,6 +43,15 @@ fn import_run(label: &str, config: &Path, db: &Path, source: &Path, messages: us
             .join(", "),
         mib(rss),
     );
+    let db_arg = db.to_str().unwrap();
+    let (ti, rssi, outi) = run(&["--db", db_arg, "--now", common::NOW, "index"]);
+    println!(
+        "search index pass after it ({label}): {:>5.2} s = {:>6.0} msg/s · peak RSS {:>5.1} MiB · {}",
+        ti.as_secs_f64(),
+        messages as f64 / ti.as_secs_f64(),
+        mib(rssi),
+        outi.trim()
+    );
     let a = args(db);
     let (t2, rss2, out2) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     println!(

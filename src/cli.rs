@@ -54,7 +54,13 @@ pub enum Command {
         /// Print the counts as one JSON object.
         #[arg(long)]
         json: bool,
+        /// Leave the search index for later (`sellerdesk index`, the next import or the app):
+        /// for a bulk load of many files in a row.
+        #[arg(long)]
+        defer_index: bool,
     },
+    /// Bring the full-text search index up to date (imports and the app do it by themselves).
+    Index,
     /// List threads that are critical, overdue or due soon. Exit 0: nothing due soon,
     /// 1: something due soon, 2: something overdue or critical.
     Status {
@@ -201,9 +207,12 @@ fn run(cli: Cli) -> Result<u8> {
     match &cli.command {
         // The demo never reads the user's config or database.
         Some(Command::Demo { json }) => demo::run(cli.now.unwrap_or_else(Utc::now), *json),
-        Some(Command::Import { paths, json }) => {
-            import::run(&Invocation::load(&cli)?, paths, *json)
-        }
+        Some(Command::Import {
+            paths,
+            json,
+            defer_index,
+        }) => import::run(&Invocation::load(&cli)?, paths, *json, *defer_index),
+        Some(Command::Index) => import::index(&Invocation::load(&cli)?),
         Some(Command::Status { json, limit }) => {
             status::run(&Invocation::load(&cli)?, *json, *limit)
         }

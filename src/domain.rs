@@ -5,6 +5,7 @@ pub mod category;
 pub mod clock;
 pub mod compliance;
 pub mod identifiers;
+pub mod language;
 pub mod message;
 pub mod metrics;
 pub mod response;

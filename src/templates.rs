@@ -63,12 +63,124 @@ const DEFAULTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The shipped templates. They are checked by a test, so this cannot fail in a release.
-pub fn defaults() -> Result<Vec<Template>, FileError> {
-    DEFAULTS
+/// The common complaint kinds in German, French, Spanish, Italian and Japanese (schema v9 adds
+/// them to databases made before).
+const IN_LANGUAGES: &[(&str, &str)] = &[
+    (
+        "verspaetet-de.toml",
+        include_str!("../assets/templates/verspaetet-de.toml"),
+    ),
+    (
+        "defekt-de.toml",
+        include_str!("../assets/templates/defekt-de.toml"),
+    ),
+    (
+        "rueckgabe-de.toml",
+        include_str!("../assets/templates/rueckgabe-de.toml"),
+    ),
+    (
+        "nicht-wie-beschrieben-de.toml",
+        include_str!("../assets/templates/nicht-wie-beschrieben-de.toml"),
+    ),
+    (
+        "retard-fr.toml",
+        include_str!("../assets/templates/retard-fr.toml"),
+    ),
+    (
+        "endommage-fr.toml",
+        include_str!("../assets/templates/endommage-fr.toml"),
+    ),
+    (
+        "defectueux-fr.toml",
+        include_str!("../assets/templates/defectueux-fr.toml"),
+    ),
+    (
+        "retour-fr.toml",
+        include_str!("../assets/templates/retour-fr.toml"),
+    ),
+    (
+        "non-conforme-fr.toml",
+        include_str!("../assets/templates/non-conforme-fr.toml"),
+    ),
+    (
+        "retraso-es.toml",
+        include_str!("../assets/templates/retraso-es.toml"),
+    ),
+    (
+        "danado-es.toml",
+        include_str!("../assets/templates/danado-es.toml"),
+    ),
+    (
+        "defectuoso-es.toml",
+        include_str!("../assets/templates/defectuoso-es.toml"),
+    ),
+    (
+        "devolucion-es.toml",
+        include_str!("../assets/templates/devolucion-es.toml"),
+    ),
+    (
+        "no-coincide-es.toml",
+        include_str!("../assets/templates/no-coincide-es.toml"),
+    ),
+    (
+        "ritardo-it.toml",
+        include_str!("../assets/templates/ritardo-it.toml"),
+    ),
+    (
+        "danneggiato-it.toml",
+        include_str!("../assets/templates/danneggiato-it.toml"),
+    ),
+    (
+        "difettoso-it.toml",
+        include_str!("../assets/templates/difettoso-it.toml"),
+    ),
+    (
+        "reso-it.toml",
+        include_str!("../assets/templates/reso-it.toml"),
+    ),
+    (
+        "non-conforme-it.toml",
+        include_str!("../assets/templates/non-conforme-it.toml"),
+    ),
+    (
+        "chien-ja.toml",
+        include_str!("../assets/templates/chien-ja.toml"),
+    ),
+    (
+        "hason-ja.toml",
+        include_str!("../assets/templates/hason-ja.toml"),
+    ),
+    (
+        "furyo-ja.toml",
+        include_str!("../assets/templates/furyo-ja.toml"),
+    ),
+    (
+        "henpin-ja.toml",
+        include_str!("../assets/templates/henpin-ja.toml"),
+    ),
+    (
+        "setsumei-ja.toml",
+        include_str!("../assets/templates/setsumei-ja.toml"),
+    ),
+];
+
+fn parse_all(files: &[(&str, &str)]) -> Result<Vec<Template>, FileError> {
+    files
         .iter()
         .map(|(name, text)| parse(text, &Path::new("assets/templates").join(name)))
         .collect()
+}
+
+/// The shipped templates. They are checked by a test, so this cannot fail in a release.
+pub fn defaults() -> Result<Vec<Template>, FileError> {
+    let mut all = parse_all(DEFAULTS)?;
+    all.extend(parse_all(IN_LANGUAGES)?);
+    Ok(all)
+}
+
+/// The templates in other languages than English added by schema v9.
+pub fn in_languages() -> Result<Vec<Template>, FileError> {
+    parse_all(IN_LANGUAGES)
 }
 
 /// Parses one template file.

@@ -314,10 +314,10 @@ fn a_draft_comes_back_when_the_thread_is_reopened() {
 fn template_manager() {
     let mut d = demo(120, 30);
     act(&mut d, Action::ManageTemplates);
-    assert_eq!(d.app.templates.len(), 13);
+    assert_eq!(d.app.templates.len(), 37);
     act(&mut d, Action::Down);
     act(&mut d, Action::DuplicateTemplate);
-    assert_eq!(d.app.templates.len(), 14);
+    assert_eq!(d.app.templates.len(), 38);
     let copy = d.app.selected_template().unwrap().template.name.clone();
     assert_eq!(copy, "Service apology (copy)");
     act(&mut d, Action::RenameTemplate);
@@ -336,7 +336,7 @@ fn template_manager() {
     );
     act(&mut d, Action::DeleteTemplate);
     act(&mut d, Action::Confirm);
-    assert_eq!(d.app.templates.len(), 13);
+    assert_eq!(d.app.templates.len(), 37);
     insta::assert_snapshot!(screen(&d, 120, 30).backend());
 }
 

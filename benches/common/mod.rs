@@ -82,10 +82,21 @@ pub fn ms(d: Duration) -> f64 {
 /// `--db DB --now NOW import --json SOURCE`.
 pub fn import_args(db: &Path, source: &Path) -> Vec<String> {
     let (db, source) = (db.to_str().unwrap(), source.to_str().unwrap());
-    ["--db", db, "--now", NOW, "import", "--json", source]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    // The search index is a pass of its own, measured apart (issue 2: "a deferred pass
+    // measured separately").
+    [
+        "--db",
+        db,
+        "--now",
+        NOW,
+        "import",
+        "--json",
+        "--defer-index",
+        source,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// The database of `messages` synthetic messages in `dir`, built by the real import once and

@@ -27,11 +27,24 @@ fn all() -> Vec<M<'static>> {
         M::up(include_str!("migrations/006_follow_ups.sql")).foreign_key_check(),
         M::up(include_str!("migrations/007_snoozes.sql")).foreign_key_check(),
         M::up(include_str!("migrations/008_search.sql")),
+        // 9: templates in German, French, Spanish, Italian and Japanese for the common kinds.
+        M::up_with_hook("", |tx| {
+            let t = crate::templates::in_languages().map_err(|e| HookError::Hook(e.to_string()))?;
+            insert_templates(tx, t)
+        }),
     ]
 }
 
 fn seed_default_templates(tx: &Transaction<'_>) -> HookResult {
     let templates = crate::templates::defaults().map_err(|e| HookError::Hook(e.to_string()))?;
+    insert_templates(tx, templates)
+}
+
+/// Adds templates not there by name (one the seller renamed or deleted stays so).
+fn insert_templates(
+    tx: &Transaction<'_>,
+    templates: Vec<crate::domain::template::Template>,
+) -> HookResult {
     let mut stmt = tx.prepare(
         "INSERT OR IGNORE INTO templates (name, category, language, subject, body, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, unixepoch(), unixepoch())",

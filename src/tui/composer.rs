@@ -31,6 +31,8 @@ pub struct Composer {
     pub findings: Vec<Finding>,
     /// The offending texts highlighted besides placeholders.
     highlighted: Vec<String>,
+    /// The buyer's language: the picker offers its templates first.
+    pub language: &'static str,
 }
 
 fn editor(body: &str) -> TextArea<'static> {
@@ -69,6 +71,7 @@ impl Composer {
             saved_at: draft.map(|(_, at)| at),
             findings: Vec::new(),
             highlighted: Vec::new(),
+            language: "en",
         };
         c.recheck();
         c

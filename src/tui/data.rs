@@ -161,13 +161,25 @@ fn open_composer(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreE
         (None, None) => "(no buyer address)".into(),
     };
     let draft = store.draft(id)?;
-    app.composer = Some(Composer::new(
+    // What the buyer wrote says their language best; the marketplace otherwise.
+    let written: String = app
+        .thread
+        .iter()
+        .flat_map(|t| t.messages.iter())
+        .filter(|m| m.role == "buyer")
+        .map(|m| m.body.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let language = crate::domain::language::of_buyer(context.marketplace.as_deref(), &written);
+    let mut composer = Composer::new(
         id,
         to,
         crate::outbox::reply_subject(&facts.subject),
         context,
         draft.as_ref().map(|d| (d.body.as_str(), d.updated_at)),
-    ));
+    );
+    composer.language = language;
+    app.composer = Some(composer);
     app.focus = Focus::Composer;
     Ok(())
 }

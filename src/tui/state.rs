@@ -373,7 +373,11 @@ impl App {
     /// The picker's rows for its current query.
     pub fn picker_rows(&self) -> Vec<&TemplateRow> {
         match &self.picker {
-            Some(p) => picker::filtered(&self.templates, &p.query_text()),
+            Some(p) => picker::filtered(
+                &self.templates,
+                &p.query_text(),
+                self.composer.as_ref().map_or("en", |c| c.language),
+            ),
             None => Vec::new(),
         }
     }
