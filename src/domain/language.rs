@@ -80,7 +80,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
             )
         })
         .collect();
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     match scores.as_slice() {
         [(lang, best), (_, second), ..] if *best >= 3 && best > second => Some(lang),
         _ => None,
