@@ -50,6 +50,8 @@ fn main() {
     let first = buyer.split_whitespace().next().unwrap_or("a").to_string();
     let queries: Vec<(String, Filter)> = vec![
         ("dam".into(), Filter::All),
+        ("dama".into(), Filter::All),
+        ("refund bro".into(), Filter::All),
         ("damaged".into(), Filter::All),
         ("order".into(), Filter::All),
         ("refund broken".into(), Filter::All),

@@ -123,9 +123,10 @@ fn identity_complete(mail: &IncomingMail) -> bool {
 
 fn next_id(tx: &Transaction<'_>, table: &str) -> rusqlite::Result<i64> {
     tx.query_row(
-        &format!("SELECT coalesce(max(id), 0) + 1 FROM {table}"),
+        // A bare max(): SQLite reads it from the end of the table (wrapped, it scans it all).
+        &format!("SELECT max(id) FROM {table}"),
         [],
-        |r| r.get(0),
+        |r| Ok(r.get::<_, Option<i64>>(0)?.unwrap_or(0) + 1),
     )
 }
 

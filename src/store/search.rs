@@ -77,21 +77,58 @@ impl Query {
         q
     }
 
-    /// The FTS5 expression: every word as a quoted prefix (`"dent"* AND "box"*`), so no input
-    /// is read as query syntax. `None` when no word has a letter or digit.
-    fn fts(&self) -> Option<String> {
-        let terms: Vec<String> = self
-            .words
+    fn indexed_words(&self) -> Vec<&String> {
+        self.words
             .iter()
             .filter(|w| w.chars().any(char::is_alphanumeric))
-            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .collect()
+    }
+
+    /// The FTS5 expression: every word quoted, so no input is read as query syntax; the last
+    /// one, still being typed, as a prefix when `prefix` (`"dented" AND "box"*`). `None` when
+    /// no word has a letter or digit.
+    fn fts_with(&self, prefix: bool) -> Option<String> {
+        let words = self.indexed_words();
+        let last = words.len().checked_sub(1)?;
+        let terms: Vec<String> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let star = if prefix && i == last { "*" } else { "" };
+                format!("\"{}\"{star}", w.replace('"', "\"\""))
+            })
             .collect();
-        (!terms.is_empty()).then(|| terms.join(" AND "))
+        Some(terms.join(" AND "))
+    }
+
+    fn fts(&self) -> Option<String> {
+        self.fts_with(true)
+    }
+
+    /// A last word of four characters or more may be whole: looked up as a word first (a
+    /// prefix of that length has no index of its own and reads every word it starts).
+    fn whole_word_first(&self) -> bool {
+        self.indexed_words()
+            .last()
+            .is_some_and(|w| w.chars().count() >= 4)
     }
 }
 
+/// The upper end of a prefix range: every string starting with `prefix` is below it.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Newest messages searched first: most searches are answered from them, a rare word reads
+/// the whole index.
+const RECENT_MESSAGES: i64 = 100_000;
+
 impl Store {
     /// Threads of `filter` (and `kind`) matching `query`, newest first, at most `limit`.
+    ///
+    /// The candidates come first from the most selective source (the index's newest matching
+    /// messages, else the order ID or ASIN index), then the thread rows are read and filtered:
+    /// no scan of every thread unless only `buyer:`, `cat:` or Japanese words are given.
     pub fn search_threads(
         &self,
         filter: Filter,
@@ -107,19 +144,124 @@ impl Store {
             (Some(Ok(c)), _) => Some(*c),
             (None, k) => k,
         };
+        if q.fts().is_none() {
+            return self.search_pass(&q, None, filter, kind, now, limit, None);
+        }
+        // Bare max(): SQLite answers it from the end of the table (wrapped, it reads it all).
+        let newest: i64 = self
+            .conn()
+            .query_row("SELECT max(id) FROM messages", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?
+            .unwrap_or(0);
+        let recent = newest - RECENT_MESSAGES;
+        // The cheapest reading that fills the page: the last word whole, then as a prefix;
+        // the newest messages, then all.
+        let mut tries = Vec::new();
+        if q.whole_word_first() {
+            if recent > 0 {
+                tries.push((false, recent));
+            }
+            tries.push((false, 0));
+        }
+        if recent > 0 {
+            tries.push((true, recent));
+        }
+        tries.push((true, 0));
+        let mut best = Vec::new();
+        for (prefix, since) in tries {
+            let rows = self.search_pass(&q, Some(prefix), filter, kind, now, limit, Some(since))?;
+            if rows.len() as u64 >= limit {
+                return Ok(rows);
+            }
+            if rows.len() > best.len() {
+                best = rows;
+            }
+        }
+        Ok(best)
+    }
+
+    /// One search: for word searches, the last word as a prefix or not, and `since` the
+    /// message id the index is read above.
+    #[allow(clippy::too_many_arguments)]
+    fn search_pass(
+        &self,
+        q: &Query,
+        prefix: Option<bool>,
+        filter: Filter,
+        kind: Option<Category>,
+        now: DateTime<Utc>,
+        limit: u64,
+        since: Option<i64>,
+    ) -> Result<Vec<InboxRow>, StoreError> {
         let mut params: Vec<Value> = Vec::new();
         let mut arg = |v: Value| {
             params.push(v);
             format!("?{}", params.len())
         };
-        let mut sql = format!(
-            "SELECT {} FROM threads t WHERE ",
-            ROW_COLUMNS
-                .split(',')
-                .map(|c| format!("t.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        // The candidates.
+        let candidates = match (q.fts_with(prefix.unwrap_or(true)), &q.order, &q.asin) {
+            (Some(expr), _, _) => {
+                let fts = arg(Value::Text(expr));
+                let since = arg(Value::Integer(since.unwrap_or(0)));
+                let hits = arg(Value::Integer(MESSAGE_HITS as i64));
+                let upto = arg(Value::Integer(self.indexed_upto()?));
+                let mut tail = Vec::new();
+                for w in q
+                    .words
+                    .iter()
+                    .filter(|w| w.chars().any(char::is_alphanumeric))
+                {
+                    let p = arg(Value::Text(like_pattern(w)));
+                    tail.push(format!(
+                        "(m.body LIKE {p} ESCAPE '\\' OR m.subject LIKE {p} ESCAPE '\\'
+                          OR m.from_name LIKE {p} ESCAPE '\\')"
+                    ));
+                }
+                // Mail not indexed yet is scanned: the index catches up after each import.
+                // UNION ALL then DISTINCT: a plain UNION let SQLite merge both sides in thread
+                // order, walking every message of the thread index (measured: 70 ms).
+                format!(
+                    "SELECT DISTINCT id FROM (
+                         SELECT m.thread_id AS id FROM (SELECT rowid FROM messages_fts
+                             WHERE messages_fts MATCH {fts} AND rowid > {since}
+                             ORDER BY rowid DESC LIMIT {hits}) f
+                         JOIN messages m ON m.id = f.rowid
+                         UNION ALL
+                         SELECT m.thread_id FROM messages m WHERE m.id > {upto} AND {})",
+                    tail.join(" AND ")
+                )
+            }
+            (None, Some(order), _) => format!(
+                "SELECT id FROM threads INDEXED BY threads_by_order
+                 WHERE order_id >= {} AND order_id < {}",
+                arg(Value::Text(order.clone())),
+                arg(Value::Text(prefix_end(order)))
+            ),
+            (None, None, Some(asin)) => format!(
+                "SELECT thread_id AS id FROM thread_asins INDEXED BY thread_asins_by_asin
+                 WHERE asin >= {} AND asin < {}",
+                arg(Value::Text(asin.clone())),
+                arg(Value::Text(prefix_end(asin)))
+            ),
+            // Nothing narrows it: threads newest first until enough match.
+            (None, None, None) => String::new(),
+        };
+        let columns = ROW_COLUMNS
+            .split(',')
+            .map(|c| format!("t.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut sql = if candidates.is_empty() {
+            format!("SELECT {columns} FROM threads t WHERE ")
+        } else {
+            // CROSS JOIN keeps the candidates the outer loop: a few thousand look-ups and a
+            // small sort, never a walk over every thread.
+            format!(
+                "WITH candidates AS MATERIALIZED ({candidates})
+                 SELECT {columns} FROM candidates c CROSS JOIN threads t ON t.id = c.id WHERE "
+            )
+        };
         sql.push_str(&match filter {
             Filter::NeedsReply => "t.clock_start IS NOT NULL".to_string(),
             Filter::Overdue => format!(
@@ -145,51 +287,26 @@ impl Store {
                 arg(Value::Text(k.key().into()))
             ));
         }
+        // Order IDs and ASINs match from their start, as typed.
         if let Some(o) = &q.order {
             sql.push_str(&format!(
-                " AND t.order_id LIKE {} ESCAPE '\\'",
-                arg(Value::Text(like_pattern(o)))
+                " AND t.order_id >= {} AND t.order_id < {}",
+                arg(Value::Text(o.clone())),
+                arg(Value::Text(prefix_end(o)))
             ));
         }
         if let Some(a) = &q.asin {
             sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM thread_asins a WHERE a.thread_id = t.id
-                     AND a.asin LIKE {} ESCAPE '\\')",
-                arg(Value::Text(like_pattern(a)))
+                     AND a.asin >= {} AND a.asin < {})",
+                arg(Value::Text(a.clone())),
+                arg(Value::Text(prefix_end(a)))
             ));
         }
         if let Some(b) = &q.buyer {
             let p = arg(Value::Text(like_pattern(b)));
             sql.push_str(&format!(
                 " AND (t.buyer_name LIKE {p} ESCAPE '\\' OR t.buyer_alias LIKE {p} ESCAPE '\\')"
-            ));
-        }
-        if let Some(expr) = q.fts() {
-            // The newest matching messages from the index, and the few not indexed yet by scan.
-            let upto = self.indexed_upto()?;
-            let fts = arg(Value::Text(expr));
-            let hits = arg(Value::Integer(MESSAGE_HITS as i64));
-            let upto = arg(Value::Integer(upto));
-            let mut tail = Vec::new();
-            for w in q
-                .words
-                .iter()
-                .filter(|w| w.chars().any(char::is_alphanumeric))
-            {
-                let p = arg(Value::Text(like_pattern(w)));
-                tail.push(format!(
-                    "(m.body LIKE {p} ESCAPE '\\' OR m.subject LIKE {p} ESCAPE '\\'
-                      OR m.from_name LIKE {p} ESCAPE '\\')"
-                ));
-            }
-            sql.push_str(&format!(
-                " AND t.id IN (
-                     SELECT m.thread_id FROM (SELECT rowid FROM messages_fts
-                         WHERE messages_fts MATCH {fts} ORDER BY rowid DESC LIMIT {hits}) f
-                     JOIN messages m ON m.id = f.rowid
-                     UNION
-                     SELECT m.thread_id FROM messages m WHERE m.id > {upto} AND {})",
-                tail.join(" AND ")
             ));
         }
         for w in &q.scanned {
@@ -230,7 +347,8 @@ mod tests {
         assert_eq!(q.buyer.as_deref(), Some("Bob"));
         assert_eq!(q.category, Some(Ok(Category::NotAsDescribed)));
         // Quotes cannot break out of the quoted prefix terms.
-        assert_eq!(q.fts().unwrap(), "\"dent\"* AND \"\"\"x\"*");
+        assert_eq!(q.fts().unwrap(), "\"dent\" AND \"\"\"x\"*");
+        assert_eq!(q.fts_with(false).unwrap(), "\"dent\" AND \"\"\"x\"");
         assert_eq!(Query::parse("cat:nope").category, Some(Err("nope".into())));
     }
 
@@ -249,11 +367,20 @@ mod tests {
         assert_eq!(order.len(), 2);
         assert!(order[0].last_message_at >= order[1].last_message_at);
         assert_eq!(by(&store, "order:111-4827163", Filter::All).len(), 2);
+        assert!(
+            by(&store, "order:4827163", Filter::All).is_empty(),
+            "from the start"
+        );
         assert_eq!(by(&store, "B0FIXT0001", Filter::All).len(), 2);
         assert_eq!(by(&store, "asin:b0fixt", Filter::All).len(), 2);
         assert_eq!(by(&store, "buyer:wilson", Filter::All), bob);
-        // Prefixes: results as the seller types.
-        assert_eq!(by(&store, "dent crush", Filter::All), bob);
+        // The last word is a prefix: results as the seller types.
+        assert_eq!(by(&store, "dented crush", Filter::All), bob);
+        assert_eq!(by(&store, "crushed den", Filter::All), bob);
+        assert!(
+            by(&store, "dent crushed", Filter::All).is_empty(),
+            "earlier words are whole"
+        );
         assert!(by(&store, "dented zebra", Filter::All).is_empty());
         // Diacritics and case do not matter.
         assert_eq!(by(&store, "KAFFEEMUHLE", Filter::All).len(), 2);
@@ -286,9 +413,9 @@ mod tests {
             source: "test".into(),
         };
         crate::import::import_raw(&mut store, &crate::demo::demo_config(), [mail], now).unwrap();
-        let found = by(&store, "xylo tuned", Filter::All);
+        let found = by(&store, "tuned xylo", Filter::All);
         assert_eq!(found.len(), 1);
         assert!(store.index_all_messages().unwrap() >= 1);
-        assert_eq!(by(&store, "xylo tuned", Filter::All), found);
+        assert_eq!(by(&store, "tuned xylo", Filter::All), found);
     }
 }
