@@ -5,7 +5,7 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
     subject, body, from_name,
     content = 'messages', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3'
+    prefix = '2 3 4 5'
 );
 -- The highest message id in the index: messages above it are searched without the index.
 CREATE TABLE search_state (
