@@ -28,6 +28,10 @@ pub enum SendError {
     NoOutbox,
     #[error("there is no thread {0}")]
     NoThread(i64),
+    #[error("writing first needs the order: this thread has no order ID")]
+    NoOrder,
+    #[error("{0}")]
+    Refused(String),
     #[error("against Amazon's messaging rules: {0}; confirm in the app to send anyway")]
     Rules(String),
     #[error(transparent)]
@@ -85,23 +89,64 @@ pub fn prepare(
     })
 }
 
+/// A message the seller starts on `thread_id`'s order: `prepare`d, then with its own subject
+/// and without the reply's threading headers.
+pub fn prepare_message(
+    store: &Store,
+    config: &Config,
+    thread_id: i64,
+    body: &str,
+    now: DateTime<Utc>,
+    proactive: Option<compliance::Reason>,
+) -> Result<Reply, SendError> {
+    let mut reply = prepare(store, config, thread_id, body, now)?;
+    if let Some(reason) = proactive {
+        let (subject, _) = proactive_start(store, thread_id, reason)?;
+        reply.subject = subject;
+        reply.in_reply_to = None;
+        reply.references.clear();
+    }
+    Ok(reply)
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sent {
     pub path: PathBuf,
     pub message_id: String,
 }
 
-/// The rule errors in `reply` (compliance check of body and subject): what sending needs the
-/// seller's explicit override for.
-pub fn rule_errors(reply: &Reply) -> Vec<Finding> {
+/// The rule errors in `reply` (compliance check of body and subject, and for a message the
+/// seller starts, the rules of those): overridable ones need the seller's explicit
+/// confirmation, the others block.
+pub fn rule_errors(
+    reply: &Reply,
+    proactive: Option<&compliance::Proactive>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     let ctx = compliance::Context {
         subject: Some(reply.subject.clone()),
-        ..compliance::Context::default()
+        proactive: proactive.cloned(),
+        now: Some(now),
     };
     compliance::check(&reply.body, &ctx)
         .into_iter()
-        .filter(|f| f.severity == Severity::Error && f.kind.overridable())
+        .filter(|f| f.severity == Severity::Error && f.kind != compliance::Kind::Placeholder)
         .collect()
+}
+
+/// A message the seller starts on `thread_id`'s order, for `reason`: its subject, and the
+/// facts its rules are checked against.
+pub fn proactive_start(
+    store: &Store,
+    thread_id: i64,
+    reason: compliance::Reason,
+) -> Result<(String, compliance::Proactive), SendError> {
+    let mut facts = store
+        .proactive_facts(thread_id)?
+        .ok_or(SendError::NoOrder)?;
+    facts.asks_review = reason == compliance::Reason::ReviewRequest;
+    let order = facts.order_id.clone().unwrap_or_default();
+    Ok((format!("Your order {order}"), facts))
 }
 
 /// `link “https://…”, marketing “coupon”`: findings as the seller reads them.
@@ -130,9 +175,28 @@ pub fn send(
     reply: &Reply,
     now: DateTime<Utc>,
     overridden: &[compliance::Kind],
+    proactive: Option<compliance::Reason>,
 ) -> Result<Sent, SendError> {
     check_body(&reply.body)?;
-    let errors = rule_errors(reply);
+    let facts = match proactive {
+        Some(reason) => Some(proactive_start(store, thread_id, reason)?.1),
+        None => None,
+    };
+    let errors = rule_errors(reply, facts.as_ref(), now);
+    let refused: Vec<Finding> = errors
+        .iter()
+        .filter(|f| !f.kind.overridable())
+        .cloned()
+        .collect();
+    if !refused.is_empty() {
+        return Err(SendError::Refused(
+            refused
+                .iter()
+                .map(|f| f.reason)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ));
+    }
     let unconfirmed: Vec<Finding> = errors
         .iter()
         .filter(|f| !overridden.contains(&f.kind))
@@ -178,6 +242,22 @@ pub fn send(
     batch
         .transaction()
         .execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
+    if let (Some(reason), Some(f)) = (proactive, &facts) {
+        batch.transaction().execute(
+            "INSERT INTO proactive_messages (message_key, order_id, reason, sent_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![
+                message_id,
+                f.order_id,
+                reason.key(),
+                crate::store::to_secs(now)
+            ],
+        )?;
+        batch.transaction().execute(
+            "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'wrote first', ?3)",
+            rusqlite::params![thread_id, crate::store::to_secs(now), reason.label()],
+        )?;
+    }
     if !errors.is_empty() {
         batch.transaction().execute(
             "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'override', ?3)",

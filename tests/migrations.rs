@@ -137,7 +137,10 @@ fn write_fixture_for_the_current_schema() {
              INSERT OR IGNORE INTO amazon_metrics (reported_at, metric, status, rate, target) VALUES (1795000000, 'odr', 'GOOD', 0.0, 0.01);
              INSERT INTO follow_ups (thread_id, kind, channel, case_id, created_at, due_at)
                  VALUES (1, 'escalation', 'seller_support', '1234567', 1795000000, 1795172800);
-             INSERT OR IGNORE INTO snoozes (thread_id, until, created_at) VALUES (2, 1795014400, 1795000000);",
+             INSERT OR IGNORE INTO snoozes (thread_id, until, created_at) VALUES (2, 1795014400, 1795000000);
+             INSERT OR IGNORE INTO proactive_messages (message_key, order_id, reason, sent_at)
+                 SELECT message_key, '111-4827163-0028371', 'review_request', 1795000000
+                 FROM messages WHERE direction = 'out' LIMIT 1;",
         )
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.

@@ -77,7 +77,7 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
     assert_eq!(reply.to_addr, facts.to_addr.clone().unwrap());
     assert_eq!(reply.from_addr, "support@example-shop.test");
     assert!(reply.subject.starts_with("Re: "), "{}", reply.subject);
-    let sent = send(&mut store, &config, thread, &reply, now(), &[]).unwrap();
+    let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
 
     // The file: whole, private, a standard message threaded to the buyer's last one.
     let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
@@ -158,7 +158,7 @@ fn rule_errors_block_until_overridden_and_the_override_is_recorded() {
         .id;
     let body = "Hello, a new one ships today. Use coupon SAVE10 on https://shop.example next time.";
     let reply = prepare(&store, &config, thread, body, now()).unwrap();
-    let kinds: Vec<Kind> = sellerdesk::reply::rule_errors(&reply)
+    let kinds: Vec<Kind> = sellerdesk::reply::rule_errors(&reply, None, now())
         .iter()
         .map(|f| f.kind)
         .collect();
@@ -170,6 +170,7 @@ fn rule_errors_block_until_overridden_and_the_override_is_recorded() {
         &reply,
         now(),
         &[Kind::Marketing],
+        None,
     ) {
         Err(SendError::Rules(what)) => {
             assert!(what.contains("link “https://shop.example”"), "{what}")
@@ -177,7 +178,7 @@ fn rule_errors_block_until_overridden_and_the_override_is_recorded() {
         other => panic!("{other:?}"),
     }
     assert!(!dir.path().join("outbox").exists());
-    send(&mut store, &config, thread, &reply, now(), &kinds).unwrap();
+    send(&mut store, &config, thread, &reply, now(), &kinds, None).unwrap();
     let detail = store.thread_detail(thread).unwrap().unwrap();
     let over = detail
         .timeline
@@ -188,5 +189,135 @@ fn rule_errors_block_until_overridden_and_the_override_is_recorded() {
         over.detail.starts_with("sent despite: marketing “coupon”"),
         "{}",
         over.detail
+    );
+}
+
+/// Writing first: the order ID must be in the message, the order completed within 30 days,
+/// and only one review request per order, whatever the confirmation.
+#[test]
+fn writing_first_follows_the_proactive_rules() {
+    use sellerdesk::domain::compliance::Reason;
+    use sellerdesk::reply::{prepare_message, proactive_start};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, config) = demo(dir.path());
+    // Bob Wilson's order: bought 4 days before he wrote, in the demo's orders.
+    let thread: i64 = store
+        .conn()
+        .query_row(
+            "SELECT id FROM threads WHERE buyer_name = 'Bob Wilson'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (subject, facts) = proactive_start(&store, thread, Reason::ReviewRequest).unwrap();
+    assert_eq!(subject, "Your order 111-4827163-0028371");
+    assert_eq!(facts.review_requests_before, 0);
+    let ask = |store: &sellerdesk::store::Store, body: &str| {
+        prepare_message(
+            store,
+            &config,
+            thread,
+            body,
+            now(),
+            Some(Reason::ReviewRequest),
+        )
+        .unwrap()
+    };
+
+    // Without the order ID: refused, no override possible.
+    let no_id = ask(
+        &store,
+        "Hello Bob, if you have a moment, please leave a review.",
+    );
+    assert!(no_id.in_reply_to.is_none());
+    match send(
+        &mut store,
+        &config,
+        thread,
+        &no_id,
+        now(),
+        &[],
+        Some(Reason::ReviewRequest),
+    ) {
+        Err(SendError::Refused(why)) => assert!(why.contains("17-digit order ID"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let body =
+        "Hello Bob, about order 111-4827163-0028371: if you have a moment, please leave a review.";
+    let first = ask(&store, body);
+    send(
+        &mut store,
+        &config,
+        thread,
+        &first,
+        now(),
+        &[],
+        Some(Reason::ReviewRequest),
+    )
+    .unwrap();
+    let (_, facts) = proactive_start(&store, thread, Reason::ReviewRequest).unwrap();
+    assert_eq!(facts.review_requests_before, 1);
+    // A second review request for the order is refused, even confirmed.
+    let all = [sellerdesk::domain::compliance::Kind::RepeatedReviewRequest];
+    let second = ask(&store, body);
+    match send(
+        &mut store,
+        &config,
+        thread,
+        &second,
+        now(),
+        &all,
+        Some(Reason::ReviewRequest),
+    ) {
+        Err(SendError::Refused(why)) => assert!(why.contains("one review request"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // Another reason is fine; 31 days after the order it is not.
+    let info = "Hello Bob, about order 111-4827163-0028371: which colour would you like?";
+    let r = prepare_message(
+        &store,
+        &config,
+        thread,
+        info,
+        now(),
+        Some(Reason::OrderInformation),
+    )
+    .unwrap();
+    send(
+        &mut store,
+        &config,
+        thread,
+        &r,
+        now(),
+        &[],
+        Some(Reason::OrderInformation),
+    )
+    .unwrap();
+    let late = now() + chrono::Duration::days(40);
+    let r = prepare_message(
+        &store,
+        &config,
+        thread,
+        info,
+        late,
+        Some(Reason::OrderInformation),
+    )
+    .unwrap();
+    match send(
+        &mut store,
+        &config,
+        thread,
+        &r,
+        late,
+        &[],
+        Some(Reason::OrderInformation),
+    ) {
+        Err(SendError::Refused(why)) => assert!(why.contains("30 days"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let timeline = store.thread_detail(thread).unwrap().unwrap().timeline;
+    assert_eq!(
+        timeline.iter().filter(|e| e.kind == "wrote first").count(),
+        2
     );
 }

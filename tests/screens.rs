@@ -202,6 +202,9 @@ fn no_panic_at_any_size_on_any_screen() {
     act(&mut d, Action::CheckBack);
     sweep(&mut d);
     act(&mut d, Action::Back);
+    act(&mut d, Action::WriteFirst);
+    sweep(&mut d);
+    act(&mut d, Action::Back);
     act(&mut d, Action::ManageTemplates);
     sweep(&mut d);
     act(&mut d, Action::RenameTemplate);
@@ -588,4 +591,51 @@ fn search_as_you_type_from_the_third_character() {
     assert_eq!(buyers, ["Alice Moore"]);
     act(&mut d, Action::Back);
     assert_eq!((d.app.search.clone(), d.app.total), (None, all));
+}
+
+/// `W`: a permitted reason, then a composer for a message the seller starts — its own subject,
+/// the order ID already in it, checked by the proactive rules; a second review request for the
+/// order is refused.
+#[test]
+fn writing_first_from_a_thread() {
+    let mut d = demo(140, 40);
+    d.app.open_startup_alert();
+    act(&mut d, Action::Confirm); // Karin Schulz
+    act(&mut d, Action::WriteFirst);
+    insta::assert_snapshot!("write_first_reasons", screen(&d, 140, 40).backend());
+    act(&mut d, Action::Down);
+    act(&mut d, Action::Down); // a review request
+    act(&mut d, Action::Confirm);
+    let c = d.app.composer.as_ref().expect("a composer");
+    assert_eq!(c.subject, "Your order 302-5518236-4471920");
+    assert!(c.body().contains("302-5518236-4471920"), "{}", c.body());
+    assert!(c.body().starts_with("Hello Karin,"), "{}", c.body());
+    type_text(&mut d, "x");
+    act(&mut d, Action::Send);
+    act(&mut d, Action::Confirm);
+    assert!(d.app.composer.is_none(), "{:?}", d.app.notice);
+    // Again: the order has had its review request.
+    act(&mut d, Action::WriteFirst);
+    act(&mut d, Action::Down);
+    act(&mut d, Action::Down);
+    act(&mut d, Action::Confirm);
+    let c = d.app.composer.as_ref().unwrap();
+    assert!(
+        c.findings
+            .iter()
+            .any(|f| f.kind == sellerdesk::domain::compliance::Kind::RepeatedReviewRequest),
+        "{:?}",
+        c.findings
+    );
+    act(&mut d, Action::Send);
+    assert!(d.app.modal.is_none());
+    assert!(
+        d.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("one review request"),
+        "{:?}",
+        d.app.notice
+    );
 }

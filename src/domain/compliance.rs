@@ -77,8 +77,15 @@ impl Kind {
     }
 
     /// Whether the seller may send anyway, on an explicit confirmation that is recorded.
+    /// Placeholders and the rules of messages the seller starts are never overridden.
     pub fn overridable(self) -> bool {
-        self != Kind::Placeholder
+        !matches!(
+            self,
+            Kind::Placeholder
+                | Kind::ProactiveTooLate
+                | Kind::ProactiveNoOrderId
+                | Kind::RepeatedReviewRequest
+        )
     }
 
     fn reason(self) -> &'static str {
@@ -128,6 +135,51 @@ impl Finding {
     }
 }
 
+/// Why a seller may write first (Amazon's permitted reasons for unsolicited messages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    FulfilmentIssue,
+    OrderInformation,
+    ReviewRequest,
+    CustomDesign,
+    DeliverySchedule,
+    Invoice,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 6] = [
+        Reason::FulfilmentIssue,
+        Reason::OrderInformation,
+        Reason::ReviewRequest,
+        Reason::CustomDesign,
+        Reason::DeliverySchedule,
+        Reason::Invoice,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Reason::FulfilmentIssue => "fulfilment_issue",
+            Reason::OrderInformation => "order_information",
+            Reason::ReviewRequest => "review_request",
+            Reason::CustomDesign => "custom_design",
+            Reason::DeliverySchedule => "delivery_schedule",
+            Reason::Invoice => "invoice",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::FulfilmentIssue => "Resolve a problem with fulfilling the order",
+            Reason::OrderInformation => "Ask for information needed to complete the order",
+            Reason::ReviewRequest => "Ask for a product review or seller feedback",
+            Reason::CustomDesign => "Confirm a custom design or a product option",
+            Reason::DeliverySchedule => "Schedule the delivery of a large item",
+            Reason::Invoice => "Send an invoice",
+        }
+    }
+}
+
 /// A message the seller starts (not a reply): the rules of proactive messages apply.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Proactive {
@@ -137,6 +189,8 @@ pub struct Proactive {
     pub completed_at: Option<DateTime<Utc>>,
     /// Review requests already sent for this order.
     pub review_requests_before: u32,
+    /// Its reason is a review request, whatever the words.
+    pub asks_review: bool,
 }
 
 /// What the check knows besides the text.
@@ -259,7 +313,7 @@ pub fn check(body: &str, ctx: &Context) -> Vec<Finding> {
             out.push(at(Kind::ProactiveNoOrderId));
         }
         if p.review_requests_before > 0
-            && let Some(m) = review_request(body)
+            && let Some(m) = review_request(body).or(p.asks_review.then_some(0..0))
         {
             out.push(Finding {
                 kind: Kind::RepeatedReviewRequest,
@@ -494,6 +548,7 @@ mod tests {
                 order_id: Some("111-4827163-0028371".into()),
                 completed_at: Some(now - Duration::days(31)),
                 review_requests_before: 1,
+                asks_review: false,
             }),
             now: Some(now),
         };
@@ -514,6 +569,7 @@ mod tests {
                 order_id: Some("111-4827163-0028371".into()),
                 completed_at: Some(now - Duration::days(29)),
                 review_requests_before: 0,
+                asks_review: false,
             }),
             now: Some(now),
             ..Context::default()

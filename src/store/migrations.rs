@@ -32,6 +32,7 @@ fn all() -> Vec<M<'static>> {
             let t = crate::templates::in_languages().map_err(|e| HookError::Hook(e.to_string()))?;
             insert_templates(tx, t)
         }),
+        M::up(include_str!("migrations/010_proactive.sql")).foreign_key_check(),
     ]
 }
 

@@ -108,3 +108,46 @@ impl Store {
         Ok(Some(facts))
     }
 }
+
+/// What the rules of a message the seller starts need to know about its thread's order.
+impl Store {
+    pub fn proactive_facts(
+        &self,
+        thread_id: i64,
+    ) -> Result<Option<crate::domain::compliance::Proactive>, StoreError> {
+        let order: Option<Option<String>> = self
+            .conn()
+            .query_row(
+                "SELECT order_id FROM threads WHERE id = ?1",
+                [thread_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(order_id) = order.flatten() else {
+            return Ok(None);
+        };
+        // Completed: delivered, else shipped, else bought (what the store knows of it).
+        let completed_at: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT coalesce(delivered_at, shipped_at, purchased_at) FROM orders
+                 WHERE order_id = ?1",
+                [&order_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let review_requests_before: u32 = self.conn().query_row(
+            "SELECT count(*) FROM proactive_messages
+             WHERE order_id = ?1 AND reason = 'review_request'",
+            [&order_id],
+            |r| r.get(0),
+        )?;
+        Ok(Some(crate::domain::compliance::Proactive {
+            order_id: Some(order_id),
+            completed_at: completed_at.map(from_secs),
+            review_requests_before,
+            asks_review: false,
+        }))
+    }
+}

@@ -46,6 +46,8 @@ pub enum Action {
     FollowUpOutcome,
     /// Hide the thread from the lists for a while (its clock keeps running), or wake it.
     Snooze,
+    /// Start a message to the buyer about the thread's order (a permitted reason first).
+    WriteFirst,
     /// Scroll the thread down.
     ScrollDown,
     /// Scroll the thread up.
@@ -105,6 +107,7 @@ impl Action {
         Action::CheckBack,
         Action::FollowUpOutcome,
         Action::Snooze,
+        Action::WriteFirst,
         Action::ScrollDown,
         Action::ScrollUp,
         Action::Search,
@@ -159,6 +162,7 @@ impl Action {
             Action::CheckBack => "check back later",
             Action::FollowUpOutcome => "follow-up outcome",
             Action::Snooze => "snooze",
+            Action::WriteFirst => "write first",
             Action::ScrollDown => "scroll down",
             Action::ScrollUp => "scroll up",
             Action::Search => "search",

@@ -33,6 +33,8 @@ pub struct Composer {
     highlighted: Vec<String>,
     /// The buyer's language: the picker offers its templates first.
     pub language: &'static str,
+    /// A message the seller starts, not a reply: its reason and the facts its rules need.
+    pub proactive: Option<(compliance::Reason, compliance::Proactive)>,
 }
 
 fn editor(body: &str) -> TextArea<'static> {
@@ -72,16 +74,32 @@ impl Composer {
             findings: Vec::new(),
             highlighted: Vec::new(),
             language: "en",
+            proactive: None,
         };
         c.recheck();
         c
+    }
+
+    /// Makes this a message the seller starts for `reason` (checked by those rules).
+    pub fn start_proactive(
+        &mut self,
+        reason: compliance::Reason,
+        facts: compliance::Proactive,
+        subject: String,
+        now: DateTime<Utc>,
+    ) {
+        self.subject = subject;
+        self.proactive = Some((reason, facts));
+        self.last_edit = Some(now);
+        self.recheck();
     }
 
     /// Runs the compliance check again and highlights what it found, placeholders always.
     fn recheck(&mut self) {
         let ctx = compliance::Context {
             subject: Some(self.subject.clone()),
-            ..compliance::Context::default()
+            proactive: self.proactive.as_ref().map(|p| p.1.clone()),
+            now: self.last_edit.or(self.saved_at),
         };
         self.findings = compliance::check(&self.body(), &ctx);
         let mut texts: Vec<String> = self

@@ -256,7 +256,10 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
             }
         },
         Effect::PrepareSend { thread, body } => {
-            match reply::prepare(store, &app.config, thread, &body, now) {
+            let proactive = app.composer.as_ref().and_then(|c| c.proactive.as_ref());
+            let reason = proactive.map(|p| p.0);
+            let facts = proactive.map(|p| p.1.clone());
+            match reply::prepare_message(store, &app.config, thread, &body, now, reason) {
                 Ok(r) => {
                     let to = match &r.to_name {
                         Some(n) => format!("{} <{}>", n, r.to_addr),
@@ -267,43 +270,51 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                         .outbox_dir()
                         .map(|d| d.display().to_string())
                         .unwrap_or_default();
-                    let errors = reply::rule_errors(&r);
-                    let warnings: Vec<_> =
-                        crate::domain::compliance::check(&body, &Default::default())
-                            .into_iter()
-                            .filter(|f| f.severity == crate::domain::compliance::Severity::Warning)
-                            .collect();
-                    let mut question = format!(
-                        "To: {}\nSubject: {}\n\n",
-                        crate::safe_text::line(&to),
-                        crate::safe_text::line(&r.subject),
-                    );
-                    if !warnings.is_empty() {
-                        question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
-                    }
-                    let title = if errors.is_empty() {
-                        question.push_str(&format!(
+                    let errors = reply::rule_errors(&r, facts.as_ref(), now);
+                    let refused: Vec<_> = errors.iter().filter(|f| !f.kind.overridable()).collect();
+                    if !refused.is_empty() {
+                        let why: Vec<&str> = refused.iter().map(|f| f.reason).collect();
+                        Err(format!("not sent: {}", why.join("; ")))
+                    } else {
+                        let warnings: Vec<_> =
+                            crate::domain::compliance::check(&body, &Default::default())
+                                .into_iter()
+                                .filter(|f| {
+                                    f.severity == crate::domain::compliance::Severity::Warning
+                                })
+                                .collect();
+                        let mut question = format!(
+                            "To: {}\nSubject: {}\n\n",
+                            crate::safe_text::line(&to),
+                            crate::safe_text::line(&r.subject),
+                        );
+                        if !warnings.is_empty() {
+                            question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
+                        }
+                        let title = if errors.is_empty() {
+                            question.push_str(&format!(
                             "Send this reply? It goes to the outbox ({}) and the thread's clock stops.",
                             crate::safe_text::line(&outbox),
                         ));
-                        "Send reply"
-                    } else {
-                        question.push_str(&format!(
+                            "Send reply"
+                        } else {
+                            question.push_str(&format!(
                             "Against Amazon's messaging rules: {}.\nSend anyway? The override is recorded on the thread's timeline.",
                             reply::describe(&errors),
                         ));
-                        "Send despite the rules?"
-                    };
-                    app.modal = Some(Modal::Confirm(Confirm {
-                        title: title.into(),
-                        question,
-                        on_yes: Effect::Send {
-                            thread,
-                            body,
-                            overridden: errors.iter().map(|f| f.kind).collect(),
-                        },
-                    }));
-                    Ok(())
+                            "Send despite the rules?"
+                        };
+                        app.modal = Some(Modal::Confirm(Confirm {
+                            title: title.into(),
+                            question,
+                            on_yes: Effect::Send {
+                                thread,
+                                body,
+                                overridden: errors.iter().map(|f| f.kind).collect(),
+                            },
+                        }));
+                        Ok(())
+                    }
                 }
                 Err(e) => Err(e.to_string()),
             }
@@ -313,8 +324,15 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
             body,
             overridden,
         } => {
-            let sent = reply::prepare(store, &app.config, thread, &body, now)
-                .and_then(|r| reply::send(store, &app.config, thread, &r, now, &overridden));
+            let reason = app
+                .composer
+                .as_ref()
+                .and_then(|c| c.proactive.as_ref())
+                .map(|p| p.0);
+            let sent = reply::prepare_message(store, &app.config, thread, &body, now, reason)
+                .and_then(|r| {
+                    reply::send(store, &app.config, thread, &r, now, &overridden, reason)
+                });
             match sent {
                 Ok(sent) => {
                     (reload, rates) = (true, true);
@@ -429,6 +447,29 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                 }),
             }
             .map_err(|e| e.to_string())
+        }
+        Effect::WriteFirst { thread, reason } => {
+            match reply::proactive_start(store, thread, reason) {
+                Ok((subject, facts)) => open_composer(app, store, thread)
+                    .map(|()| {
+                        if let Some(c) = app.composer.as_mut() {
+                            // A fresh message naming the order (a rule of its own).
+                            let order = facts.order_id.clone().unwrap_or_default();
+                            c.replace(&format!("Hello {{{{buyer_first_name}}}},\n\nabout your order {order}: \n\nKind regards,\n{{{{seller_name}}}}"), now);
+                            let filled = crate::domain::template::fill(
+                                &c.body(),
+                                &c.context,
+                                now,
+                                app.config.timezone,
+                            );
+                            c.replace(&filled, now);
+                            c.start_proactive(reason, facts, subject, now);
+                        }
+                        app.notice = Some(format!("Writing first: {}", reason.label()));
+                    })
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
         }
         Effect::EditReply { .. } | Effect::EditTemplate { .. } => Ok(()),
     };

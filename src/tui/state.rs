@@ -55,6 +55,11 @@ pub enum Modal {
         thread: i64,
         selected: usize,
     },
+    /// Choosing why the seller writes first.
+    Reasons {
+        thread: i64,
+        selected: usize,
+    },
 }
 
 /// The list of complaint kinds, and what choosing one does.
@@ -198,6 +203,11 @@ pub enum Effect {
     Snooze {
         thread: i64,
         until: Option<DateTime<Utc>>,
+    },
+    /// Open the composer for a message the seller starts on the thread's order.
+    WriteFirst {
+        thread: i64,
+        reason: crate::domain::compliance::Reason,
     },
 }
 
@@ -554,6 +564,24 @@ impl App {
                 self.prompt = Some(Prompt::new(PromptPurpose::CaseId(thread, channel), ""));
                 None
             }
+            (Modal::Reasons { thread, selected }, Action::Down | Action::Up) => {
+                use crate::domain::compliance::Reason;
+                let selected = if action == Action::Down {
+                    (selected + 1).min(Reason::ALL.len() - 1)
+                } else {
+                    selected.saturating_sub(1)
+                };
+                self.modal = Some(Modal::Reasons { thread, selected });
+                None
+            }
+            (Modal::Reasons { thread, selected }, Action::Confirm) => {
+                use crate::domain::compliance::Reason;
+                self.modal = None;
+                Some(Effect::WriteFirst {
+                    thread,
+                    reason: Reason::ALL[selected.min(Reason::ALL.len() - 1)],
+                })
+            }
             (Modal::Help, Action::Down | Action::PageDown) => {
                 let step = if action == Action::Down { 1 } else { 10 };
                 self.help_scroll = self.help_scroll.saturating_add(step);
@@ -899,6 +927,14 @@ impl App {
             Action::CheckBack => {
                 let thread = self.target_thread()?;
                 self.prompt = Some(Prompt::new(PromptPurpose::CheckBackAt(thread), "3d"));
+                None
+            }
+            Action::WriteFirst => {
+                let thread = self.target_thread()?;
+                self.modal = Some(Modal::Reasons {
+                    thread,
+                    selected: 0,
+                });
                 None
             }
             Action::Snooze => {

@@ -118,6 +118,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
         Some(Modal::Confirm(c)) => confirm(frame, area, &c.title, &c.question),
         Some(Modal::Kinds(k)) => kinds::draw(frame, area, k),
         Some(Modal::Channels { selected, .. }) => channels::draw(frame, area, *selected),
+        Some(Modal::Reasons { selected, .. }) => channels::draw_reasons(frame, area, *selected),
         None => {}
     }
 }
