@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, selected: usize) {
 /// Amazon's permitted reasons for a message the seller starts.
 pub fn draw_reasons(frame: &mut Frame<'_>, area: Rect, selected: usize) {
     use crate::domain::compliance::Reason;
-    let r = super::centered(area, 58, Reason::ALL.len() as u16 + 5);
+    let r = super::centered(area, 64, Reason::ALL.len() as u16 + 5);
     frame.render_widget(Clear, r);
     let mut lines: Vec<Line<'static>> = Reason::ALL
         .iter()
