@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::domain::category::Category;
 
@@ -95,8 +95,12 @@ impl Classifier {
                 }
             }
         }
+        // A DFA: classification runs on every imported buyer message, and the overlapping
+        // search of the default (NFA) automaton was a tenth of an import's CPU time (a DFA
+        // halves it; a non-overlapping search was no faster on mail full of complaint words).
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(patterns.iter().map(|p| p.1.as_str()))
             .unwrap_or_else(|_| AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"));
         Classifier {
