@@ -128,7 +128,7 @@ where
     // The first frame goes up before the slow part (response rates over 90 days), which a
     // worker thread computes on its own connection.
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
-    let mut rates_worker = rates::RatesWorker::spawn(store.path());
+    let mut rates_worker = rates::RatesWorker::spawn(store.path(), app.config.recurring);
     match &mut rates_worker {
         // The figures first; their 90-day history (seconds on a large shop) right after.
         Some(w) => w.request(app.now, false),

@@ -27,7 +27,7 @@ pub fn run(inv: &Invocation, json: bool, days: Option<u32>, min: Option<u32>) ->
         min_complaints: min.unwrap_or(inv.config.recurring.min_complaints).max(1),
     };
     let store = inv.open_store()?;
-    let issues = store.recurring_issues(inv.now, rule)?;
+    let (issues, _) = store.recurring_issues(inv.now, rule, None)?;
     let mut out = std::io::stdout().lock();
     if json {
         let doc = ReportJson {

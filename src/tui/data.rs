@@ -45,7 +45,6 @@ fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
     load_page(app, store)?;
     app.metrics.counts = store.clock_counts(now, &th)?;
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
-    app.metrics.recurring = store.recurring_issues(now, app.config.recurring)?;
     app.metrics.follow_ups = store.due_follow_ups(now)?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;
@@ -71,6 +70,8 @@ pub fn apply_rates(app: &mut App, result: Result<PanelRates, String>) {
             }
             app.metrics.late = r.late;
             app.metrics.late_per_day = r.late_per_day;
+            app.metrics.recurring = r.recurring.0;
+            app.metrics.recurring_total = r.recurring.1;
             let first = app.metrics.account.is_none();
             app.metrics.account = r.account;
             // A refresh without history keeps the last one.
@@ -110,7 +111,7 @@ fn status_change(
 /// The response rates, computed here and now (the app asks its worker thread instead: they
 /// read every buyer message of 90 days).
 pub fn refresh_rates(app: &mut App, store: &Store) {
-    let r = rates::compute(store, app.now, true).map_err(|e| e.to_string());
+    let r = rates::compute(store, app.now, true, app.config.recurring).map_err(|e| e.to_string());
     apply_rates(app, r);
 }
 

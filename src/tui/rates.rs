@@ -1,5 +1,6 @@
-//! The panel's response rates: one pass over 90 days of buyer messages, on a worker thread
-//! with its own connection, so a large inbox never holds up a key press.
+//! The panel's response rates (one pass over 90 days of buyer messages), account metrics and
+//! recurring issues, on a worker thread with its own connection, so a large inbox never holds
+//! up a key press.
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::metrics::AccountMetrics;
 use crate::domain::response::{LateResponseRate, LateResponseTally, Outcome, outcome};
 use crate::metrics::Trend;
+use crate::store::recurring::{RecurringIssue, RecurringRule};
 use crate::store::{Store, StoreError};
 
 /// The windows the panel shows, in days.
@@ -29,7 +31,12 @@ pub struct PanelRates {
     pub account: Option<AccountMetrics>,
     /// Each account metric's rate at the end of each of the last `TREND_DAYS` days.
     pub trends: Vec<(&'static str, Trend)>,
+    /// The first recurring issues (most complaints first) and how many there are.
+    pub recurring: (Vec<RecurringIssue>, usize),
 }
+
+/// Recurring issues the panel lists.
+pub const RECURRING_SHOWN: usize = 3;
 
 /// How often the daily trends are recomputed: they read every order of 180 days, and a day's
 /// history does not change by the minute.
@@ -37,7 +44,12 @@ pub const TRENDS_EVERY: chrono::Duration = chrono::Duration::minutes(15);
 
 /// Reads each buyer message of the longest window once; the account metrics from their
 /// aggregates; with `trends`, also every metric's daily history (`trends` empty otherwise).
-pub fn compute(store: &Store, now: DateTime<Utc>, trends: bool) -> Result<PanelRates, StoreError> {
+pub fn compute(
+    store: &Store,
+    now: DateTime<Utc>,
+    trends: bool,
+    recurring: RecurringRule,
+) -> Result<PanelRates, StoreError> {
     let mut tallies: Vec<LateResponseTally> = WINDOWS
         .iter()
         .map(|&d| LateResponseTally::new(now, d))
@@ -68,6 +80,7 @@ pub fn compute(store: &Store, now: DateTime<Utc>, trends: bool) -> Result<PanelR
         late_per_day: per_day,
         account: Some(account),
         trends,
+        recurring: store.recurring_issues(now, recurring, Some(RECURRING_SHOWN))?,
     })
 }
 
@@ -82,7 +95,7 @@ pub struct RatesWorker {
 impl RatesWorker {
     /// A worker reading `db`; `None` when its connection cannot be opened (the caller then
     /// computes on its own thread).
-    pub fn spawn(db: &Path) -> Option<RatesWorker> {
+    pub fn spawn(db: &Path, recurring: RecurringRule) -> Option<RatesWorker> {
         let mut store = Store::open(db).ok()?;
         let (requests, inbox) = channel::<(DateTime<Utc>, bool)>();
         let (outbox, results) = channel();
@@ -98,7 +111,7 @@ impl RatesWorker {
                     // Mail imported elsewhere becomes searchable through the index; a
                     // busy database just means next time.
                     let _ = store.index_messages(crate::store::search_index::INDEX_CHUNK);
-                    let r = compute(&store, now, trends).map_err(|e| e.to_string());
+                    let r = compute(&store, now, trends, recurring).map_err(|e| e.to_string());
                     if outbox.send(r).is_err() {
                         break;
                     }
@@ -153,7 +166,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.db");
         let (store, _) = crate::demo::build(&path, now).unwrap();
-        let rates = compute(&store, now, true).unwrap();
+        let rates = compute(&store, now, true, RecurringRule::default()).unwrap();
         let all = store.buyer_messages_since(now, 90).unwrap();
         for (i, d) in WINDOWS.iter().enumerate() {
             assert_eq!(rates.late[i], late_response_rate(&all, now, *d));
@@ -162,7 +175,7 @@ mod tests {
         let in_14 = late_response_rate(&all, now, 14).late();
         assert!(late_14 >= in_14 && late_14 > 0, "{late_14} vs {in_14}");
 
-        let mut worker = RatesWorker::spawn(&path).unwrap();
+        let mut worker = RatesWorker::spawn(&path, RecurringRule::default()).unwrap();
         assert!(worker.poll().is_none(), "nothing asked");
         worker.request(now, true);
         let got = loop {

@@ -222,8 +222,10 @@ pub struct PanelMetrics {
     pub account: Option<crate::domain::metrics::AccountMetrics>,
     /// Each account metric's daily rate over the last 90 days, oldest first.
     pub trends: Vec<(&'static str, crate::metrics::Trend)>,
-    /// ASINs with repeated complaints of one kind (`[recurring]`).
+    /// The first ASINs with repeated complaints of one kind (`[recurring]`), from the worker.
     pub recurring: Vec<crate::store::recurring::RecurringIssue>,
+    /// How many such ASINs there are.
+    pub recurring_total: usize,
     /// Escalations and reminders due, oldest first.
     pub follow_ups: Vec<FollowUp>,
 }
