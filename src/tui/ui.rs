@@ -2,6 +2,7 @@
 
 mod alert;
 mod channels;
+mod choices;
 mod composer;
 mod dashboard;
 pub mod help;
