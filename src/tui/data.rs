@@ -185,6 +185,73 @@ fn open_composer(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreE
     Ok(())
 }
 
+/// The confirmation before sending `r`: recipient and subject, warnings to check, and rule
+/// errors (sending then needs this second, explicit yes, recorded). Rules that cannot be
+/// overridden refuse at once.
+fn ask_to_send(
+    app: &mut App,
+    thread: i64,
+    body: String,
+    r: &crate::outbox::Reply,
+    proactive: Option<crate::domain::compliance::Proactive>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    use crate::domain::compliance::{self, Severity};
+    let errors = reply::rule_errors(r, proactive.as_ref(), now);
+    let refused: Vec<&str> = errors
+        .iter()
+        .filter(|f| !f.kind.overridable())
+        .map(|f| f.reason)
+        .collect();
+    if !refused.is_empty() {
+        return Err(format!("not sent: {}", refused.join("; ")));
+    }
+    let warnings: Vec<_> = compliance::check(&body, &compliance::Context::default())
+        .into_iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .collect();
+    let to = match &r.to_name {
+        Some(n) => format!("{} <{}>", n, r.to_addr),
+        None => r.to_addr.clone(),
+    };
+    let mut question = format!(
+        "To: {}\nSubject: {}\n\n",
+        crate::safe_text::line(&to),
+        crate::safe_text::line(&r.subject),
+    );
+    if !warnings.is_empty() {
+        question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
+    }
+    let title = if errors.is_empty() {
+        let outbox = app
+            .config
+            .outbox_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        question.push_str(&format!(
+            "Send this reply? It goes to the outbox ({}) and the thread's clock stops.",
+            crate::safe_text::line(&outbox),
+        ));
+        "Send reply"
+    } else {
+        question.push_str(&format!(
+            "Against Amazon's messaging rules: {}.\nSend anyway? The override is recorded on the thread's timeline.",
+            reply::describe(&errors),
+        ));
+        "Send despite the rules?"
+    };
+    app.modal = Some(Modal::Confirm(Confirm {
+        title: title.into(),
+        question,
+        on_yes: Effect::Send {
+            thread,
+            body,
+            overridden: errors.iter().map(|f| f.kind).collect(),
+        },
+    }));
+    Ok(())
+}
+
 fn load_templates(app: &mut App, store: &Store) -> Result<(), StoreError> {
     app.templates = store.templates()?;
     app.template_selected = app
@@ -257,68 +324,17 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
             }
         },
         Effect::PrepareSend { thread, body } => {
-            let proactive = app.composer.as_ref().and_then(|c| c.proactive.as_ref());
-            let reason = proactive.map(|p| p.0);
-            let facts = proactive.map(|p| p.1.clone());
-            match reply::prepare_message(store, &app.config, thread, &body, now, reason) {
-                Ok(r) => {
-                    let to = match &r.to_name {
-                        Some(n) => format!("{} <{}>", n, r.to_addr),
-                        None => r.to_addr.clone(),
-                    };
-                    let outbox = app
-                        .config
-                        .outbox_dir()
-                        .map(|d| d.display().to_string())
-                        .unwrap_or_default();
-                    let errors = reply::rule_errors(&r, facts.as_ref(), now);
-                    let refused: Vec<_> = errors.iter().filter(|f| !f.kind.overridable()).collect();
-                    if !refused.is_empty() {
-                        let why: Vec<&str> = refused.iter().map(|f| f.reason).collect();
-                        Err(format!("not sent: {}", why.join("; ")))
-                    } else {
-                        let warnings: Vec<_> =
-                            crate::domain::compliance::check(&body, &Default::default())
-                                .into_iter()
-                                .filter(|f| {
-                                    f.severity == crate::domain::compliance::Severity::Warning
-                                })
-                                .collect();
-                        let mut question = format!(
-                            "To: {}\nSubject: {}\n\n",
-                            crate::safe_text::line(&to),
-                            crate::safe_text::line(&r.subject),
-                        );
-                        if !warnings.is_empty() {
-                            question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
-                        }
-                        let title = if errors.is_empty() {
-                            question.push_str(&format!(
-                            "Send this reply? It goes to the outbox ({}) and the thread's clock stops.",
-                            crate::safe_text::line(&outbox),
-                        ));
-                            "Send reply"
-                        } else {
-                            question.push_str(&format!(
-                            "Against Amazon's messaging rules: {}.\nSend anyway? The override is recorded on the thread's timeline.",
-                            reply::describe(&errors),
-                        ));
-                            "Send despite the rules?"
-                        };
-                        app.modal = Some(Modal::Confirm(Confirm {
-                            title: title.into(),
-                            question,
-                            on_yes: Effect::Send {
-                                thread,
-                                body,
-                                overridden: errors.iter().map(|f| f.kind).collect(),
-                            },
-                        }));
-                        Ok(())
-                    }
-                }
-                Err(e) => Err(e.to_string()),
-            }
+            let proactive = app.composer.as_ref().and_then(|c| c.proactive.clone());
+            reply::prepare_message(
+                store,
+                &app.config,
+                thread,
+                &body,
+                now,
+                proactive.as_ref().map(|p| p.0),
+            )
+            .map_err(|e| e.to_string())
+            .and_then(|r| ask_to_send(app, thread, body, &r, proactive.map(|p| p.1), now))
         }
         Effect::Send {
             thread,
