@@ -162,6 +162,7 @@ impl Store {
 
     fn setup(mut conn: Connection, path: PathBuf) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(5))?;
+        search_index::register(&conn)?;
         // Read-only checks first: a database we must refuse is never written to.
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = migrations::latest_version();

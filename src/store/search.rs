@@ -1,6 +1,7 @@
 //! Searching threads: words over every message's subject, text and sender through the
-//! full-text index (prefixes match: results as you type), and `order:`, `asin:`, `buyer:`,
-//! `cat:` for the thread's own fields. Newest first.
+//! full-text index (the last word as a prefix: results as you type; Japanese and Chinese
+//! words inside sentences), and `order:`, `asin:`, `buyer:`, `cat:` for the thread's own
+//! fields. Newest first.
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -29,19 +30,12 @@ fn like_pattern(word: &str) -> String {
     p
 }
 
-/// A script written without spaces: its words are inside the index's tokens, found by scan.
-fn unspaced(word: &str) -> bool {
-    word.chars()
-        .any(|c| (c as u32) >= 0x2E80 && c.is_alphanumeric())
-}
-
 /// A search as typed: words and `field:value` filters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Query {
-    /// Matched through the index (each a prefix).
+    /// Matched through the index (the last one also as a prefix; CJK ones as phrases of
+    /// characters, found inside sentences).
     pub words: Vec<String>,
-    /// CJK words, matched by scanning the thread's messages.
-    pub scanned: Vec<String>,
     pub order: Option<String>,
     pub asin: Option<String>,
     pub buyer: Option<String>,
@@ -70,7 +64,6 @@ impl Query {
                             .ok_or(v),
                     );
                 }
-                _ if unspaced(token) => q.scanned.push(token.to_string()),
                 _ => q.words.push(token.to_string()),
             }
         }
@@ -94,8 +87,11 @@ impl Query {
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                let star = if prefix && i == last { "*" } else { "" };
-                format!("\"{}\"{star}", w.replace('"', "\"\""))
+                // CJK characters are words of their own in the index: a phrase of them.
+                let cjk = w.chars().any(super::search_index::unspaced);
+                let star = if prefix && i == last && !cjk { "*" } else { "" };
+                let text = super::search_index::index_text(w);
+                format!("\"{}\"{star}", text.trim().replace('"', "\"\""))
             })
             .collect();
         Some(terms.join(" AND "))
@@ -309,14 +305,6 @@ impl Store {
                 " AND (t.buyer_name LIKE {p} ESCAPE '\\' OR t.buyer_alias LIKE {p} ESCAPE '\\')"
             ));
         }
-        for w in &q.scanned {
-            let p = arg(Value::Text(like_pattern(w)));
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id
-                     AND (m.body LIKE {p} ESCAPE '\\' OR m.subject LIKE {p} ESCAPE '\\'
-                          OR m.from_name LIKE {p} ESCAPE '\\'))"
-            ));
-        }
         let limit = arg(Value::Integer(limit.min(i64::MAX as u64) as i64));
         sql.push_str(&format!(
             " ORDER BY t.last_message_at DESC, t.id DESC LIMIT {limit}"
@@ -340,15 +328,17 @@ mod tests {
     #[test]
     fn queries_parse_into_words_and_fields() {
         let q = Query::parse("dent order:111-48 asin:b0fixt buyer:Bob cat:mismatch 山田 \"x");
-        assert_eq!(q.words, ["dent", "\"x"]);
-        assert_eq!(q.scanned, ["山田"]);
+        assert_eq!(q.words, ["dent", "山田", "\"x"]);
         assert_eq!(q.order.as_deref(), Some("111-48"));
         assert_eq!(q.asin.as_deref(), Some("B0FIXT"));
         assert_eq!(q.buyer.as_deref(), Some("Bob"));
         assert_eq!(q.category, Some(Ok(Category::NotAsDescribed)));
         // Quotes cannot break out of the quoted prefix terms.
-        assert_eq!(q.fts().unwrap(), "\"dent\" AND \"\"\"x\"*");
-        assert_eq!(q.fts_with(false).unwrap(), "\"dent\" AND \"\"\"x\"");
+        assert_eq!(q.fts().unwrap(), "\"dent\" AND \"山  田\" AND \"\"\"x\"*");
+        assert_eq!(
+            q.fts_with(false).unwrap(),
+            "\"dent\" AND \"山  田\" AND \"\"\"x\""
+        );
         assert_eq!(Query::parse("cat:nope").category, Some(Err("nope".into())));
     }
 
@@ -385,8 +375,13 @@ mod tests {
         // Diacritics and case do not matter.
         assert_eq!(by(&store, "KAFFEEMUHLE", Filter::All).len(), 2);
         assert_eq!(by(&store, "mahlt seit gestern", Filter::All).len(), 1);
-        // Japanese words are found inside sentences (by scan).
+        // Japanese words are found inside sentences (each character a word in the index).
         assert_eq!(by(&store, "緩衝材", Filter::All).len(), 1);
+        assert_eq!(by(&store, "潰れて", Filter::All).len(), 1);
+        assert!(
+            by(&store, "緩材", Filter::All).is_empty(),
+            "characters in a row"
+        );
         // The filter, the kind and cat: apply.
         assert!(by(&store, "bob", Filter::Done).is_empty());
         let of = |k| {
