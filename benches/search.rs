@@ -56,6 +56,7 @@ fn main() {
         ("order".into(), Filter::All),
         ("refund broken".into(), Filter::All),
         ("zzzzzz".into(), Filter::All),
+        ("届いていない".into(), Filter::All),
         (format!("order:{}", &order[..8]), Filter::All),
         (format!("asin:{asin}"), Filter::All),
         (format!("buyer:{first}"), Filter::All),
