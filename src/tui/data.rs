@@ -289,7 +289,11 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
             (reload, rates) = (true, true);
             store
                 .mark(id, MarkKind::NoResponseNeeded, now)
-                .map(|_| app.notice = Some("Marked \"no response needed\" · u undoes".into()))
+                .map(|_| {
+                    app.notice = Some(
+                        "Marked \"no response needed\" · u undoes · b: check back later".into(),
+                    )
+                })
                 .map_err(|e| e.to_string())
         }
         Effect::UndoMark(id) => {
@@ -356,7 +360,7 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                     app.composer = None;
                     app.focus = Focus::Thread;
                     app.notice = Some(format!(
-                        "Reply sent: {}",
+                        "Reply sent: {} · b: check back later",
                         sent.path
                             .file_name()
                             .map(|f| f.to_string_lossy().into_owned())
