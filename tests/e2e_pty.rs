@@ -254,3 +254,36 @@ fn a_draft_survives_a_killed_process_and_the_editor_hands_the_terminal_back() {
     again.keys(b"q");
     assert!(again.wait_exit().success());
 }
+
+/// The triage features in the real binary: search as you type, a kind chosen by hand, a
+/// compliance finding live in the composer, a snooze that keeps the alert count.
+#[test]
+fn demo_search_kind_compliance_and_snooze() {
+    let mut s = start(&["demo", "--now", "2026-11-22T12:00:00Z"]);
+    s.wait_for("Needs attention");
+    s.keys(b"\x1b");
+    s.wait_for("Inbox (needs reply · 18)");
+    s.keys(b"/kett");
+    s.wait_for("search \"kett\" · 1 match");
+    s.keys(b"\x1b"); // back to the list as it was
+    s.wait_for("Inbox (needs reply · 18)");
+    s.keys(b"\r"); // Karin Schulz, quality by rule
+    s.wait_for("“brummt”");
+    s.keys(b"cjjj\r"); // packaging
+    s.wait_for("chosen by you");
+    s.keys(b"r");
+    s.wait_for("Reply to Karin Schulz");
+    s.keys(b"see www.example.test");
+    s.wait_for("✗ link: links are not allowed");
+    s.keys(b"\x1b"); // close the composer (the draft is kept)
+    s.wait_for("Draft reply");
+    s.keys(b"z\r"); // snooze 4h
+    s.wait_for("Snoozed until");
+    let screen = s.wait_for("Inbox (needs reply · 17)");
+    assert!(
+        screen.contains("6 overdue (2 critical)"),
+        "the clock never pauses: {screen}"
+    );
+    s.keys(b"q");
+    assert!(s.wait_exit().success());
+}
