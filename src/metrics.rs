@@ -20,8 +20,8 @@ pub struct WithTrends {
     pub trends: Vec<(&'static str, Trend)>,
 }
 
-/// Every metric, optionally for one marketplace (`amazon.de`). Late response counts every
-/// buyer message: messages carry no marketplace filter yet.
+/// Every metric, optionally for one marketplace (`amazon.de`; late responses by their
+/// thread's marketplace).
 pub fn compute(
     store: &Store,
     now: DateTime<Utc>,
@@ -29,7 +29,7 @@ pub fn compute(
 ) -> Result<AccountMetrics, StoreError> {
     let records = store.account_records(now, marketplace)?;
     let mut tallies = [7, 30, 90].map(|d| LateResponseTally::new(now, d));
-    store.each_buyer_message_since(now, 90, |m| {
+    store.each_buyer_message_in(now, 90, marketplace, |m| {
         for t in &mut tallies {
             t.add(&m);
         }

@@ -102,7 +102,9 @@ impl Store {
                                  ELSE 'p' END AS o,
                             resolved_at - sent_at AS took
                      FROM messages INDEXED BY buyer_messages_by_time
-                     WHERE role = 'buyer' AND sent_at > :d90 AND sent_at <= :now)
+                     WHERE role = 'buyer' AND sent_at > :d90 AND sent_at <= :now
+                       AND (:m IS NULL OR EXISTS (SELECT 1 FROM threads t
+                            WHERE t.id = messages.thread_id AND t.marketplace = :m)))
                  SELECT count(*) FILTER (WHERE sent_at > :d7 AND (o = 'n' OR (o = 'r' AND took > 86400))),
                         count(*) FILTER (WHERE sent_at > :d7 AND o IN ('r', 'n')),
                         count(*) FILTER (WHERE sent_at > :d7 AND o = 'r'),
@@ -118,7 +120,8 @@ impl Store {
                  FROM m",
             )?
             .query_row(
-                named_params! {":d7": day(7), ":d30": day(30), ":d90": day(90), ":now": n},
+                named_params! {":d7": day(7), ":d30": day(30), ":d90": day(90), ":now": n,
+                ":m": marketplace},
                 integers,
             )?;
         for w in 0..3 {

@@ -95,14 +95,27 @@ impl Store {
         &self,
         now: DateTime<Utc>,
         days: u32,
+        f: impl FnMut(BuyerMessage),
+    ) -> Result<(), StoreError> {
+        self.each_buyer_message_in(now, days, None, f)
+    }
+
+    /// `each_buyer_message_since`, only the threads of `marketplace` when given.
+    pub fn each_buyer_message_in(
+        &self,
+        now: DateTime<Utc>,
+        days: u32,
+        marketplace: Option<&str>,
         mut f: impl FnMut(BuyerMessage),
     ) -> Result<(), StoreError> {
         let from = to_secs(now - Duration::days(i64::from(days)));
         let mut stmt = self.conn().prepare_cached(
-            "SELECT sent_at, resolved_at, resolution FROM messages
-             WHERE role = 'buyer' AND sent_at > ?1 AND sent_at <= ?2",
+            "SELECT sent_at, resolved_at, resolution FROM messages m
+             WHERE role = 'buyer' AND sent_at > ?1 AND sent_at <= ?2
+               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM threads t
+                    WHERE t.id = m.thread_id AND t.marketplace = ?3))",
         )?;
-        let rows = stmt.query_map(params![from, to_secs(now)], |r| {
+        let rows = stmt.query_map(params![from, to_secs(now), marketplace], |r| {
             let at = from_secs(r.get(0)?);
             let resolved: Option<i64> = r.get(1)?;
             let how: Option<String> = r.get(2)?;
