@@ -10,6 +10,7 @@ mod metrics;
 mod report;
 mod status;
 mod templates;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +62,9 @@ pub enum Command {
     },
     /// Bring the full-text search index up to date (imports and the app do it by themselves).
     Index,
+    /// Import mail as it arrives in the config's [[mailbox]] Maildirs, without the app (for a
+    /// server or a tmux pane); runs until interrupted.
+    Watch,
     /// List threads that are critical, overdue or due soon. Exit 0: nothing due soon,
     /// 1: something due soon, 2: something overdue or critical.
     Status {
@@ -213,6 +217,7 @@ fn run(cli: Cli) -> Result<u8> {
             defer_index,
         }) => import::run(&Invocation::load(&cli)?, paths, *json, *defer_index),
         Some(Command::Index) => import::index(&Invocation::load(&cli)?),
+        Some(Command::Watch) => watch::run(&Invocation::load(&cli)?),
         Some(Command::Status { json, limit }) => {
             status::run(&Invocation::load(&cli)?, *json, *limit)
         }

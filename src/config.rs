@@ -38,6 +38,9 @@ pub struct Config {
     /// `[recurring]`: how many complaints of one kind on one ASIN, in how many days, make a
     /// recurring issue.
     pub recurring: RecurringRule,
+    /// `[[mailbox]]`: Maildir folders (filled by mbsync, offlineimap, fetchmail, ...) that
+    /// `sellerdesk watch` imports from as mail arrives.
+    pub mailboxes: Vec<PathBuf>,
     /// The file these settings came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -55,6 +58,7 @@ impl Default for Config {
             keys: Vec::new(),
             classifier: Classifier::default(),
             recurring: RecurringRule::default(),
+            mailboxes: Vec::new(),
             source: None,
         }
     }
@@ -73,6 +77,13 @@ struct RawConfig {
     keys: BTreeMap<String, BTreeMap<String, Spanned<String>>>,
     categories: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
     recurring: RawRecurring,
+    mailbox: Vec<RawMailbox>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMailbox {
+    path: Spanned<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -235,6 +246,18 @@ impl Config {
             }
             config.recurring.min_complaints = *n.get_ref();
         }
+        for (i, m) in raw.mailbox.iter().enumerate() {
+            if m.path.get_ref().trim().is_empty() {
+                return Err(err(
+                    Some(m.path.span()),
+                    Some(format!("mailbox[{i}].path")),
+                    "a mailbox needs the path of a Maildir folder".into(),
+                ));
+            }
+            config
+                .mailboxes
+                .push(resolve_path(m.path.get_ref().trim(), file));
+        }
         let mut phrases = BTreeMap::new();
         for (kind, list) in &raw.categories {
             let category = Category::parse(kind.get_ref())
@@ -362,6 +385,26 @@ mod tests {
             e.contains("line 2") && e.contains("recurring.min_complaints"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn mailboxes_are_read_relative_to_the_config() {
+        let c =
+            parse("[[mailbox]]\npath = \"mail/INBOX\"\n[[mailbox]]\npath = \"/var/mail/shop\"\n")
+                .unwrap();
+        assert_eq!(
+            c.mailboxes,
+            vec![
+                PathBuf::from("/etc/sd/mail/INBOX"),
+                PathBuf::from("/var/mail/shop")
+            ]
+        );
+        let e = parse("[[mailbox]]\npath = \"\"\n").unwrap_err().to_string();
+        assert!(e.contains("mailbox[0].path"), "{e}");
+        let e = parse("[[mailbox]]\nfolder = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("folder"), "{e}");
     }
 
     #[test]

@@ -617,3 +617,92 @@ fn status_lists_due_follow_ups_and_warns() {
         "{text}"
     );
 }
+
+/// `watch` catches up on what is there, then imports a message delivered into the Maildir
+/// (written to tmp/, renamed into new/) within 2 s; SIGTERM ends it cleanly.
+#[test]
+fn watch_imports_mail_as_it_arrives() {
+    let home = tempfile::tempdir().unwrap();
+    let maildir = home.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    std::fs::copy(fixture("buyer_inquiry.eml"), maildir.join("cur/1.host:2,S")).unwrap();
+    let cfg = write_config(
+        home.path(),
+        &format!(
+            "{SELLER_CONFIG}[[mailbox]]\npath = \"{}\"\n",
+            maildir.display()
+        ),
+    );
+    let db = home.path().join("x.db");
+    let bin = assert_cmd::cargo::cargo_bin("sellerdesk");
+    let mut child = std::process::Command::new(bin)
+        .env("HOME", home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", NOW, "watch"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert!(
+        line.contains("watching 1 mailbox · caught up: imported 1"),
+        "{line}"
+    );
+
+    let count = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(), 1);
+    let delivered = std::time::Instant::now();
+    std::fs::copy(fixture("latin1.eml"), maildir.join("tmp/2.host")).unwrap();
+    std::fs::rename(maildir.join("tmp/2.host"), maildir.join("new/2.host")).unwrap();
+    while count() < 2 {
+        assert!(
+            delivered.elapsed() < std::time::Duration::from_secs(2),
+            "not imported within 2 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    line.clear();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert!(line.contains("imported 1"), "{line}");
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn watch_without_a_maildir_says_what_is_missing() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_config(home.path(), SELLER_CONFIG);
+    sd(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--db"])
+        .arg(home.path().join("x.db"))
+        .arg("watch")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("[[mailbox]]"));
+    let cfg = write_config(
+        home.path(),
+        &format!("{SELLER_CONFIG}[[mailbox]]\npath = \"nowhere\"\n"),
+    );
+    sd(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--db"])
+        .arg(home.path().join("x.db"))
+        .arg("watch")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("is not a Maildir"));
+}
