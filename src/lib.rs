@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod import;
+pub mod intake;
 pub mod metric_fmt;
 pub mod metrics;
 pub mod outbox;

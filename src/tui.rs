@@ -134,6 +134,22 @@ where
         Some(w) => w.request(app.now, false),
         None => data::refresh_rates(&mut app, store),
     }
+    // Mail delivered into the config's Maildirs is imported on a thread of its own; the inbox
+    // reloads when it lands.
+    let intake = if app.config.mailboxes.is_empty() {
+        None
+    } else {
+        let (start, opened) = (clock(), Instant::now());
+        match crate::intake::Intake::spawn(store.path(), &app.config, move || {
+            start + chrono::Duration::from_std(opened.elapsed()).unwrap_or_default()
+        }) {
+            Ok(intake) => Some(intake),
+            Err(e) => {
+                app.notice = Some(format!("not watching mailboxes: {e}"));
+                None
+            }
+        }
+    };
     let mut history_asked = false;
     let mut last_trends = Instant::now();
     let mut last_tick = Instant::now();
@@ -166,6 +182,24 @@ where
                     }
                 }
                 _ => {}
+            }
+        }
+        if let Some(intake) = &intake {
+            let mut arrived = 0;
+            while let Ok(arrival) = intake.arrivals.try_recv() {
+                match arrival.report {
+                    Ok(report) => arrived += report.imported,
+                    Err(e) => app.notice = Some(format!("new mail not imported: {e}")),
+                }
+            }
+            if arrived > 0 {
+                app.now = clock();
+                data::refresh(&mut app, store);
+                app.rates_due = true;
+                app.notice = Some(format!(
+                    "{arrived} new message{} imported",
+                    if arrived == 1 { "" } else { "s" }
+                ));
             }
         }
         if last_tick.elapsed() >= Duration::from_secs(1) {

@@ -287,3 +287,59 @@ fn demo_search_kind_compliance_and_snooze() {
     s.keys(b"q");
     assert!(s.wait_exit().success());
 }
+
+/// With a `[[mailbox]]`, mail delivered into the Maildir shows up in the open app within 2 s,
+/// without a key press.
+#[test]
+fn new_mail_in_a_watched_maildir_appears_without_a_key() {
+    let home = tempfile::tempdir().unwrap();
+    let maildir = home.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n[[mailbox]]\npath = \"{}\"\n",
+            maildir.display()
+        ),
+    )
+    .unwrap();
+    let db = home.path().join("inbox.db");
+    let (config, db, maildir) = (
+        config.display().to_string(),
+        db.display().to_string(),
+        maildir.clone(),
+    );
+    let mut s = start_in(
+        home,
+        &[
+            "--config",
+            &config,
+            "--db",
+            &db,
+            "--now",
+            "2026-11-22T12:00:00Z",
+        ],
+        &[],
+    );
+    s.wait_for("Inbox (needs reply · 0)");
+    let mail = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/mail/buyer_inquiry.eml"
+    );
+    std::fs::copy(mail, maildir.join("tmp/1.host")).unwrap();
+    std::fs::rename(maildir.join("tmp/1.host"), maildir.join("new/1.host")).unwrap();
+    let delivered = std::time::Instant::now();
+    let screen = s.wait_for("Inbox (needs reply · 1)");
+    assert!(
+        delivered.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        delivered.elapsed()
+    );
+    assert!(screen.contains("Bob Wilson"), "{screen}");
+    // Ctrl-C quits from anywhere (the startup alert may have opened once metrics arrived).
+    s.keys(b"\x03");
+    assert!(s.wait_exit().success());
+}
