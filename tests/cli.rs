@@ -682,27 +682,21 @@ fn watch_imports_mail_as_it_arrives() {
 #[test]
 fn watch_without_a_maildir_says_what_is_missing() {
     let home = tempfile::tempdir().unwrap();
-    let cfg = write_config(home.path(), SELLER_CONFIG);
-    sd(home.path())
-        .arg("--config")
-        .arg(&cfg)
-        .args(["--db"])
-        .arg(home.path().join("x.db"))
-        .arg("watch")
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("[[mailbox]]"));
-    let cfg = write_config(
-        home.path(),
+    let refused = |config: &str, why: &str| {
+        let cfg = write_config(home.path(), config);
+        sd(home.path())
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--db")
+            .arg(home.path().join("x.db"))
+            .arg("watch")
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(why));
+    };
+    refused(SELLER_CONFIG, "[[mailbox]]");
+    refused(
         &format!("{SELLER_CONFIG}[[mailbox]]\npath = \"nowhere\"\n"),
+        "is not a Maildir",
     );
-    sd(home.path())
-        .arg("--config")
-        .arg(&cfg)
-        .args(["--db"])
-        .arg(home.path().join("x.db"))
-        .arg("watch")
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains("is not a Maildir"));
 }

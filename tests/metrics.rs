@@ -423,6 +423,40 @@ mod random_records {
             )
     }
 
+    fn shipment(i: usize, id: &str, h: i64, shipped_at: DateTime<Utc>) -> Record {
+        Record::Shipment {
+            shipment: Shipment {
+                order_id: id.to_string(),
+                shipped_at,
+                carrier: Some("UPS".into()),
+                tracking: Some(if h % 3 == 0 {
+                    "bad".into()
+                } else {
+                    format!("1Z999AA1{:010}", i)
+                }),
+            },
+            ship_method: None,
+        }
+    }
+
+    fn feedback(id: &str, rating: u8, all: bool, rated_at: DateTime<Utc>) -> Record {
+        Record::Feedback {
+            feedback: Feedback {
+                order_id: Some(id.to_string()),
+                rated_at,
+                rating,
+                source: if all {
+                    FeedbackSource::AllRatings
+                } else {
+                    FeedbackSource::AmazonReport
+                },
+            },
+            comments: None,
+            response: None,
+            rater_email: None,
+        }
+    }
+
     fn records(orders: &[O]) -> Vec<Record> {
         let now = base();
         let mut out = Vec::new();
@@ -476,68 +510,23 @@ mod random_records {
                 });
             }
             if let (Some(h), Some((again, _))) = (o.ship, o.reconfirm) {
-                out.push(Record::Shipment {
-                    shipment: Shipment {
-                        order_id: id.clone(),
-                        shipped_at: due + Duration::hours(h + again) - Duration::hours(48),
-                        carrier: Some("UPS".into()),
-                        tracking: Some(if h % 3 == 0 {
-                            "bad".into()
-                        } else {
-                            format!("1Z999AA1{:010}", i)
-                        }),
-                    },
-                    ship_method: None,
-                });
+                let at = due + Duration::hours(h + again) - Duration::hours(48);
+                out.push(shipment(i, &id, h, at));
             }
             if let (Some((_, all, after)), Some((again, rating))) = (o.fb, o.reconfirm) {
-                out.push(Record::Feedback {
-                    feedback: Feedback {
-                        order_id: Some(id.clone()),
-                        rated_at: bought + Duration::hours(after + again),
-                        rating,
-                        source: if all {
-                            FeedbackSource::AllRatings
-                        } else {
-                            FeedbackSource::AmazonReport
-                        },
-                    },
-                    comments: None,
-                    response: None,
-                    rater_email: None,
-                });
+                out.push(feedback(
+                    &id,
+                    rating,
+                    all,
+                    bought + Duration::hours(after + again),
+                ));
             }
             if let Some(h) = o.ship {
-                out.push(Record::Shipment {
-                    shipment: Shipment {
-                        order_id: id.clone(),
-                        shipped_at: due + Duration::hours(h) - Duration::hours(48),
-                        carrier: Some("UPS".into()),
-                        tracking: Some(if h % 3 == 0 {
-                            "bad".into()
-                        } else {
-                            format!("1Z999AA1{:010}", i)
-                        }),
-                    },
-                    ship_method: None,
-                });
+                let at = due + Duration::hours(h) - Duration::hours(48);
+                out.push(shipment(i, &id, h, at));
             }
             if let Some((rating, all, after)) = o.fb {
-                out.push(Record::Feedback {
-                    feedback: Feedback {
-                        order_id: Some(id.clone()),
-                        rated_at: bought + Duration::hours(after),
-                        rating,
-                        source: if all {
-                            FeedbackSource::AllRatings
-                        } else {
-                            FeedbackSource::AmazonReport
-                        },
-                    },
-                    comments: None,
-                    response: None,
-                    rater_email: None,
-                });
+                out.push(feedback(&id, rating, all, bought + Duration::hours(after)));
             }
             if let Some((chargeback, status)) = o.claim {
                 out.push(Record::Claim(Claim {
