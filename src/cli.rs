@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod metrics;
 mod report;
+mod send;
 mod status;
 mod templates;
 mod watch;
@@ -115,6 +116,27 @@ pub enum Command {
         /// A subject to check as well (e.g. one starting with "[Important]").
         #[arg(long, value_name = "TEXT")]
         subject: Option<String>,
+    },
+    /// Deliver the outbox now, by the config's [delivery] transport (for cron; the app does it
+    /// by itself). Exit 0: nothing left undelivered, 1: replies wait for a retry, 2: some were
+    /// refused for good or have an unknown delivery.
+    Send {
+        /// Print what happened as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Send this failed or unknown outbox message again (see `sellerdesk outbox`); repeatable.
+        #[arg(long, value_name = "ID")]
+        retry: Vec<i64>,
+    },
+    /// List the outbox: replies waiting, retrying, delivered, refused or with an unknown
+    /// delivery; those needing you first. Exit codes as `send`.
+    Outbox {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+        /// At most this many messages.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Open a realistic demo inbox in a temporary database (never your own data or settings).
     Demo {
@@ -241,6 +263,10 @@ fn run(cli: Cli) -> Result<u8> {
             *thread,
             subject.as_deref(),
         ),
+        Some(Command::Send { json, retry }) => send::send(&Invocation::load(&cli)?, *json, retry),
+        Some(Command::Outbox { json, limit }) => {
+            send::list(&Invocation::load(&cli)?, *json, *limit)
+        }
         Some(Command::Templates { action }) => {
             let inv = Invocation::load(&cli)?;
             match action {

@@ -18,6 +18,8 @@ use crate::store::recurring::RecurringRule;
 use crate::toml_file;
 use crate::tui::keymap::Rebinding;
 
+pub mod delivery;
+
 /// The settings every part of sellerdesk reads, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -41,6 +43,8 @@ pub struct Config {
     /// `[[mailbox]]`: Maildir folders (filled by mbsync, offlineimap, fetchmail, ...) that
     /// `sellerdesk watch` imports from as mail arrives.
     pub mailboxes: Vec<PathBuf>,
+    /// `[delivery]`: how replies leave, and where a copy of each is kept.
+    pub delivery: delivery::Delivery,
     /// The file these settings came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -59,6 +63,7 @@ impl Default for Config {
             classifier: Classifier::default(),
             recurring: RecurringRule::default(),
             mailboxes: Vec::new(),
+            delivery: delivery::Delivery::default(),
             source: None,
         }
     }
@@ -78,6 +83,7 @@ struct RawConfig {
     categories: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
     recurring: RawRecurring,
     mailbox: Vec<RawMailbox>,
+    delivery: delivery::RawDelivery,
 }
 
 #[derive(Deserialize)]
@@ -258,6 +264,7 @@ impl Config {
                 .mailboxes
                 .push(resolve_path(m.path.get_ref().trim(), file));
         }
+        config.delivery = delivery::parse(raw.delivery, file, text)?;
         let mut phrases = BTreeMap::new();
         for (kind, list) in &raw.categories {
             let category = Category::parse(kind.get_ref())

@@ -10,6 +10,7 @@
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod import;

@@ -111,8 +111,24 @@ pub fn prepare_message(
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sent {
-    pub path: PathBuf,
+    /// Its row in the outbox.
+    pub outbox_id: i64,
+    /// Its Message-ID, without angle brackets.
     pub message_id: String,
+    /// What delivery did right away (the `.eml` folder); `None`: queued for the sender.
+    pub delivered: Option<crate::delivery::Attempt>,
+}
+
+impl Sent {
+    /// Where the `.eml` was written, when delivered to the folder.
+    pub fn path(&self) -> Option<PathBuf> {
+        match &self.delivered {
+            Some(crate::delivery::Attempt::Sent(detail)) => {
+                detail.strip_prefix("written to ").map(PathBuf::from)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The rule errors in `reply` (compliance check of body and subject, and for a message the
@@ -165,7 +181,8 @@ pub fn describe(findings: &[Finding]) -> String {
         .join(", ")
 }
 
-/// Writes `reply` to the outbox and records it on `thread_id`; the thread's draft goes. Rule
+/// Records `reply` on `thread_id` and queues it in the outbox (delivered at once when the
+/// transport is the `.eml` folder); the thread's draft goes. Rule
 /// errors block it unless each kind is in `overridden` (the seller confirmed); the override is
 /// recorded on the thread's timeline with the reply.
 pub fn send(
@@ -205,26 +222,13 @@ pub fn send(
     if !unconfirmed.is_empty() {
         return Err(SendError::Rules(describe(&unconfirmed)));
     }
-    let dir = config.outbox_dir().ok_or(SendError::NoOutbox)?;
     let message_id = outbox::new_message_id(&reply.from_addr, thread_id, now);
     let bytes = outbox::build(reply, &message_id)?;
-    // `sellerdesk.<time>.<hex>@domain`: the hex keeps two replies in one second apart.
-    let tag: String = message_id
-        .split(['.', '@'])
-        .nth(2)
-        .unwrap_or_default()
-        .chars()
-        .take(8)
-        .collect();
-    let stem = format!("{}-t{thread_id}-{tag}", now.format("%Y%m%dT%H%M%SZ"));
-    // Staged first: a failed commit leaves no file behind; a failed write no message.
-    let pending = outbox::stage(&dir, &stem, &bytes)?;
-    let source = format!("outbox {}", pending.target().display());
     let mail = parse_mail(
         RawMail {
             bytes,
             delivered_at: Some(now),
-            source,
+            source: "outbox".into(),
         },
         config,
         now,
@@ -239,36 +243,50 @@ pub fn send(
             "this reply is already recorded".into(),
         )));
     }
-    batch
-        .transaction()
-        .execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
-    if let (Some(reason), Some(f)) = (proactive, &facts) {
-        batch.transaction().execute(
-            "INSERT INTO proactive_messages (message_key, order_id, reason, sent_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![
-                message_id,
-                f.order_id,
-                reason.key(),
-                crate::store::to_secs(now)
-            ],
+    let mut outbox_id = 0;
+    // One transaction: the reply on its thread (its clock stops), in the outbox, the draft
+    // gone, and what the rules need to remember.
+    batch.commit_with(|tx| {
+        let id: i64 = tx.query_row(
+            "SELECT id FROM messages WHERE message_key = ?1",
+            [&message_id],
+            |r| r.get(0),
         )?;
-        batch.transaction().execute(
-            "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'wrote first', ?3)",
-            rusqlite::params![thread_id, crate::store::to_secs(now), reason.label()],
-        )?;
+        outbox_id = crate::store::outbox::enqueue(tx, id, thread_id, now)?;
+        tx.execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
+        let at = crate::store::to_secs(now);
+        if let (Some(reason), Some(f)) = (proactive, &facts) {
+            tx.execute(
+                "INSERT INTO proactive_messages (message_key, order_id, reason, sent_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![message_id, f.order_id, reason.key(), at],
+            )?;
+            tx.execute(
+                "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'wrote first', ?3)",
+                rusqlite::params![thread_id, at, reason.label()],
+            )?;
+        }
+        if !errors.is_empty() {
+            tx.execute(
+                "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'override', ?3)",
+                rusqlite::params![thread_id, at, format!("sent despite: {}", describe(&errors))],
+            )?;
+        }
+        Ok(())
+    })?;
+    // The folder is local and quick: the `.eml` is there when this returns. The network
+    // transports are the sender's job (the app's worker, `sellerdesk send`).
+    let mut delivered = None;
+    if config.delivery.transport == crate::config::delivery::Transport::Folder {
+        let clock = move || now;
+        let sender = crate::delivery::Sender::new(config, &clock);
+        if let Some(job) = store.outbox_claim_id(outbox_id, &sender.me, now)? {
+            delivered = Some(sender.deliver(store, &job)?);
+        }
     }
-    if !errors.is_empty() {
-        batch.transaction().execute(
-            "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'override', ?3)",
-            rusqlite::params![
-                thread_id,
-                crate::store::to_secs(now),
-                format!("sent despite: {}", describe(&errors))
-            ],
-        )?;
-    }
-    batch.commit()?;
-    let path = pending.publish()?;
-    Ok(Sent { path, message_id })
+    Ok(Sent {
+        outbox_id,
+        message_id,
+        delivered,
+    })
 }

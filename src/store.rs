@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod marks;
 pub mod metric_days;
 pub mod migrations;
+pub mod outbox;
 pub mod queries;
 pub mod recurring;
 pub mod reply;

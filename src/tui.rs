@@ -150,6 +150,19 @@ where
             }
         }
     };
+    // Replies leave on a thread of their own: a slow server never holds up a frame.
+    let sender = {
+        let (start, opened) = (clock(), Instant::now());
+        match crate::delivery::worker::Worker::spawn(store.path(), &app.config, move || {
+            start + chrono::Duration::from_std(opened.elapsed()).unwrap_or_default()
+        }) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                app.notice = Some(format!("replies will not be delivered: {e}"));
+                None
+            }
+        }
+    };
     let mut history_asked = false;
     let mut last_trends = Instant::now();
     let mut last_tick = Instant::now();
@@ -200,6 +213,24 @@ where
                     "{arrived} new message{} imported",
                     if arrived == 1 { "" } else { "s" }
                 ));
+            }
+        }
+        if let Some(sender) = &sender {
+            if std::mem::take(&mut app.wake_sender) {
+                sender.wake();
+            }
+            let mut changed = false;
+            while let Ok(report) = sender.reports.try_recv() {
+                changed = true;
+                app.notice = Some(match report {
+                    Ok(s) => data::delivery_notice(&s),
+                    Err(e) => format!("delivery stopped: {e}"),
+                });
+            }
+            if changed {
+                app.now = clock();
+                data::refresh(&mut app, store);
+                app.rates_due = true;
             }
         }
         if last_tick.elapsed() >= Duration::from_secs(1) {

@@ -172,7 +172,7 @@ fn demo_reply_from_a_template_and_send() {
     s.wait_for("Send this reply?");
     s.keys(b"y");
     let screen = s.wait_for("5 overdue (1 critical)");
-    assert!(screen.contains("Reply sent"), "{screen}");
+    assert!(screen.contains("Reply written to the outbox"), "{screen}");
     assert!(screen.contains("Inbox (needs reply · 17)"), "{screen}");
     s.keys(b"q");
     assert!(s.wait_exit().success());

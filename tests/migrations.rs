@@ -140,6 +140,11 @@ fn write_fixture_for_the_current_schema() {
              INSERT OR IGNORE INTO snoozes (thread_id, until, created_at) VALUES (2, 1795014400, 1795000000);
              INSERT OR IGNORE INTO proactive_messages (message_key, order_id, reason, sent_at)
                  SELECT message_key, '111-4827163-0028371', 'review_request', 1795000000
+                 FROM messages WHERE direction = 'out' LIMIT 1;
+             INSERT OR IGNORE INTO outbox (message_id, thread_id, state, attempts, next_attempt_at,
+                                           last_error, transport, queued_at, updated_at)
+                 SELECT id, thread_id, 'failed', 2, 1795000600, 'transient error (451): try later',
+                        'smtp', 1795000000, 1795000000
                  FROM messages WHERE direction = 'out' LIMIT 1;",
         )
         .unwrap();

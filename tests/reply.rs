@@ -84,8 +84,8 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files, vec![sent.path.clone()]);
-    let bytes = std::fs::read(&sent.path).unwrap();
+    assert_eq!(files, vec![sent.path().unwrap()]);
+    let bytes = std::fs::read(sent.path().unwrap()).unwrap();
     let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
     assert_eq!(parsed.message_id(), Some(sent.message_id.as_str()));
     assert_eq!(parsed.in_reply_to().as_text(), facts.in_reply_to.as_deref());

@@ -63,6 +63,9 @@ pub mod flags {
     pub const HTML_ONLY: u32 = 1 << 3;
     /// Informational: no Message-ID, keyed by the SHA-256 of its bytes.
     pub const NO_MESSAGE_ID: u32 = 1 << 4;
+    /// A reply the buyer did not get (refused for good, or bounced): it answers nothing, so
+    /// the clock of the message it answered runs again.
+    pub const UNDELIVERED: u32 = 1 << 5;
 
     /// The bits that make a message count as "flagged" in import reports.
     pub const PROBLEMS: u32 = UNPARSEABLE | DATE_FALLBACK | CHARSET_UNKNOWN;
@@ -75,6 +78,7 @@ pub mod flags {
             (CHARSET_UNKNOWN, "unknown charset"),
             (HTML_ONLY, "html only"),
             (NO_MESSAGE_ID, "no message-id"),
+            (UNDELIVERED, "not delivered"),
         ] {
             if bits & bit != 0 {
                 out.push(name);

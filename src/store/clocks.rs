@@ -4,7 +4,7 @@ use rusqlite::{Connection, params};
 
 use super::{from_secs, to_secs};
 use crate::domain::clock::{ClockEvent, ClockEventKind, Resolution, analyze};
-use crate::domain::message::Role;
+use crate::domain::message::{Role, flags};
 
 /// What the clock needs of one stored message.
 #[derive(Clone, Debug)]
@@ -29,14 +29,18 @@ fn resolution_name(s: &str) -> Option<&'static str> {
 
 pub fn load_messages(conn: &Connection, thread_id: i64) -> rusqlite::Result<Vec<MessageFacts>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, sent_at, role, resolved_at, resolution FROM messages WHERE thread_id = ?1",
+        "SELECT id, sent_at, role, resolved_at, resolution, flags FROM messages WHERE thread_id = ?1",
     )?;
     let mut rows = stmt.query([thread_id])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let Some(role) = Role::parse(r.get_ref(2)?.as_str()?) else {
+        let Some(mut role) = Role::parse(r.get_ref(2)?.as_str()?) else {
             continue;
         };
+        // A reply the buyer never got answers nothing.
+        if role == Role::Seller && r.get::<_, u32>(5)? & flags::UNDELIVERED != 0 {
+            role = Role::Other;
+        }
         out.push(MessageFacts {
             id: r.get(0)?,
             sent_at: r.get(1)?,

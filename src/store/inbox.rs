@@ -117,6 +117,8 @@ pub struct ThreadDetail {
     pub order: Option<OrderView>,
     pub messages: Vec<MessageView>,
     pub timeline: Vec<TimelineEntry>,
+    /// Delivery of the replies sent from here, oldest first.
+    pub outbox: Vec<super::outbox::Entry>,
 }
 
 pub(super) const ROW_COLUMNS: &str = "id, subject, buyer_name, buyer_alias, order_id, category,
@@ -474,6 +476,7 @@ impl Store {
             order,
             messages,
             timeline,
+            outbox: self.outbox_of_thread(id)?,
         }))
     }
 

@@ -419,14 +419,24 @@ impl<'c, 'm> Batch<'c, 'm> {
     }
 
     /// Derives every touched thread's clock, writes what was staged and commits.
-    pub fn commit(mut self) -> rusqlite::Result<()> {
+    pub fn commit(self) -> rusqlite::Result<()> {
+        self.commit_with(|_| Ok(()))
+    }
+
+    /// Writes what is staged, then runs `then` in the same transaction (rows that refer to
+    /// the messages just written), then commits.
+    pub fn commit_with(
+        mut self,
+        then: impl FnOnce(&Transaction<'c>) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
         let result = self.write_staged().and_then(|()| {
             for t in &self.new_threads {
                 if let (Some(_), Some(order)) = (&t.buyer_alias, &t.order_id) {
                     self.changes.contacted.insert(order.clone());
                 }
             }
-            metric_days::flush(&self.tx, &mut self.changes)
+            metric_days::flush(&self.tx, &mut self.changes)?;
+            then(&self.tx)
         });
         if result.is_err() {
             // The transaction rolls back: what the memo learned from it is not stored.

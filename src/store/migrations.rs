@@ -33,6 +33,7 @@ fn all() -> Vec<M<'static>> {
             insert_templates(tx, t)
         }),
         M::up(include_str!("migrations/010_proactive.sql")).foreign_key_check(),
+        M::up(include_str!("migrations/011_outbox.sql")).foreign_key_check(),
     ]
 }
 

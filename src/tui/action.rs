@@ -48,6 +48,8 @@ pub enum Action {
     Snooze,
     /// Start a message to the buyer about the thread's order (a permitted reason first).
     WriteFirst,
+    /// Send the thread's failed or unknown replies again (asks first).
+    RetryDelivery,
     /// Scroll the thread down.
     ScrollDown,
     /// Scroll the thread up.
@@ -108,6 +110,7 @@ impl Action {
         Action::FollowUpOutcome,
         Action::Snooze,
         Action::WriteFirst,
+        Action::RetryDelivery,
         Action::ScrollDown,
         Action::ScrollUp,
         Action::Search,
@@ -163,6 +166,7 @@ impl Action {
             Action::FollowUpOutcome => "follow-up outcome",
             Action::Snooze => "snooze",
             Action::WriteFirst => "write first",
+            Action::RetryDelivery => "send again",
             Action::ScrollDown => "scroll down",
             Action::ScrollUp => "scroll up",
             Action::Search => "search",

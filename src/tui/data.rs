@@ -1,6 +1,8 @@
 //! Where the app meets the store: performing effects and loading what the views show. Errors
 //! become a notice on the status bar; the app keeps running.
 
+use chrono::{DateTime, Utc};
+
 use crate::reply;
 use crate::store::Store;
 use crate::store::marks::MarkKind;
@@ -46,6 +48,7 @@ fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
     app.metrics.counts = store.clock_counts(now, &th)?;
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
     app.metrics.follow_ups = store.due_follow_ups(now)?;
+    app.metrics.outbox = store.outbox_counts()?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;
         app.thread_draft = store.draft(id)?;
@@ -359,13 +362,10 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                     (reload, rates) = (true, true);
                     app.composer = None;
                     app.focus = Focus::Thread;
-                    app.notice = Some(format!(
-                        "Reply sent: {} · b: check back later",
-                        sent.path
-                            .file_name()
-                            .map(|f| f.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    ));
+                    app.notice = Some(sent_notice(&sent));
+                    if sent.delivered.is_none() {
+                        app.wake_sender = true;
+                    }
                     Ok(())
                 }
                 Err(e) => Err(format!("not sent: {e}")),
@@ -423,6 +423,10 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                     ))
                 })
                 .map_err(|e| e.to_string())
+        }
+        Effect::RetryDelivery(thread) => {
+            reload = true;
+            retry_delivery(app, store, thread, now)
         }
         Effect::CheckBack { thread, due_at } => {
             reload = true;
@@ -505,4 +509,72 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
         Err(e) => Some(e),
         Ok(()) => app.notice.take().or(notice),
     };
+}
+
+/// Queues the thread's failed and unknown replies again, for the sender to deliver.
+fn retry_delivery(
+    app: &mut App,
+    store: &mut Store,
+    thread: i64,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let entries = store.outbox_of_thread(thread).map_err(|e| e.to_string())?;
+    let mut queued = 0;
+    for e in entries.iter().filter(|e| e.needs_attention()) {
+        if store.outbox_retry(e.id, now).map_err(|e| e.to_string())? {
+            queued += 1;
+        }
+    }
+    if queued == 0 {
+        app.notice = Some("Nothing to send again: no failed or unknown reply here".into());
+    } else {
+        app.wake_sender = true;
+        app.rates_due = true;
+        app.notice = Some(format!(
+            "{queued} repl{} queued again",
+            if queued == 1 { "y" } else { "ies" }
+        ));
+    }
+    Ok(())
+}
+
+/// What the seller reads after the sender ran.
+pub fn delivery_notice(s: &crate::delivery::Summary) -> String {
+    let mut parts = Vec::new();
+    let plural = |n: u32| if n == 1 { "y" } else { "ies" };
+    if s.sent > 0 {
+        parts.push(format!("{} repl{} delivered", s.sent, plural(s.sent)));
+    }
+    if s.retry_later > 0 {
+        parts.push(format!(
+            "{} not delivered yet (retried automatically)",
+            s.retry_later
+        ));
+    }
+    if s.failed > 0 {
+        parts.push(format!("{} refused: the clock runs again", s.failed));
+    }
+    if s.unknown > 0 {
+        parts.push(format!(
+            "{} with unknown delivery: R sends again",
+            s.unknown
+        ));
+    }
+    parts.join(" · ")
+}
+
+/// What the seller reads after pressing send.
+fn sent_notice(sent: &reply::Sent) -> String {
+    use crate::delivery::Attempt;
+    match (&sent.delivered, sent.path()) {
+        (Some(Attempt::Sent(_)), Some(path)) => format!(
+            "Reply written to the outbox: {} · b: check back later",
+            path.file_name()
+                .map(|f| crate::safe_text::line(&f.to_string_lossy()).into_owned())
+                .unwrap_or_default()
+        ),
+        (Some(Attempt::Sent(_)), None) => "Reply sent · b: check back later".into(),
+        (Some(other), _) => format!("Reply recorded · {}", other.describe()),
+        (None, _) => "Reply queued: sending in the background · b: check back later".into(),
+    }
 }

@@ -319,6 +319,7 @@ impl Default for Keymap {
                 b(ctx, Key::plain('o'), FollowUpOutcome, false),
                 b(ctx, Key::plain('z'), Snooze, false),
                 b(ctx, Key::plain('W'), WriteFirst, false),
+                b(ctx, Key::plain('R'), RetryDelivery, false),
                 b(ctx, Key::plain('f'), CycleFilter, true),
                 b(ctx, Key::code(KeyCode::Tab), NextPane, false),
             ]);

@@ -204,6 +204,8 @@ pub enum Effect {
         thread: i64,
         until: Option<DateTime<Utc>>,
     },
+    /// Queue the thread's failed and unknown replies again.
+    RetryDelivery(i64),
     /// Open the composer for a message the seller starts on the thread's order.
     WriteFirst {
         thread: i64,
@@ -228,6 +230,8 @@ pub struct PanelMetrics {
     pub recurring_total: usize,
     /// Escalations and reminders due, oldest first.
     pub follow_ups: Vec<FollowUp>,
+    /// Replies waiting for delivery, and those that need the seller (failed, unknown).
+    pub outbox: crate::store::outbox::OutboxCounts,
 }
 
 pub struct App {
@@ -276,6 +280,8 @@ pub struct App {
     pub pending_case_id: String,
     /// The search applied when the search prompt opened (Esc goes back to it).
     pub search_before: Option<Option<String>>,
+    /// A reply was queued or re-queued: the loop wakes the sender.
+    pub wake_sender: bool,
     pub quit: bool,
 }
 
@@ -316,6 +322,7 @@ impl App {
             last_marked: None,
             pending_case_id: String::new(),
             search_before: None,
+            wake_sender: false,
             quit: false,
         }
     }
@@ -365,7 +372,9 @@ impl App {
             .account
             .as_ref()
             .is_some_and(|a| !a.troubled().is_empty());
-        if c.overdue + c.due_soon > 0 || troubled || !self.metrics.follow_ups.is_empty() {
+        let o = &self.metrics.outbox;
+        let outbox = o.failed + o.unknown + o.retrying > 0;
+        if c.overdue + c.due_soon > 0 || troubled || !self.metrics.follow_ups.is_empty() || outbox {
             self.modal = Some(Modal::Alert);
         }
     }
@@ -952,6 +961,17 @@ impl App {
                 self.prompt = Some(Prompt::new(PromptPurpose::SnoozeFor(thread), start));
                 None
             }
+            Action::RetryDelivery => {
+                let thread = self.target_thread()?;
+                self.modal = Some(Modal::Confirm(Confirm {
+                    title: "Send again".into(),
+                    question: "Send this thread's undelivered replies again? One whose delivery \
+                               is unknown may already have reached the buyer."
+                        .into(),
+                    on_yes: Effect::RetryDelivery(thread),
+                }));
+                None
+            }
             Action::FollowUpOutcome => {
                 let thread = self.target_thread()?;
                 self.prompt = Some(Prompt::new(PromptPurpose::Outcome(thread), ""));
@@ -1399,6 +1419,7 @@ mod tests {
             order: None,
             messages: vec![],
             timeline: vec![],
+            outbox: vec![],
         });
         a.update(Action::NextPane, now());
         assert_eq!(a.context(), Context::Thread);

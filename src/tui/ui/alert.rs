@@ -101,6 +101,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             theme::warn(),
         ));
     }
+    let o = &app.metrics.outbox;
+    if o.failed + o.unknown + o.retrying > 0 {
+        let mut what = Vec::new();
+        if o.retrying > 0 {
+            what.push(format!("{} failing (retried automatically)", o.retrying));
+        }
+        if o.failed > 0 {
+            what.push(format!("{} refused for good", o.failed));
+        }
+        if o.unknown > 0 {
+            what.push(format!("{} with unknown delivery", o.unknown));
+        }
+        lines.push(Line::styled(
+            format!(
+                "Replies not delivered: {} — open the thread, R sends again.",
+                what.join(", ")
+            ),
+            theme::bad(),
+        ));
+    }
     lines.push(Line::from(""));
     let width = area.width.min(80).saturating_sub(2) as usize;
     for r in app.alert_rows.iter().take(8) {

@@ -89,6 +89,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             theme::warn(),
         ));
     }
+    // Replies not delivered: only when there are some.
+    let o = &app.metrics.outbox;
+    if o.queued + o.retrying + o.sending > 0 {
+        lines.push(count(
+            "outbox",
+            u64::from(o.queued + o.retrying + o.sending),
+            theme::warn(),
+        ));
+    }
+    if o.failed + o.unknown > 0 {
+        lines.push(count(
+            "undelivered",
+            u64::from(o.failed + o.unknown),
+            theme::bad(),
+        ));
+    }
     lines.extend([
         Line::from(""),
         Line::styled(

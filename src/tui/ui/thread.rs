@@ -127,6 +127,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(format!(" {}  ", local(m.sent_at, tz))),
             Span::styled(safe_text::line(who).into_owned(), theme::title()),
         ]));
+        if let Some(e) = t.outbox.iter().find(|e| e.message_id == m.id) {
+            let (text, style) = delivery_line(e, app);
+            lines.push(Line::styled(text, style));
+        }
         let flags = crate::domain::message::flags::describe(
             m.flags & crate::domain::message::flags::PROBLEMS,
         );
@@ -195,4 +199,43 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             .block(block),
         area,
     );
+}
+
+/// Where a reply sent from here stands: delivered, on its way, or needing the seller.
+fn delivery_line(e: &crate::store::outbox::Entry, app: &App) -> (String, ratatui::style::Style) {
+    use crate::store::outbox::State;
+    let tz = app.config.timezone;
+    let error = e
+        .last_error
+        .as_deref()
+        .map(|x| safe_text::line(x).into_owned())
+        .unwrap_or_default();
+    let via = e.transport.as_deref().unwrap_or("outbox");
+    match e.state {
+        State::Sent => (
+            format!(
+                "  ✓ delivered {} ({via})",
+                e.sent_at.map(|t| local(t, tz)).unwrap_or_default()
+            ),
+            theme::dim(),
+        ),
+        State::Queued => ("  … queued for delivery".into(), theme::warn()),
+        State::Sending => ("  … sending".into(), theme::warn()),
+        State::Failed if e.permanently_failed() => (
+            format!("  ✗ not delivered: {error} · the clock runs again · R sends it again"),
+            theme::bad(),
+        ),
+        State::Failed => (
+            format!(
+                "  ⚠ not delivered yet: {error} · attempt {}, next {} · R tries now",
+                e.attempts,
+                e.next_attempt_at.map(|t| local(t, tz)).unwrap_or_default()
+            ),
+            theme::warn(),
+        ),
+        State::Unknown => (
+            format!("  ? delivery unknown: {error} · R sends it again (the buyer may have it)"),
+            theme::bad(),
+        ),
+    }
 }

@@ -1,0 +1,197 @@
+//! SMTP delivery with lettre's connection, step by step, so that `sending` is committed after
+//! the server accepted sender and recipient and before DATA.
+
+use lettre::Address;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+
+use super::{Attempt, clean_error};
+use crate::config::delivery::{PasswordSource, Security, Smtp};
+use crate::store::outbox::Job;
+
+/// The password, read now from where the config says it is.
+fn password(source: &PasswordSource) -> Result<String, String> {
+    match source {
+        PasswordSource::Env(name) => std::env::var(name).map_err(|_| {
+            format!("the SMTP password is not set: environment variable {name} is empty or missing")
+        }),
+        PasswordSource::Command(command) => {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .map_err(|e| format!("the password command could not be run: {e}"))?;
+            if !out.status.success() {
+                // Its output may hold part of a secret: never shown.
+                return Err(format!("the password command failed ({})", out.status));
+            }
+            let text = String::from_utf8(out.stdout)
+                .map_err(|_| "the password command printed something not UTF-8".to_string())?;
+            Ok(text.lines().next().unwrap_or_default().to_string())
+        }
+    }
+}
+
+fn error(e: &lettre::transport::smtp::Error) -> String {
+    clean_error(&e.to_string())
+}
+
+/// A refusal before the final step: nothing was delivered; 5xx is final, the rest is not.
+fn refused(e: &lettre::transport::smtp::Error) -> Attempt {
+    if e.is_permanent() {
+        Attempt::Permanent(error(e))
+    } else {
+        Attempt::Temporary(error(e))
+    }
+}
+
+pub fn deliver(
+    settings: &Smtp,
+    job: &Job,
+    before_final: &mut dyn FnMut() -> Result<bool, String>,
+) -> Attempt {
+    let from: Address = match job.from_addr.parse() {
+        Ok(a) => a,
+        Err(_) => {
+            return Attempt::Permanent(format!("`{}` is not a sender address", job.from_addr));
+        }
+    };
+    let to: Address = match job.to_addr.parse() {
+        Ok(a) => a,
+        Err(_) => {
+            return Attempt::Permanent(format!("`{}` is not a recipient address", job.to_addr));
+        }
+    };
+    let credentials = match (&settings.username, &settings.password) {
+        (Some(user), Some(source)) => match password(source) {
+            Ok(p) => Some(Credentials::new(user.clone(), p)),
+            Err(e) => return Attempt::Temporary(e),
+        },
+        (Some(user), None) => Some(Credentials::new(user.clone(), String::new())),
+        _ => None,
+    };
+    let tls = match settings.security {
+        Security::None => None,
+        Security::Tls | Security::StartTls => match TlsParameters::new(settings.host.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => return Attempt::Temporary(error(&e)),
+        },
+    };
+    let hello = ClientId::default();
+    let wrapper = match settings.security {
+        Security::Tls => tls.as_ref(),
+        _ => None,
+    };
+    let mut conn = match SmtpConnection::connect(
+        (settings.host.as_str(), settings.port),
+        Some(settings.timeout),
+        &hello,
+        wrapper,
+        None,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            return Attempt::Temporary(format!(
+                "{}:{}: {}",
+                settings.host,
+                settings.port,
+                error(&e)
+            ));
+        }
+    };
+    let attempt = transaction(
+        &mut conn,
+        settings,
+        tls.as_ref(),
+        &hello,
+        credentials,
+        from,
+        to,
+        job,
+        before_final,
+    );
+    match attempt {
+        Attempt::Sent(_) => {
+            let _ = conn.quit();
+        }
+        _ => conn.abort(),
+    }
+    attempt
+}
+
+#[allow(clippy::too_many_arguments)]
+fn transaction(
+    conn: &mut SmtpConnection,
+    settings: &Smtp,
+    tls: Option<&TlsParameters>,
+    hello: &ClientId,
+    credentials: Option<Credentials>,
+    from: Address,
+    to: Address,
+    job: &Job,
+    before_final: &mut dyn FnMut() -> Result<bool, String>,
+) -> Attempt {
+    if settings.security == Security::StartTls {
+        if !conn.can_starttls() {
+            return Attempt::Temporary(format!(
+                "{} does not offer STARTTLS: set security = \"tls\" (port 465) if it expects TLS from the start",
+                settings.host
+            ));
+        }
+        if let Some(tls) = tls
+            && let Err(e) = conn.starttls(tls, hello)
+        {
+            return Attempt::Temporary(error(&e));
+        }
+    }
+    if let Some(credentials) = credentials
+        && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+    {
+        return refused(&e);
+    }
+    let mut options = Vec::new();
+    if !job.raw.is_ascii() {
+        if !conn.server_info().supports_feature(Extension::EightBitMime) {
+            return Attempt::Permanent(
+                "the message is 8-bit and the server does not accept 8BITMIME".into(),
+            );
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    if let Err(e) = conn.command(Mail::new(Some(from), options)) {
+        return refused(&e);
+    }
+    if let Err(e) = conn.command(Rcpt::new(to, Vec::new())) {
+        return refused(&e);
+    }
+    match before_final() {
+        Ok(true) => {}
+        Ok(false) => return Attempt::Lost,
+        Err(e) => return Attempt::Temporary(e),
+    }
+    // From here on, a silence is not a refusal: the server may have the message.
+    if let Err(e) = conn.command(Data) {
+        return match e.status() {
+            Some(_) => refused(&e),
+            None => Attempt::Unknown(error(&e)),
+        };
+    }
+    match conn.message(&job.raw) {
+        Ok(response) => Attempt::Sent(clean_error(&format!(
+            "{} {}",
+            response.code(),
+            response.message().collect::<Vec<_>>().join(" ")
+        ))),
+        Err(e) => match e.status() {
+            Some(_) => refused(&e),
+            None => Attempt::Unknown(format!(
+                "no answer after the message was sent: {}",
+                error(&e)
+            )),
+        },
+    }
+}
