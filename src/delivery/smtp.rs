@@ -195,3 +195,32 @@ fn transaction(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_comes_from_the_environment_or_a_command() {
+        // SAFETY: this test's own variable name, read only here.
+        unsafe { std::env::set_var("SELLERDESK_TEST_SMTP_PW", "s3cret") };
+        assert_eq!(
+            password(&PasswordSource::Env("SELLERDESK_TEST_SMTP_PW".into())),
+            Ok("s3cret".into())
+        );
+        let missing = password(&PasswordSource::Env("SELLERDESK_TEST_NO_SUCH_VAR".into()));
+        assert!(missing.unwrap_err().contains("SELLERDESK_TEST_NO_SUCH_VAR"));
+        assert_eq!(
+            password(&PasswordSource::Command(
+                "printf 'pw-line\\nsecond\\n'".into()
+            )),
+            Ok("pw-line".into())
+        );
+        let failed = password(&PasswordSource::Command("echo leaked; exit 3".into())).unwrap_err();
+        assert!(failed.contains("failed"), "{failed}");
+        assert!(
+            !failed.contains("leaked"),
+            "a failing command's output is never shown"
+        );
+    }
+}

@@ -1,0 +1,462 @@
+//! Delivery against a real SMTP server on loopback: what the server receives, refusals for
+//! good and for now, no server at all, and a sender killed before DATA and after the server
+//! took the message — never sent twice without the seller asking.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sellerdesk::config::Config;
+use sellerdesk::delivery::{Sender, Summary};
+use sellerdesk::domain::clock::Thresholds;
+use sellerdesk::domain::message::flags;
+use sellerdesk::import::{RawMail, import_raw};
+use sellerdesk::reply::{prepare, send};
+use sellerdesk::store::Store;
+use sellerdesk::store::outbox::State;
+use support::smtp::{Mode, SmtpServer};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
+const NOW: &str = "2026-11-22T12:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+const INQUIRY: &str = "From: \"Bob Wilson - Amazon Marketplace\" <t2bb@marketplace.amazon.com>\r\n\
+To: support@example-shop.test\r\n\
+Subject: Inquiry from Amazon customer Bob Wilson (Order: 111-4827163-0028371)\r\n\
+Message-ID: <m1@amazon.test>\r\n\
+Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n\
+\r\n\
+Hello, my lamp arrived broken. Order 111-4827163-0028371.\r\n";
+
+struct Shop {
+    dir: tempfile::TempDir,
+    config_path: PathBuf,
+    config: Config,
+    db: PathBuf,
+    thread: i64,
+}
+
+impl Shop {
+    /// A database with one buyer inquiry and a reply to it queued; SMTP to `port` on loopback.
+    fn with_reply(port: u16) -> Shop {
+        Shop::with_delivery(&format!(
+            "[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n\
+             timeout_secs = 5\n"
+        ))
+    }
+
+    /// The same, delivering as the `[delivery.*]` table given says.
+    fn with_delivery(table: &str) -> Shop {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(
+            &config_path,
+            format!(
+                "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n\
+                 [delivery]\nsent_maildir = \"Sent\"\n{table}"
+            ),
+        )
+        .unwrap();
+        let config = Config::load(&config_path, true).unwrap();
+        let db = dir.path().join("inbox.db");
+        let mut store = Store::open(&db).unwrap();
+        import_raw(
+            &mut store,
+            &config,
+            [RawMail {
+                bytes: INQUIRY.as_bytes().to_vec(),
+                delivered_at: None,
+                source: "test".into(),
+            }],
+            now(),
+        )
+        .unwrap();
+        let thread: i64 = store
+            .conn()
+            .query_row("SELECT id FROM threads", [], |r| r.get(0))
+            .unwrap();
+        let reply = prepare(
+            &store,
+            &config,
+            thread,
+            "Hello Bob,\n\nSorry about the lamp: a replacement leaves today.\n",
+            now(),
+        )
+        .unwrap();
+        let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
+        assert_eq!(
+            sent.delivered, None,
+            "SMTP is the sender's job, not send()'s"
+        );
+        Shop {
+            dir,
+            config_path,
+            config,
+            db,
+            thread,
+        }
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.db).unwrap()
+    }
+
+    fn deliver_at(&self, at: DateTime<Utc>) -> Summary {
+        let clock = move || at;
+        let sender = Sender::new(&self.config, &clock);
+        let mut store = self.store();
+        sender.recover(&mut store).unwrap();
+        sender.deliver_due(&mut store, &|| false).unwrap()
+    }
+
+    fn entry(&self) -> sellerdesk::store::outbox::Entry {
+        let entries = self.store().outbox_of_thread(self.thread).unwrap();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        entries.into_iter().next().unwrap()
+    }
+
+    fn clock_running(&self) -> bool {
+        self.store()
+            .conn()
+            .query_row(
+                "SELECT clock_start IS NOT NULL FROM threads WHERE id = ?1",
+                [self.thread],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    fn cli(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--config")
+            .arg(&self.config_path)
+            .arg("--db")
+            .arg(&self.db)
+            .arg("--now")
+            .arg(NOW)
+            .args(args)
+            .env_remove("SELLERDESK_CONFIG")
+            .env_remove("SELLERDESK_DB");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let out = self.cli(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let json = serde_json::from_str(text.trim())
+            .unwrap_or_else(|e| panic!("{e}: {text} / {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap_or(-1), json)
+    }
+}
+
+fn sent_copies(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("Sent/cur"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn delivered_with_its_headers_and_body_as_the_server_received_them() {
+    let server = SmtpServer::start();
+    let shop = Shop::with_reply(server.port);
+    assert!(!shop.clock_running(), "a queued reply stops the clock");
+    assert_eq!(shop.entry().state, State::Queued);
+
+    let summary = shop.deliver_at(now());
+    assert_eq!(summary.sent, 1, "{summary:?}");
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let r = &received[0];
+    assert_eq!(r.from, "support@example-shop.test");
+    assert_eq!(r.to, vec!["t2bb@marketplace.amazon.com".to_string()]);
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&r.data)
+        .expect("the server got a parseable message");
+    assert_eq!(
+        parsed.subject(),
+        Some("Re: Inquiry from Amazon customer Bob Wilson (Order: 111-4827163-0028371)")
+    );
+    assert_eq!(
+        parsed.in_reply_to().as_text_list().unwrap_or_default(),
+        vec!["m1@amazon.test"]
+    );
+    assert_eq!(
+        parsed.to().unwrap().first().unwrap().address(),
+        Some("t2bb@marketplace.amazon.com")
+    );
+    assert!(
+        parsed
+            .body_text(0)
+            .unwrap()
+            .contains("a replacement leaves today"),
+        "{:?}",
+        parsed.body_text(0)
+    );
+    // What was stored is what was sent.
+    let stored_id: String = shop
+        .store()
+        .conn()
+        .query_row(
+            "SELECT message_key FROM messages WHERE direction = 'out'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(parsed.message_id(), Some(stored_id.as_str()));
+
+    let e = shop.entry();
+    assert_eq!((e.state, e.attempts), (State::Sent, 1));
+    assert_eq!(e.sent_at, Some(now()));
+    assert_eq!(
+        sent_copies(shop.dir.path()),
+        1,
+        "a copy in the Sent Maildir"
+    );
+    let timeline = shop
+        .store()
+        .thread_detail(shop.thread)
+        .unwrap()
+        .unwrap()
+        .timeline;
+    assert!(
+        timeline.iter().any(|t| t.kind == "delivered"),
+        "{timeline:?}"
+    );
+    // Nothing is due any more: a second run sends nothing.
+    assert_eq!(
+        shop.deliver_at(now() + Duration::hours(1)),
+        Summary::default()
+    );
+    assert_eq!(server.received().len(), 1);
+}
+
+#[test]
+fn a_5xx_refusal_is_final_reopens_the_clock_and_waits_for_the_seller() {
+    let server = SmtpServer::start();
+    server.set_mode(Mode::RejectRecipient);
+    let shop = Shop::with_reply(server.port);
+    let th = Thresholds::default();
+    assert_eq!(
+        shop.store().clock_counts(now(), &th).unwrap().needs_reply,
+        0
+    );
+
+    let summary = shop.deliver_at(now());
+    assert_eq!(summary.failed, 1, "{summary:?}");
+    let e = shop.entry();
+    assert!(e.permanently_failed(), "{e:?}");
+    let error = e.last_error.unwrap();
+    assert!(error.contains("550"), "{error}");
+    assert!(
+        shop.clock_running(),
+        "the buyer has no answer: the clock runs again"
+    );
+    assert_eq!(
+        shop.store().clock_counts(now(), &th).unwrap().needs_reply,
+        1
+    );
+    let flags_of_reply: u32 = shop
+        .store()
+        .conn()
+        .query_row(
+            "SELECT flags FROM messages WHERE direction = 'out'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_ne!(flags_of_reply & flags::UNDELIVERED, 0);
+    // Never retried by itself, however late.
+    assert_eq!(
+        shop.deliver_at(now() + Duration::hours(5)),
+        Summary::default()
+    );
+    assert_eq!(sent_copies(shop.dir.path()), 0);
+
+    // The seller fixes it and sends again: the reply counts again and goes out.
+    server.set_mode(Mode::Accept);
+    let (code, json) = shop.run(&["send", "--json", "--retry", &e.id.to_string()]);
+    assert_eq!(json["sent"], 1, "{json}");
+    assert_eq!(code, 0, "{json}");
+    assert!(!shop.clock_running());
+    assert_eq!(shop.entry().state, State::Sent);
+    assert_eq!(server.received().len(), 1);
+}
+
+#[test]
+fn a_4xx_is_retried_after_a_back_off_and_then_delivered_once() {
+    let server = SmtpServer::start();
+    server.set_mode(Mode::TryLater);
+    let shop = Shop::with_reply(server.port);
+
+    let summary = shop.deliver_at(now());
+    assert_eq!(summary.retry_later, 1, "{summary:?}");
+    let e = shop.entry();
+    assert_eq!(e.state, State::Failed);
+    assert!(!e.permanently_failed());
+    assert_eq!(e.attempts, 1);
+    assert_eq!(e.next_attempt_at, Some(now() + Duration::minutes(1)));
+    assert!(e.last_error.as_deref().unwrap().contains("451"), "{e:?}");
+    assert!(!shop.clock_running(), "a reply on its way still counts");
+
+    server.set_mode(Mode::Accept);
+    // Not before its time.
+    assert_eq!(
+        shop.deliver_at(now() + Duration::seconds(30)),
+        Summary::default()
+    );
+    let summary = shop.deliver_at(now() + Duration::minutes(2));
+    assert_eq!(summary.sent, 1, "{summary:?}");
+    let e = shop.entry();
+    assert_eq!((e.state, e.attempts), (State::Sent, 2));
+    assert_eq!(server.received().len(), 1);
+}
+
+#[test]
+fn no_server_is_a_temporary_failure_that_says_where() {
+    // A port nobody listens on.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let shop = Shop::with_reply(port);
+    let summary = shop.deliver_at(now());
+    assert_eq!(summary.retry_later, 1, "{summary:?}");
+    let e = shop.entry();
+    assert_eq!(e.state, State::Failed);
+    let error = e.last_error.unwrap();
+    assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
+    // Back-off grows with the attempts; after 24 h it is given up and the clock reopens.
+    let summary = shop.deliver_at(now() + Duration::minutes(2));
+    assert_eq!(summary.retry_later, 1);
+    assert_eq!(
+        shop.entry().next_attempt_at,
+        Some(now() + Duration::minutes(2) + Duration::minutes(5))
+    );
+    let summary = shop.deliver_at(now() + Duration::hours(24));
+    assert_eq!(summary.failed, 1, "{summary:?}");
+    assert!(shop.entry().permanently_failed());
+    assert!(shop.clock_running());
+}
+
+#[test]
+fn a_sender_killed_before_data_leaves_it_queued_and_it_is_delivered_once_after() {
+    let server = SmtpServer::start();
+    server.set_mode(Mode::StallAtRcpt);
+    let shop = Shop::with_reply(server.port);
+    let mut child = shop
+        .cli(&["send", "--json"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    server.wait_stalled();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let e = shop.entry();
+    assert_eq!((e.state, e.attempts), (State::Queued, 0), "{e:?}");
+
+    server.release();
+    server.set_mode(Mode::Accept);
+    let (code, json) = shop.run(&["send", "--json"]);
+    assert_eq!(json["sent"], 1, "{json}");
+    assert_eq!(json["recovered_unknown"], 0, "{json}");
+    assert_eq!(code, 0);
+    assert_eq!(server.received().len(), 1, "delivered exactly once");
+    assert_eq!(shop.entry().state, State::Sent);
+}
+
+#[test]
+fn a_sender_killed_after_the_server_took_it_is_never_resent_and_shows_unknown() {
+    let server = SmtpServer::start();
+    server.set_mode(Mode::StallAfterData);
+    let shop = Shop::with_reply(server.port);
+    let mut child = shop
+        .cli(&["send", "--json"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    server.wait_stalled();
+    assert_eq!(server.received().len(), 1, "the server has the message");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(shop.entry().state, State::Sending);
+
+    server.release();
+    server.set_mode(Mode::Accept);
+    let (code, json) = shop.run(&["send", "--json"]);
+    assert_eq!(json["recovered_unknown"], 1, "{json}");
+    assert_eq!(json["sent"], 0, "{json}");
+    assert_eq!(code, 2, "unknown needs the seller");
+    assert_eq!(server.received().len(), 1, "not resent");
+    let (_, listing) = shop.run(&["outbox", "--json"]);
+    assert_eq!(listing["messages"][0]["state"], "unknown", "{listing}");
+    assert_eq!(listing["counts"]["unknown"], 1, "{listing}");
+    // Still not resent on later runs...
+    let (code, json) = shop.run(&["send", "--json"]);
+    assert_eq!((code, &json["sent"]), (2, &serde_json::json!(0)), "{json}");
+    assert_eq!(server.received().len(), 1);
+    // ...until the seller asks.
+    let id = listing["messages"][0]["id"].as_i64().unwrap().to_string();
+    let (code, json) = shop.run(&["send", "--json", "--retry", &id]);
+    assert_eq!((code, &json["sent"]), (0, &serde_json::json!(1)), "{json}");
+    assert_eq!(server.received().len(), 2);
+}
+
+#[test]
+fn a_sendmail_command_gets_the_message_on_stdin_and_its_exit_status_decides() {
+    let scripts = tempfile::tempdir().unwrap();
+    let script = scripts.path().join("fake-sendmail.sh");
+    // Keeps what it was given; the exit status comes from a file the test changes.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ncat > \"$1/got.eml\"\necho 'relay says no' >&2\nexit $(cat \"$1/code\")\n",
+    )
+    .unwrap();
+    let dir = scripts.path().display().to_string();
+    let code_file = scripts.path().join("code");
+    let shop = Shop::with_delivery(&format!(
+        "[delivery.sendmail]\ncommand = \"sh {} {dir}\"\n",
+        script.display()
+    ));
+
+    std::fs::write(&code_file, "75").unwrap();
+    let summary = shop.deliver_at(now());
+    assert_eq!(summary.retry_later, 1, "EX_TEMPFAIL: {summary:?}");
+    let e = shop.entry();
+    assert!(
+        e.last_error.as_deref().unwrap().contains("relay says no"),
+        "{e:?}"
+    );
+    assert_eq!(e.transport.as_deref(), Some("sendmail"));
+
+    std::fs::write(&code_file, "0").unwrap();
+    let summary = shop.deliver_at(now() + Duration::minutes(2));
+    assert_eq!(summary.sent, 1, "{summary:?}");
+    let got = std::fs::read(scripts.path().join("got.eml")).unwrap();
+    let stored: Vec<u8> = shop
+        .store()
+        .conn()
+        .query_row(
+            "SELECT raw FROM message_raw JOIN messages m ON m.id = message_id
+             WHERE m.direction = 'out'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(got, stored, "the command got the stored bytes");
+    assert_eq!(sent_copies(shop.dir.path()), 1);
+
+    // Another reply, refused for good (EX_NOUSER).
+    let shop = Shop::with_delivery(&format!(
+        "[delivery.sendmail]\ncommand = \"sh {} {dir}\"\n",
+        script.display()
+    ));
+    std::fs::write(&code_file, "67").unwrap();
+    assert_eq!(shop.deliver_at(now()).failed, 1);
+    assert!(shop.entry().permanently_failed());
+    assert!(shop.clock_running());
+}
