@@ -639,3 +639,66 @@ fn writing_first_from_a_thread() {
         d.app.notice
     );
 }
+
+#[test]
+fn a_refused_reply_shows_reopens_the_clock_alerts_and_r_sends_it_again() {
+    let mut d = demo(140, 40);
+    // A relay that refuses everything for good (`false` exits 1).
+    d.app.config.delivery.transport =
+        sellerdesk::config::delivery::Transport::Sendmail(sellerdesk::config::delivery::Sendmail {
+            command: vec!["false".into()],
+        });
+    let before = d.app.metrics.counts;
+    compose_from_template(&mut d, "damaged");
+    let c = d.app.composer.as_mut().unwrap();
+    c.replace(
+        "Hello Karin,\n\na replacement arrives by Friday.\n\nExample Shop",
+        now(),
+    );
+    act(&mut d, Action::Send);
+    act(&mut d, Action::Confirm);
+    assert!(d.app.wake_sender, "the sender is woken for the new reply");
+    assert_eq!(d.app.metrics.counts.critical, before.critical - 1);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(shown.contains("… queued for delivery"), "{shown}");
+
+    let clock = || now();
+    let sender = sellerdesk::delivery::Sender::new(&d.app.config, &clock);
+    let summary = sender.deliver_due(&mut d.store, &|| false).unwrap();
+    assert_eq!(summary.failed, 1, "{summary:?}");
+    data::refresh(&mut d.app, &d.store);
+    assert_eq!(
+        d.app.metrics.counts.critical, before.critical,
+        "the buyer has no answer: the clock runs again"
+    );
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(
+        shown.contains("✗ not delivered: `false` exited 1"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("undelivered"),
+        "the panel counts it: {shown}"
+    );
+    d.app.open_startup_alert();
+    let alert = format!("{}", screen(&d, 140, 40).backend());
+    assert!(
+        alert.contains("Replies not delivered: 1 refused for good"),
+        "{alert}"
+    );
+    act(&mut d, Action::Back);
+
+    act(&mut d, Action::RetryDelivery);
+    let Some(sellerdesk::tui::state::Modal::Confirm(confirm)) = &d.app.modal else {
+        panic!("a confirmation first: {:?}", d.app.notice);
+    };
+    assert!(
+        confirm
+            .question
+            .contains("Send this thread's undelivered replies again?")
+    );
+    act(&mut d, Action::Confirm);
+    assert_eq!(d.app.notice.as_deref(), Some("1 reply queued again"));
+    assert_eq!(d.app.metrics.counts.critical, before.critical - 1);
+    insta::assert_snapshot!(screen(&d, 140, 40).backend());
+}
