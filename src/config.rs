@@ -350,6 +350,18 @@ mod tests {
         );
         assert_eq!(c.thresholds, Thresholds::default());
         assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(c.delivery, delivery::Delivery::default());
+        // Its commented-out delivery example, switched on, is valid as written.
+        let text = include_str!("../config.example.toml");
+        let start = text.find("# [delivery]").unwrap();
+        let end = text[start..].find("\n\n").unwrap() + start;
+        let on: String = text[start..end]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = parse(&on).unwrap();
+        assert!(matches!(c.delivery.transport, delivery::Transport::Smtp(_)));
     }
 
     #[test]
