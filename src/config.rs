@@ -24,6 +24,9 @@ pub mod delivery;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub seller_name: String,
+    /// Who works in this app: shown to other terminals on the same database when this one
+    /// has a thread's composer open.
+    pub agent: String,
     /// The seller's own sending addresses, lower-cased: mail from them is outbound.
     pub seller_addresses: Vec<String>,
     /// Buyer-alias domains besides `marketplace.amazon.*`, lower-cased.
@@ -53,6 +56,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             seller_name: "My Shop".into(),
+            agent: default_agent(),
             seller_addresses: Vec::new(),
             buyer_domains: Vec::new(),
             db: None,
@@ -75,6 +79,7 @@ pub use crate::toml_file::FileError as ConfigError;
 #[serde(deny_unknown_fields, default)]
 struct RawConfig {
     timezone: Option<Spanned<String>>,
+    agent: Option<Spanned<String>>,
     seller: RawSeller,
     store: RawStore,
     clock: RawClock,
@@ -153,6 +158,17 @@ impl Config {
             source: Some(file.to_path_buf()),
             ..Config::default()
         };
+        if let Some(agent) = &raw.agent {
+            let name = crate::safe_text::line(agent.get_ref().trim()).into_owned();
+            if name.is_empty() {
+                return Err(err(
+                    Some(agent.span()),
+                    Some("agent".into()),
+                    "the agent name is empty: the name others see when you write a reply".into(),
+                ));
+            }
+            config.agent = name.chars().take(40).collect();
+        }
         if let Some(name) = raw.seller.name {
             config.seller_name = name;
         }
@@ -317,6 +333,21 @@ impl Config {
     }
 }
 
+/// The login name, else "someone".
+fn default_agent() -> String {
+    std::env::var("USER")
+        .ok()
+        .map(|u| {
+            u.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(40)
+                .collect::<String>()
+        })
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "someone".into())
+}
+
 /// `~/x` is under the home directory; a relative path is relative to the config file's folder.
 fn resolve_path(value: &str, config_file: &Path) -> PathBuf {
     if let Some(rest) = value.strip_prefix("~/")
@@ -350,6 +381,7 @@ mod tests {
         );
         assert_eq!(c.thresholds, Thresholds::default());
         assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(c.agent, "Anna");
         assert_eq!(c.delivery, delivery::Delivery::default());
         // Its commented-out delivery example, switched on, is valid as written.
         let text = include_str!("../config.example.toml");

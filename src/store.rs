@@ -12,6 +12,7 @@ pub mod drafts;
 pub mod follow_ups;
 pub mod inbox;
 pub mod ingest;
+pub mod instance;
 pub mod marks;
 pub mod metric_days;
 pub mod migrations;
@@ -22,6 +23,7 @@ pub mod reply;
 pub mod search;
 pub mod search_index;
 pub mod snooze;
+pub mod takes;
 pub mod templates;
 
 use std::fs::{DirBuilder, OpenOptions};
@@ -228,6 +230,14 @@ impl Store {
     /// Read access; reads in WAL never block writers.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Changes whenever another connection (another terminal, `watch`, `send`, this app's own
+    /// worker threads) commits: the cue to reload what is shown.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when `f` succeeds.

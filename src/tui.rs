@@ -163,6 +163,9 @@ where
             }
         }
     };
+    // Another terminal's (or worker's) commits show within a loop turn.
+    let mut seen_version = store.data_version().ok();
+    let mut presence = Presence::default();
     let mut history_asked = false;
     let mut last_trends = Instant::now();
     let mut last_tick = Instant::now();
@@ -233,6 +236,14 @@ where
                 app.rates_due = true;
             }
         }
+        presence.sync(&mut app, store, clock());
+        let version = store.data_version().ok();
+        if version != seen_version {
+            seen_version = version;
+            app.now = clock();
+            data::refresh(&mut app, store);
+            app.rates_due = true;
+        }
         if last_tick.elapsed() >= Duration::from_secs(1) {
             last_tick = Instant::now();
             app.now = clock();
@@ -265,5 +276,37 @@ where
     if let Some(save) = app.flush_draft() {
         data::perform(&mut app, store, save);
     }
+    let _ = store.release_takes(&app.instance);
     Ok(())
+}
+
+/// Tells the other terminals on the database which thread this one is writing a reply on:
+/// written when the composer opens on another thread or closes, and refreshed while it stays.
+#[derive(Default)]
+struct Presence {
+    held: Option<i64>,
+    written_at: Option<Instant>,
+}
+
+impl Presence {
+    fn sync(&mut self, app: &mut App, store: &mut Store, now: DateTime<Utc>) {
+        let want = app.holding();
+        let beat = Duration::from_secs(crate::store::takes::HEARTBEAT_SECS as u64);
+        let due = self.written_at.is_none_or(|at| at.elapsed() >= beat);
+        if want == self.held && (want.is_none() || !due) {
+            return;
+        }
+        let written = match want {
+            Some(thread) => store.take_thread(thread, &app.instance, &app.config.agent, now),
+            None => store.release_takes(&app.instance),
+        };
+        match written {
+            Ok(()) => {
+                self.held = want;
+                self.written_at = Some(Instant::now());
+            }
+            // Tried again on the next turn; the composer works regardless.
+            Err(e) => app.notice = Some(format!("could not tell other terminals: {e}")),
+        }
+    }
 }

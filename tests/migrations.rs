@@ -145,7 +145,9 @@ fn write_fixture_for_the_current_schema() {
                                            last_error, transport, queued_at, updated_at)
                  SELECT id, thread_id, 'failed', 2, 1795000600, 'transient error (451): try later',
                         'smtp', 1795000000, 1795000000
-                 FROM messages WHERE direction = 'out' LIMIT 1;",
+                 FROM messages WHERE direction = 'out' LIMIT 1;
+             INSERT OR IGNORE INTO takes (thread_id, instance, agent, since, seen_at)
+                 VALUES (1, 'fixture-host:1', 'Anna', 1795000000, 1795000000);",
         )
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.

@@ -102,34 +102,14 @@ pub fn enqueue(
     Ok(tx.last_insert_rowid())
 }
 
-/// Who a sender is: `host:pid`. Another process on this host can tell whether it still lives.
+/// Who a sender is: `host:pid` (see `instance`).
 pub fn sender_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}", std::process::id())
+    super::instance::name()
 }
 
 /// A claim older than this is taken as abandoned even if its process seems to live (the pid
 /// may have been reused): no delivery step waits this long.
 const CLAIM_LIFETIME_SECS: i64 = 15 * 60;
-
-/// `true` when the sender named `claimed_by` (see `sender_name`) is gone.
-fn sender_gone(claimed_by: &str, me: &str) -> bool {
-    if claimed_by == me {
-        return false;
-    }
-    let (host, pid) = claimed_by.rsplit_once(':').unwrap_or((claimed_by, ""));
-    let (my_host, _) = me.rsplit_once(':').unwrap_or((me, ""));
-    if host != my_host {
-        // Another machine's sender: only its claim's age tells.
-        return false;
-    }
-    match pid.parse::<u32>() {
-        Ok(pid) => !std::path::Path::new(&format!("/proc/{pid}")).exists(),
-        Err(_) => true,
-    }
-}
 
 impl Store {
     /// Claims left by senders that are gone: a message they had in `sending` becomes `unknown`
@@ -147,7 +127,7 @@ impl Store {
                 .collect::<Result<_, _>>()?;
             let mut unknown = Vec::new();
             for (id, thread_id, by, at, state) in claims {
-                let abandoned = sender_gone(&by, me) || now_s - at > CLAIM_LIFETIME_SECS;
+                let abandoned = super::instance::gone(&by, me) || now_s - at > CLAIM_LIFETIME_SECS;
                 if !abandoned {
                     continue;
                 }

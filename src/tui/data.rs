@@ -49,6 +49,7 @@ fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
     app.metrics.follow_ups = store.due_follow_ups(now)?;
     app.metrics.outbox = store.outbox_counts()?;
+    app.takes = store.others_takes(&app.instance, now)?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;
         app.thread_draft = store.draft(id)?;
@@ -225,17 +226,42 @@ fn ask_to_send(
     if !warnings.is_empty() {
         question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
     }
-    let title = if errors.is_empty() {
-        let outbox = app
-            .config
-            .outbox_dir()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default();
+    let taken = app.taken_by(thread).map(|t| {
+        (
+            crate::safe_text::line(&t.agent).into_owned(),
+            crate::time_fmt::local(t.since, app.config.timezone),
+        )
+    });
+    if let Some((agent, since)) = &taken {
         question.push_str(&format!(
-            "Send this reply? It goes to the outbox ({}) and the thread's clock stops.",
-            crate::safe_text::line(&outbox),
+            "⚠ {agent} is writing a reply to this thread too (composer open since {since}).\n"
         ));
-        "Send reply"
+    }
+    let title = if errors.is_empty() {
+        let how = match &app.config.delivery.transport {
+            crate::config::delivery::Transport::Folder => format!(
+                "it goes to the outbox folder ({})",
+                app.config
+                    .outbox_dir()
+                    .map(|d| crate::safe_text::line(&d.display().to_string()).into_owned())
+                    .unwrap_or_default()
+            ),
+            crate::config::delivery::Transport::Smtp(s) => {
+                format!("it is sent by SMTP via {}", crate::safe_text::line(&s.host))
+            }
+            crate::config::delivery::Transport::Sendmail(s) => format!(
+                "it is handed to `{}`",
+                crate::safe_text::line(&s.command.join(" "))
+            ),
+        };
+        question.push_str(&format!(
+            "Send this reply? It is queued, {how}, and the thread's clock stops.",
+        ));
+        if taken.is_some() {
+            "Taken by someone else: send anyway?"
+        } else {
+            "Send reply"
+        }
     } else {
         question.push_str(&format!(
             "Against Amazon's messaging rules: {}.\nSend anyway? The override is recorded on the thread's timeline.",
@@ -331,6 +357,10 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
             }
         },
         Effect::PrepareSend { thread, body } => {
+            // Who else writes here, as of now (not as of the last reload).
+            if let Ok(takes) = store.others_takes(&app.instance, now) {
+                app.takes = takes;
+            }
             let proactive = app.composer.as_ref().and_then(|c| c.proactive.clone());
             reply::prepare_message(
                 store,

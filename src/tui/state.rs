@@ -282,6 +282,10 @@ pub struct App {
     pub search_before: Option<Option<String>>,
     /// A reply was queued or re-queued: the loop wakes the sender.
     pub wake_sender: bool,
+    /// This app as other processes on the database know it (`host:pid`).
+    pub instance: String,
+    /// Threads other apps on this database have a composer open on.
+    pub takes: Vec<crate::store::takes::Take>,
     pub quit: bool,
 }
 
@@ -322,6 +326,8 @@ impl App {
             last_marked: None,
             pending_case_id: String::new(),
             search_before: None,
+            instance: crate::store::instance::name(),
+            takes: Vec::new(),
             wake_sender: false,
             quit: false,
         }
@@ -377,6 +383,16 @@ impl App {
         if c.overdue + c.due_soon > 0 || troubled || !self.metrics.follow_ups.is_empty() || outbox {
             self.modal = Some(Modal::Alert);
         }
+    }
+
+    /// Who else is writing a reply on `thread`, if anyone.
+    pub fn taken_by(&self, thread: i64) -> Option<&crate::store::takes::Take> {
+        self.takes.iter().find(|t| t.thread_id == thread)
+    }
+
+    /// The thread this app holds: its composer's.
+    pub fn holding(&self) -> Option<i64> {
+        self.composer.as_ref().map(|c| c.thread_id)
     }
 
     /// True when the loaded window no longer covers the selection.

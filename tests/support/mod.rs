@@ -1,3 +1,4 @@
-//! Helpers shared by the behaviour tests.
+//! Helpers shared by the behaviour tests (each test file uses its own part of them).
+#![allow(dead_code)]
 
 pub mod smtp;

@@ -11,6 +11,8 @@ use mailin_embedded::{Handler, Response, Server};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Accept,
+    /// Accepts, taking 20 ms over each recipient (a server far away).
+    AcceptSlowly,
     /// `550` to RCPT: the recipient does not exist.
     RejectRecipient,
     /// `451` after the message: try again later.
@@ -77,6 +79,11 @@ impl Handler for Script {
             Mode::RejectRecipient => mailin_embedded::response::NO_MAILBOX,
             Mode::StallAtRcpt => {
                 self.stall();
+                mailin_embedded::response::OK
+            }
+            Mode::AcceptSlowly => {
+                std::thread::sleep(Duration::from_millis(20));
+                self.to.push(to.to_string());
                 mailin_embedded::response::OK
             }
             _ => {

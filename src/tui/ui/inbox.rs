@@ -95,7 +95,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     None => safe_text::line(kind).into_owned(),
                 }));
             }
-            cells.push(Cell::from(safe_text::line(&r.subject).into_owned()));
+            let subject = safe_text::line(&r.subject).into_owned();
+            cells.push(Cell::from(match app.taken_by(r.id) {
+                Some(t) => Line::from(vec![
+                    Span::styled(format!("✎ {} ", safe_text::line(&t.agent)), theme::warn()),
+                    Span::raw(subject),
+                ]),
+                None => Line::from(subject),
+            }));
             cells.push(Cell::from(format!("{:>2}", r.message_count)));
             let mut row = Row::new(cells);
             if index == app.selected {

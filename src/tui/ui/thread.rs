@@ -52,6 +52,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if !facts.is_empty() {
         lines.push(Line::styled(facts.join(" · "), theme::dim()));
     }
+    if let Some(take) = app.taken_by(t.row.id) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("✎ {} is writing a reply here", safe_text::line(&take.agent)),
+                theme::warn(),
+            ),
+            Span::styled(
+                format!(" · since {} · sending asks first", local(take.since, tz)),
+                theme::dim(),
+            ),
+        ]));
+    }
     if let Some(until) = t.snoozed_until.filter(|u| *u > app.now) {
         lines.push(Line::from(vec![
             Span::styled("Snoozed ", theme::warn()),
