@@ -343,3 +343,85 @@ fn new_mail_in_a_watched_maildir_appears_without_a_key() {
     s.keys(b"\x03");
     assert!(s.wait_exit().success());
 }
+
+/// Two apps on one database: the one writing a reply shows as taken in the other within 2 s,
+/// sending there asks first, and the reply sent in one shows in the other within 2 s.
+#[test]
+fn two_terminals_see_each_other_within_two_seconds() {
+    let (home, _) = home_with_inbox();
+    let db = home.path().join("inbox.db");
+    let config_for = |agent: &str| {
+        let path = home.path().join(format!("{agent}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "agent = \"{agent}\"\n[seller]\nname = \"Example Shop\"\n\
+                 addresses = [\"support@example-shop.test\"]\n[store]\noutbox = \"outbox\"\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let (anna_config, ben_config) = (config_for("Anna"), config_for("Ben"));
+    let args = |config: &std::path::Path| {
+        vec![
+            format!("--config={}", config.display()),
+            format!("--db={}", db.display()),
+            "--now=2026-11-20T12:00:00Z".to_string(),
+        ]
+    };
+    let anna_args = args(&anna_config);
+    let ben_args = args(&ben_config);
+    let ben_home = tempfile::TempDir::new_in(home.path()).unwrap();
+    let mut anna = start_in(
+        home,
+        &anna_args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
+    let mut ben = start_in(
+        ben_home,
+        &ben_args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
+    anna.wait_for("Inbox (needs reply · 1)");
+    ben.wait_for("Inbox (needs reply · 1)");
+
+    anna.keys(b"r");
+    anna.wait_for("Reply to Bob Wilson");
+    let opened = Instant::now();
+    ben.wait_for("✎ Anna");
+    let seen_in = opened.elapsed();
+    assert!(
+        seen_in < Duration::from_secs(2),
+        "taken shown after {seen_in:?}"
+    );
+
+    ben.keys(b"\r");
+    ben.wait_for("Anna is writing a reply here");
+    ben.keys(b"r");
+    ben.wait_for("Reply to Bob Wilson");
+    ben.keys(b"Hello Bob, a new lamp is on its way.");
+    ben.keys(b"\x13"); // Ctrl-S
+    let screen = ben.wait_for("Taken by someone else: send anyway?");
+    assert!(
+        screen.contains("Anna is writing a reply to this thread too"),
+        "{screen}"
+    );
+    ben.keys(b"y");
+    ben.wait_for("Inbox (needs reply · 0)");
+    let sent = Instant::now();
+    // Anna's composer covers her inbox; her panel counts.
+    anna.wait_for("needs reply      0");
+    let seen_in = sent.elapsed();
+    assert!(
+        seen_in < Duration::from_secs(2),
+        "the reply shown after {seen_in:?}"
+    );
+    println!("the other terminal showed the change within {seen_in:?}");
+
+    anna.keys(b"\x1b");
+    anna.keys(b"q");
+    ben.keys(b"q");
+    assert!(anna.wait_exit().success());
+    assert!(ben.wait_exit().success());
+}
