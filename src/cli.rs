@@ -3,6 +3,7 @@
 //! Exit codes follow the Nagios convention so `status` can drive monitoring: 0 OK, 1 warning,
 //! 2 critical, and 3 (UNKNOWN) for every usage or operational error — clap's own 2 is remapped.
 
+mod attachments;
 mod check_draft;
 mod demo;
 mod import;
@@ -138,6 +139,18 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// List the files buyers sent on a thread, or save them into a folder (created if missing;
+    /// an existing file is never overwritten).
+    Attachments {
+        /// The thread's ID (as `status --json` and `outbox` give it).
+        thread: i64,
+        /// Save them into this folder.
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open a realistic demo inbox in a temporary database (never your own data or settings).
     Demo {
         /// Print the demo inbox's status as JSON.
@@ -263,6 +276,9 @@ fn run(cli: Cli) -> Result<u8> {
             *thread,
             subject.as_deref(),
         ),
+        Some(Command::Attachments { thread, save, json }) => {
+            attachments::run(&Invocation::load(&cli)?, *thread, save.as_deref(), *json)
+        }
         Some(Command::Send { json, retry }) => send::send(&Invocation::load(&cli)?, *json, retry),
         Some(Command::Outbox { json, limit }) => {
             send::list(&Invocation::load(&cli)?, *json, *limit)

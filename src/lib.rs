@@ -7,6 +7,7 @@
 //! writes them in batches; `cli` is the command line. Buyer-written text only reaches a
 //! terminal through `safe_text`.
 
+pub mod attachments;
 pub mod classify;
 pub mod cli;
 pub mod config;

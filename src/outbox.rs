@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
 /// One reply, ready to be written.
@@ -25,6 +25,8 @@ pub struct Reply {
     pub references: Vec<String>,
     pub body: String,
     pub date: DateTime<Utc>,
+    /// Files going with it (a `multipart/mixed` message when there are any).
+    pub attachments: Vec<crate::attachments::Outgoing>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,8 +101,20 @@ pub fn build(reply: &Reply, message_id: &str) -> Result<Vec<u8>, OutboxError> {
         b = b.references(refs.join(" "));
     }
     let body = reply.body.replace("\r\n", "\n");
-    let message = b.header(ContentType::TEXT_PLAIN).body(body)?;
-    Ok(message.formatted())
+    if reply.attachments.is_empty() {
+        let message = b.header(ContentType::TEXT_PLAIN).body(body)?;
+        return Ok(message.formatted());
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
+    for a in &reply.attachments {
+        let content_type = ContentType::parse(&a.content_type)
+            .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("valid"));
+        parts = parts.singlepart(
+            Attachment::new(a.filename.replace(['\r', '\n'], " "))
+                .body(a.bytes.clone(), content_type),
+        );
+    }
+    Ok(b.multipart(parts)?.formatted())
 }
 
 /// Creates the outbox folder (0700) if needed.
@@ -177,7 +191,35 @@ mod tests {
             references: vec!["m1@mail.test".into(), "m2@mail.test".into()],
             body: "Hello Bob,\n\nSorry — a replacement will arrive by Friday.\n".into(),
             date: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+            attachments: Vec::new(),
         }
+    }
+
+    #[test]
+    fn attachments_make_a_multipart_message_the_importer_reads_back() {
+        let mut r = reply();
+        r.attachments = vec![crate::attachments::Outgoing {
+            filename: "label\r\nBcc: x@y.test.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.4 return label".to_vec(),
+        }];
+        let bytes = build(&r, "id2@example-shop.test").unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        assert!(
+            parsed
+                .body_text(0)
+                .unwrap()
+                .contains("replacement will arrive")
+        );
+        assert!(parsed.bcc().is_none(), "a file name cannot add headers");
+        let back = crate::attachments::inbound(&bytes);
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].bytes, b"%PDF-1.4 return label");
+        assert_eq!(back[0].content_type.as_deref(), Some("application/pdf"));
+        assert_eq!(
+            back[0].filename.as_deref(),
+            Some("label  Bcc: x@y.test.pdf")
+        );
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub enum SendError {
     NoOrder,
     #[error("{0}")]
     Refused(String),
+    #[error("attachment: {0}")]
+    Attachment(String),
     #[error("against Amazon's messaging rules: {0}; confirm in the app to send anyway")]
     Rules(String),
     #[error(transparent)]
@@ -86,6 +88,13 @@ pub fn prepare(
         references: facts.references,
         body: body.trim_end().to_string() + "\n",
         date: now,
+        // Read now, size-checked before and after: the reply is queued with these bytes.
+        attachments: store
+            .draft_attachments(thread_id)?
+            .iter()
+            .map(|p| crate::attachments::read(p))
+            .collect::<Result<_, _>>()
+            .map_err(SendError::Attachment)?,
     })
 }
 
@@ -254,6 +263,10 @@ pub fn send(
         )?;
         outbox_id = crate::store::outbox::enqueue(tx, id, thread_id, now)?;
         tx.execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
+        tx.execute(
+            "DELETE FROM draft_attachments WHERE thread_id = ?1",
+            [thread_id],
+        )?;
         let at = crate::store::to_secs(now);
         if let (Some(reason), Some(f)) = (proactive, &facts) {
             tx.execute(

@@ -14,6 +14,10 @@ fn needs_replacing(c: char, keep_newlines: bool) -> bool {
 
 /// Bidi embeddings/overrides/isolates and marks that can disguise text. ZWJ (U+200D) stays:
 /// emoji sequences need it.
+pub fn is_bidi_control(c: char) -> bool {
+    is_invisible_format(c)
+}
+
 fn is_invisible_format(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }

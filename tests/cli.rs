@@ -700,3 +700,87 @@ fn watch_without_a_maildir_says_what_is_missing() {
         "is not a Maildir",
     );
 }
+
+#[test]
+fn attachments_are_listed_and_saved_without_overwriting() {
+    let (home, cfg, db) = imported_home(&["attachment.eml", "buyer_inquiry.eml"]);
+    let thread = |subject_like: &str| -> i64 {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT id FROM threads WHERE subject LIKE ?1",
+            [subject_like],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let sofia = thread("%Sofia%").to_string();
+    let out = sd(home.path())
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .args(["attachments", &sofia, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let listed = json(&out.stdout);
+    assert_eq!(listed[0]["filename"], "foto.jpg", "{listed}");
+    assert_eq!(listed[0]["content_type"], "image/jpeg");
+    let size = listed[0]["size"].as_u64().unwrap();
+    assert!(size > 100, "{listed}");
+
+    let dir = home.path().join("saved");
+    for round in 1..=2 {
+        let out = sd(home.path())
+            .args([
+                "--config",
+                cfg.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+            ])
+            .args(["attachments", &sofia, "--save", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        let expected = if round == 1 {
+            "foto.jpg"
+        } else {
+            "foto (2).jpg"
+        };
+        assert!(
+            text.contains(&format!("→ {}", dir.join(expected).display())),
+            "{text}"
+        );
+    }
+    let bytes = std::fs::read(dir.join("foto.jpg")).unwrap();
+    assert_eq!(bytes.len() as u64, size);
+    assert_eq!(&bytes[..2], b"\xff\xd8", "the decoded JPEG, not its base64");
+
+    let bob = thread("%Bob Wilson%").to_string();
+    let out = sd(home.path())
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .args(["attachments", &bob])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("has no attachments"));
+    let out = sd(home.path())
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .args(["attachments", "999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no thread 999"));
+}

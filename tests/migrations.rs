@@ -147,7 +147,9 @@ fn write_fixture_for_the_current_schema() {
                         'smtp', 1795000000, 1795000000
                  FROM messages WHERE direction = 'out' LIMIT 1;
              INSERT OR IGNORE INTO takes (thread_id, instance, agent, since, seen_at)
-                 VALUES (1, 'fixture-host:1', 'Anna', 1795000000, 1795000000);",
+                 VALUES (1, 'fixture-host:1', 'Anna', 1795000000, 1795000000);
+             INSERT OR IGNORE INTO draft_attachments (thread_id, path, added_at)
+                 VALUES (1, '/home/anna/invoice.pdf', 1795000000);",
         )
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.

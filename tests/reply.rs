@@ -321,3 +321,58 @@ fn writing_first_follows_the_proactive_rules() {
         2
     );
 }
+
+#[test]
+fn a_reply_carries_its_attached_files_checked_for_size_before_queueing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, config) = demo(dir.path());
+    let thread: i64 = store
+        .conn()
+        .query_row(
+            "SELECT id FROM threads WHERE order_id = '111-4827163-0028371' AND buyer_alias IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let label = dir.path().join("return-label.pdf");
+    std::fs::write(&label, b"%PDF-1.4 prepaid return label").unwrap();
+    store.attach(thread, &label, now()).unwrap();
+    let body = "Hello Bob,\n\nthe return label is attached.\n";
+
+    // A file that grew past 10 MB after it was attached stops the reply; nothing is queued.
+    let video = dir.path().join("unboxing.mp4");
+    std::fs::write(&video, b"small at first").unwrap();
+    store.attach(thread, &video, now()).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&video)
+        .unwrap()
+        .set_len(sellerdesk::attachments::MAX_BYTES + 1)
+        .unwrap();
+    let e = prepare(&store, &config, thread, body, now()).unwrap_err();
+    assert!(matches!(e, SendError::Attachment(_)), "{e}");
+    assert!(e.to_string().contains("limited to 10 MB"), "{e}");
+    assert_eq!(store.detach_last(thread).unwrap(), Some(video));
+
+    let reply = prepare(&store, &config, thread, body, now()).unwrap();
+    assert_eq!(reply.attachments.len(), 1);
+    let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
+    let bytes = std::fs::read(sent.path().unwrap()).unwrap();
+    let files = sellerdesk::attachments::inbound(&bytes);
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].filename.as_deref(), Some("return-label.pdf"));
+    assert_eq!(files[0].content_type.as_deref(), Some("application/pdf"));
+    assert_eq!(files[0].bytes, b"%PDF-1.4 prepaid return label");
+    // Recorded with the reply, and gone from the (now sent) draft.
+    let listed: String = store
+        .conn()
+        .query_row(
+            "SELECT a.filename FROM attachments a JOIN messages m ON m.id = a.message_id
+             WHERE m.direction = 'out' AND m.thread_id = ?1",
+            [thread],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(listed, "return-label.pdf");
+    assert!(store.draft_attachments(thread).unwrap().is_empty());
+}

@@ -702,3 +702,66 @@ fn a_refused_reply_shows_reopens_the_clock_alerts_and_r_sends_it_again() {
     assert_eq!(d.app.metrics.counts.critical, before.critical - 1);
     insta::assert_snapshot!(screen(&d, 140, 40).backend());
 }
+
+#[test]
+fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
+    let mut d = demo(140, 40);
+    let sofia: i64 = d
+        .store
+        .conn()
+        .query_row(
+            "SELECT id FROM threads WHERE buyer_name = 'Sofía Ruiz'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    data::perform(
+        &mut d.app,
+        &mut d.store,
+        sellerdesk::tui::state::Effect::OpenThread(sofia),
+    );
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(shown.contains("📎 sarten-foto.jpg (image/jpeg"), "{shown}");
+
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("from-sofia");
+    act(&mut d, Action::SaveAttachments);
+    let prompt = d.app.prompt.as_mut().expect("a folder prompt");
+    assert_eq!(prompt.text(), "~/Downloads/sellerdesk");
+    prompt.input = ratatui_textarea::TextArea::new(vec![folder.display().to_string()]);
+    act(&mut d, Action::Confirm);
+    assert_eq!(
+        d.app.notice.as_deref(),
+        Some(format!("Saved 1 file to {}", folder.display()).as_str())
+    );
+    let photo = std::fs::read(folder.join("sarten-foto.jpg")).unwrap();
+    assert_eq!(&photo[..2], b"\xff\xd8");
+
+    // The reply takes a file: listed in the composer, refused when too big.
+    act(&mut d, Action::Reply);
+    let invoice = out.path().join("factura.pdf");
+    std::fs::write(&invoice, vec![b'x'; 3000]).unwrap();
+    act(&mut d, Action::AttachFile);
+    type_text(&mut d, &invoice.display().to_string());
+    act(&mut d, Action::Confirm);
+    let big = out.path().join("video.mp4");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(sellerdesk::attachments::MAX_BYTES + 1)
+        .unwrap();
+    act(&mut d, Action::AttachFile);
+    type_text(&mut d, &big.display().to_string());
+    act(&mut d, Action::Confirm);
+    assert!(
+        d.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("limited to 10 MB"),
+        "{:?}",
+        d.app.notice
+    );
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(shown.contains("📎 factura.pdf (3 KB)"), "{shown}");
+    assert!(!shown.contains("video.mp4 ("), "{shown}");
+}

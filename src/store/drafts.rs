@@ -34,6 +34,55 @@ impl Store {
         })
     }
 
+    /// Adds a file to the thread's reply (checked again when the reply is queued).
+    pub fn attach(
+        &mut self,
+        thread_id: i64,
+        path: &std::path::Path,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let path = path.to_string_lossy();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO draft_attachments (thread_id, path, added_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                (thread_id, path.as_ref(), to_secs(now)),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Takes the newest file off the thread's reply; which one, if any.
+    pub fn detach_last(
+        &mut self,
+        thread_id: i64,
+    ) -> Result<Option<std::path::PathBuf>, StoreError> {
+        self.write(|tx| {
+            let last: Option<String> = tx
+                .query_row(
+                    "DELETE FROM draft_attachments WHERE thread_id = ?1 AND path =
+                       (SELECT path FROM draft_attachments WHERE thread_id = ?1
+                        ORDER BY added_at DESC, path DESC LIMIT 1)
+                     RETURNING path",
+                    [thread_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok::<_, StoreError>(last.map(std::path::PathBuf::from))
+        })
+    }
+
+    /// The files attached to the thread's reply, in the order they were added.
+    pub fn draft_attachments(&self, thread_id: i64) -> Result<Vec<std::path::PathBuf>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT path FROM draft_attachments WHERE thread_id = ?1 ORDER BY added_at, path",
+        )?;
+        let rows = stmt.query_map([thread_id], |r| r.get::<_, String>(0))?;
+        Ok(rows
+            .map(|r| r.map(std::path::PathBuf::from))
+            .collect::<Result<_, _>>()?)
+    }
+
     pub fn draft(&self, thread_id: i64) -> Result<Option<Draft>, StoreError> {
         Ok(self
             .conn()

@@ -541,6 +541,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The files that came with the thread's inbound messages, oldest message first, read
+    /// back out of the stored raw bytes.
+    pub fn thread_attachments(
+        &self,
+        thread_id: i64,
+    ) -> Result<Vec<crate::attachments::Inbound>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
+             WHERE m.thread_id = ?1 AND m.direction = 'in'
+               AND EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)
+             ORDER BY m.sent_at, m.id",
+        )?;
+        let raws = stmt.query_map([thread_id], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for raw in raws {
+            out.extend(crate::attachments::inbound(&raw?));
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,7 +34,7 @@ fn all() -> Vec<M<'static>> {
         }),
         M::up(include_str!("migrations/010_proactive.sql")).foreign_key_check(),
         M::up(include_str!("migrations/011_outbox.sql")).foreign_key_check(),
-        M::up(include_str!("migrations/012_takes.sql")).foreign_key_check(),
+        M::up(include_str!("migrations/012_team_and_attachments.sql")).foreign_key_check(),
     ]
 }
 

@@ -50,6 +50,10 @@ pub enum Action {
     WriteFirst,
     /// Send the thread's failed or unknown replies again (asks first).
     RetryDelivery,
+    /// Save the thread's inbound attachments to a folder.
+    SaveAttachments,
+    /// Attach a file to the reply (≤ 10 MB), or take the last one off.
+    AttachFile,
     /// Scroll the thread down.
     ScrollDown,
     /// Scroll the thread up.
@@ -111,6 +115,8 @@ impl Action {
         Action::Snooze,
         Action::WriteFirst,
         Action::RetryDelivery,
+        Action::SaveAttachments,
+        Action::AttachFile,
         Action::ScrollDown,
         Action::ScrollUp,
         Action::Search,
@@ -167,6 +173,8 @@ impl Action {
             Action::Snooze => "snooze",
             Action::WriteFirst => "write first",
             Action::RetryDelivery => "send again",
+            Action::SaveAttachments => "save attachments",
+            Action::AttachFile => "attach a file",
             Action::ScrollDown => "scroll down",
             Action::ScrollUp => "scroll up",
             Action::Search => "search",

@@ -35,6 +35,8 @@ pub struct Composer {
     pub language: &'static str,
     /// A message the seller starts, not a reply: its reason and the facts its rules need.
     pub proactive: Option<(compliance::Reason, compliance::Proactive)>,
+    /// Files going with the reply, as shown: `invoice.pdf (120 KB)`.
+    pub attachments: Vec<String>,
 }
 
 fn editor(body: &str) -> TextArea<'static> {
@@ -75,6 +77,7 @@ impl Composer {
             highlighted: Vec::new(),
             language: "en",
             proactive: None,
+            attachments: Vec::new(),
         };
         c.recheck();
         c

@@ -184,6 +184,7 @@ fn open_composer(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreE
         draft.as_ref().map(|d| (d.body.as_str(), d.updated_at)),
     );
     composer.language = language;
+    composer.attachments = attachment_labels(store, id)?;
     app.composer = Some(composer);
     app.focus = Focus::Composer;
     Ok(())
@@ -454,6 +455,8 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                 })
                 .map_err(|e| e.to_string())
         }
+        Effect::Attach { thread, path } => attach(app, store, thread, path, now),
+        Effect::SaveAttachments { thread, dir } => save_attachments(app, store, thread, &dir),
         Effect::RetryDelivery(thread) => {
             reload = true;
             retry_delivery(app, store, thread, now)
@@ -565,6 +568,102 @@ fn retry_delivery(
             if queued == 1 { "y" } else { "ies" }
         ));
     }
+    Ok(())
+}
+
+/// The reply's files as the composer lists them; a file gone or grown too big says so.
+fn attachment_labels(store: &Store, thread: i64) -> Result<Vec<String>, StoreError> {
+    Ok(store
+        .draft_attachments(thread)?
+        .iter()
+        .map(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match crate::attachments::check(p) {
+                Ok(size) => format!("{name} ({})", human_size(size)),
+                Err(e) => format!("{name} ✗ {e}"),
+            }
+        })
+        .collect())
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{} KB", bytes.div_ceil(1024)),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
+}
+
+/// `~/x` under the home folder, as a shell would read it.
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
+}
+
+/// Attaches a file to the thread's reply after checking it (a file, ≤ 10 MB), or with no
+/// path takes the last one off.
+fn attach(
+    app: &mut App,
+    store: &mut Store,
+    thread: i64,
+    path: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    match path {
+        Some(p) => {
+            let path = expand_home(p.trim());
+            let path = std::path::absolute(&path).unwrap_or(path);
+            let size = crate::attachments::check(&path)?;
+            store
+                .attach(thread, &path, now)
+                .map_err(|e| e.to_string())?;
+            app.notice = Some(format!(
+                "Attached {} ({})",
+                crate::safe_text::line(&path.display().to_string()),
+                human_size(size)
+            ));
+        }
+        None => {
+            let gone = store.detach_last(thread).map_err(|e| e.to_string())?;
+            app.notice = Some(match gone {
+                Some(p) => format!(
+                    "Took {} off the reply",
+                    crate::safe_text::line(&p.display().to_string())
+                ),
+                None => "No file attached".into(),
+            });
+        }
+    }
+    let labels = attachment_labels(store, thread).map_err(|e| e.to_string())?;
+    if let Some(c) = app.composer.as_mut().filter(|c| c.thread_id == thread) {
+        c.attachments = labels;
+    }
+    Ok(())
+}
+
+/// Writes every attachment of the thread's messages into `dir`.
+fn save_attachments(app: &mut App, store: &Store, thread: i64, dir: &str) -> Result<(), String> {
+    let dir = expand_home(dir.trim());
+    let files = store
+        .thread_attachments(thread)
+        .map_err(|e| e.to_string())?;
+    if files.is_empty() {
+        app.notice = Some("This thread has no attachments".into());
+        return Ok(());
+    }
+    let written = crate::attachments::save_all(&files, &dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    app.notice = Some(format!(
+        "Saved {} file{} to {}",
+        written.len(),
+        if written.len() == 1 { "" } else { "s" },
+        crate::safe_text::line(&dir.display().to_string())
+    ));
     Ok(())
 }
 

@@ -278,6 +278,7 @@ impl Default for Keymap {
             b(Composer, Key::ctrl('s'), Send, true),
             b(Composer, Key::ctrl('t'), InsertTemplate, true),
             b(Composer, Key::ctrl('e'), ExternalEditor, true),
+            b(Composer, Key::ctrl('o'), AttachFile, false),
             b(Composer, Key::code(KeyCode::Esc), Back, true),
             b(Picker, Key::code(KeyCode::Enter), Confirm, true),
             b(Picker, Key::code(KeyCode::Down), Down, true),
@@ -320,6 +321,7 @@ impl Default for Keymap {
                 b(ctx, Key::plain('z'), Snooze, false),
                 b(ctx, Key::plain('W'), WriteFirst, false),
                 b(ctx, Key::plain('R'), RetryDelivery, false),
+                b(ctx, Key::plain('a'), SaveAttachments, false),
                 b(ctx, Key::plain('f'), CycleFilter, true),
                 b(ctx, Key::code(KeyCode::Tab), NextPane, false),
             ]);

@@ -100,6 +100,10 @@ pub enum PromptPurpose {
     Outcome(i64),
     /// How long to snooze a thread (empty: wake it).
     SnoozeFor(i64),
+    /// A file to attach to the thread's reply (empty: take the last one off).
+    Attach(i64),
+    /// The folder to save the thread's attachments in.
+    SaveAttachmentsTo(i64),
 }
 
 pub struct Prompt {
@@ -129,6 +133,8 @@ impl Prompt {
             PromptPurpose::CheckBackAt(_) => "Check back in (e.g. 3d, 12h) or at",
             PromptPurpose::Outcome(_) => "Outcome",
             PromptPurpose::SnoozeFor(_) => "Snooze for (e.g. 4h, 1d; empty wakes it)",
+            PromptPurpose::Attach(_) => "Attach file, ≤ 10 MB (path; empty takes the last off)",
+            PromptPurpose::SaveAttachmentsTo(_) => "Save the thread's attachments to folder",
         }
     }
 }
@@ -206,6 +212,16 @@ pub enum Effect {
     },
     /// Queue the thread's failed and unknown replies again.
     RetryDelivery(i64),
+    /// Attach a file to the thread's reply; `None` takes the last one off.
+    Attach {
+        thread: i64,
+        path: Option<String>,
+    },
+    /// Write the thread's inbound attachments into a folder.
+    SaveAttachments {
+        thread: i64,
+        dir: String,
+    },
     /// Open the composer for a message the seller starts on the thread's order.
     WriteFirst {
         thread: i64,
@@ -728,6 +744,19 @@ impl App {
                         thread,
                         outcome: text.to_string(),
                     }),
+                    PromptPurpose::Attach(thread) => Some(Effect::Attach {
+                        thread,
+                        path: (!text.is_empty()).then(|| text.to_string()),
+                    }),
+                    PromptPurpose::SaveAttachmentsTo(thread) if text.is_empty() => {
+                        self.notice = Some("No folder given: nothing saved".into());
+                        let _ = thread;
+                        None
+                    }
+                    PromptPurpose::SaveAttachmentsTo(thread) => Some(Effect::SaveAttachments {
+                        thread,
+                        dir: text.to_string(),
+                    }),
                     PromptPurpose::SnoozeFor(thread) if text.is_empty() => Some(Effect::Snooze {
                         thread,
                         until: None,
@@ -772,6 +801,10 @@ impl App {
             Action::InsertTemplate => {
                 self.picker = Some(Picker::default());
                 Some(Effect::LoadTemplates)
+            }
+            Action::AttachFile => {
+                self.prompt = Some(Prompt::new(PromptPurpose::Attach(thread), ""));
+                None
             }
             Action::ExternalEditor => {
                 if let Some(c) = &mut self.composer {
@@ -986,6 +1019,14 @@ impl App {
                         .into(),
                     on_yes: Effect::RetryDelivery(thread),
                 }));
+                None
+            }
+            Action::SaveAttachments => {
+                let thread = self.target_thread()?;
+                self.prompt = Some(Prompt::new(
+                    PromptPurpose::SaveAttachmentsTo(thread),
+                    "~/Downloads/sellerdesk",
+                ));
                 None
             }
             Action::FollowUpOutcome => {

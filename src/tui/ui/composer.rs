@@ -68,6 +68,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Span::raw(" template  "),
         Span::styled("Ctrl-E", theme::key()),
         Span::raw(" editor  "),
+        Span::styled("Ctrl-O", theme::key()),
+        Span::raw(" attach  "),
         Span::styled("Esc", theme::key()),
         Span::raw(" close "),
     ])
@@ -88,5 +90,29 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    frame.render_widget(&c.text, inner);
+    if c.attachments.is_empty() || inner.height < 3 {
+        frame.render_widget(&c.text, inner);
+        return;
+    }
+    let [files, text] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Min(1),
+    ])
+    .areas(inner);
+    let names: Vec<String> = c
+        .attachments
+        .iter()
+        .map(|a| safe_text::line(a).into_owned())
+        .collect();
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(format!("📎 {}", names.join(" · ")), theme::warn()),
+            Span::styled(
+                "  (Ctrl-O, then Enter on nothing, takes the last off)",
+                theme::dim(),
+            ),
+        ]),
+        files,
+    );
+    frame.render_widget(&c.text, text);
 }
