@@ -4,6 +4,7 @@
 //! Reading and parsing run on a worker thread while this thread writes to SQLite, so the two
 //! cores of a small machine are both busy; a bounded channel keeps memory flat.
 
+pub mod bounce;
 pub mod mbox;
 pub mod parse;
 pub mod sources;

@@ -460,3 +460,148 @@ fn a_sendmail_command_gets_the_message_on_stdin_and_its_exit_status_decides() {
     assert!(shop.entry().permanently_failed());
     assert!(shop.clock_running());
 }
+
+fn amazon_bounce(id: &str, quoting: Option<&str>) -> Vec<u8> {
+    let quoted = quoting
+        .map(|k| format!("----- Original message -----\r\nMessage-ID: <{k}>\r\n"))
+        .unwrap_or_default();
+    format!(
+        "From: Amazon Seller Notification <donotreply@amazon.com>\r\n\
+         To: support@example-shop.test\r\n\
+         Subject: Message Delivery Failure\r\n\
+         Message-ID: <{id}@amazon.test>\r\n\
+         Date: Sun, 22 Nov 2026 12:05:00 +0000\r\n\r\n\
+         We're sorry. Your message to t2bb@marketplace.amazon.com could not be delivered.\r\n\r\n\
+         Reason:\r\n\
+         This message was not sent as it did not meet the Buyer-Seller Messaging guidelines.\r\n\r\n\
+         {quoted}"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn amazons_bounce_for_a_reply_flags_it_reopens_the_clock_and_says_why() {
+    let server = SmtpServer::start();
+    let shop = Shop::with_reply(server.port);
+    assert_eq!(shop.deliver_at(now()).sent, 1);
+    assert!(!shop.clock_running());
+    let reply_key: String = shop
+        .store()
+        .conn()
+        .query_row(
+            "SELECT message_key FROM messages WHERE direction = 'out'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+
+    // Delivered into the watched Maildir and imported: the same path `watch` and the app take.
+    let maildir = shop.dir.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    std::fs::write(
+        maildir.join("new/1795000000.bounce.host"),
+        amazon_bounce("bounce-1", Some(&reply_key)),
+    )
+    .unwrap();
+    let (code, json) = shop.run(&["import", "--json", maildir.to_str().unwrap()]);
+    assert_eq!(
+        (code, &json["imported"]),
+        (0, &serde_json::json!(1)),
+        "{json}"
+    );
+
+    assert!(
+        shop.clock_running(),
+        "the buyer has no answer: the clock runs again"
+    );
+    let e = shop.entry();
+    assert!(e.permanently_failed(), "{e:?}");
+    assert_eq!(
+        e.last_error.as_deref(),
+        Some(
+            "bounced: Reason: This message was not sent as it did not meet the Buyer-Seller Messaging guidelines."
+        )
+    );
+    let detail = shop.store().thread_detail(shop.thread).unwrap().unwrap();
+    assert!(
+        detail.messages.iter().any(|m| m.flags & flags::BOUNCE != 0),
+        "the bounce is in the reply's thread"
+    );
+    let event = detail
+        .timeline
+        .iter()
+        .find(|t| t.kind == "bounced")
+        .unwrap();
+    assert!(
+        event
+            .detail
+            .contains("did not meet the Buyer-Seller Messaging guidelines")
+    );
+    // It is not a buyer message needing a reply of its own.
+    let th = Thresholds::default();
+    assert_eq!(
+        shop.store().clock_counts(now(), &th).unwrap().needs_reply,
+        1
+    );
+    let threads: i64 = shop
+        .store()
+        .conn()
+        .query_row("SELECT count(*) FROM threads", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(threads, 1);
+    // Importing it again changes nothing; the seller's R sends the reply again.
+    let (_, json) = shop.run(&["import", "--json", maildir.to_str().unwrap()]);
+    assert_eq!(json["duplicates"], 1);
+    assert!(shop.store().outbox_retry(e.id, now()).unwrap());
+    assert!(!shop.clock_running());
+}
+
+#[test]
+fn a_bounce_that_only_names_the_buyer_finds_the_latest_reply_to_them() {
+    let server = SmtpServer::start();
+    let shop = Shop::with_reply(server.port);
+    assert_eq!(shop.deliver_at(now()).sent, 1);
+    let mut store = shop.store();
+    import_raw(
+        &mut store,
+        &shop.config,
+        [RawMail {
+            bytes: amazon_bounce("bounce-2", None),
+            delivered_at: None,
+            source: "test".into(),
+        }],
+        now() + Duration::minutes(5),
+    )
+    .unwrap();
+    assert!(shop.clock_running());
+    assert!(shop.entry().permanently_failed());
+    // A buyer's own words about a failed delivery are a complaint, not a bounce.
+    import_raw(
+        &mut store,
+        &shop.config,
+        [RawMail {
+            bytes: INQUIRY
+                .replace("m1@amazon.test", "m9@amazon.test")
+                .replace(
+                    "Hello, my lamp arrived broken.",
+                    "Your parcel could not be delivered, says the carrier.",
+                )
+                .into_bytes(),
+            delivered_at: None,
+            source: "test".into(),
+        }],
+        now(),
+    )
+    .unwrap();
+    let bounces: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM messages WHERE flags & ?1",
+            [flags::BOUNCE],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bounces, 1);
+}

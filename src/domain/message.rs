@@ -66,6 +66,8 @@ pub mod flags {
     /// A reply the buyer did not get (refused for good, or bounced): it answers nothing, so
     /// the clock of the message it answered runs again.
     pub const UNDELIVERED: u32 = 1 << 5;
+    /// A bounce: the notice that a reply of the seller's did not reach the buyer.
+    pub const BOUNCE: u32 = 1 << 6;
 
     /// The bits that make a message count as "flagged" in import reports.
     pub const PROBLEMS: u32 = UNPARSEABLE | DATE_FALLBACK | CHARSET_UNKNOWN;
@@ -79,6 +81,7 @@ pub mod flags {
             (HTML_ONLY, "html only"),
             (NO_MESSAGE_ID, "no message-id"),
             (UNDELIVERED, "not delivered"),
+            (BOUNCE, "bounce"),
         ] {
             if bits & bit != 0 {
                 out.push(name);
@@ -86,6 +89,17 @@ pub mod flags {
         }
         out
     }
+}
+
+/// What a bounce says about the reply it returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounce {
+    /// Why, as the bounce puts it (one line).
+    pub reason: String,
+    /// Message IDs it quotes: the returned reply's among them, when it says.
+    pub refers_to: Vec<String>,
+    /// The buyer address the returned reply was for, when it names one.
+    pub recipient: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +137,8 @@ pub struct IncomingMail {
     pub attachments: Vec<Attachment>,
     /// A buyer's message: its complaint kind and the phrase that decided it.
     pub category: Option<crate::classify::Classified>,
+    /// A bounce of one of the seller's replies.
+    pub bounce: Option<Bounce>,
     pub flags: u32,
     pub raw: Vec<u8>,
     /// Where it came from: a file, or `mbox-file#n`.

@@ -97,6 +97,7 @@ fn unparseable(raw: RawMail, now: DateTime<Utc>) -> IncomingMail {
         asins: Vec::new(),
         attachments: Vec::new(),
         category: None,
+        bounce: None,
         flags: flags::UNPARSEABLE | flags::DATE_FALLBACK | flags::NO_MESSAGE_ID,
         raw: raw.bytes,
         source: raw.source,
@@ -263,7 +264,7 @@ fn from_message(
     let outbound = from_addr
         .as_deref()
         .is_some_and(|a| config.is_seller_address(a));
-    let (direction, role, buyer_alias) = if outbound {
+    let (direction, mut role, buyer_alias) = if outbound {
         let alias = buyer_recipient.or_else(|| to.as_ref().map(|(_, a)| a.clone()));
         (
             Direction::Out,
@@ -324,6 +325,24 @@ fn from_message(
         .collect();
 
     let category = (role == Role::Buyer).then(|| config.classifier.classify(&subject, scan));
+    // Cheap for everything else: only a system sender's inbound mail is looked at.
+    let bounce = match (direction, role) {
+        (Direction::In, Role::Other | Role::Auto) => {
+            let report = message.content_type().is_some_and(|ct| {
+                ct.ctype().eq_ignore_ascii_case("multipart")
+                    && ct
+                        .subtype()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            });
+            super::bounce::detect(from_addr.as_deref(), &subject, &body, &raw.bytes, report)
+        }
+        _ => None,
+    };
+    if bounce.is_some() {
+        bits |= flags::BOUNCE;
+        // A notice about the seller's reply, not an auto-reply to the buyer's message.
+        role = Role::Other;
+    }
 
     IncomingMail {
         key,
@@ -345,6 +364,7 @@ fn from_message(
         asins,
         attachments,
         category,
+        bounce,
         flags: bits,
         // Moved in by `parse_mail` once the parsed view of the bytes is dropped.
         raw: Vec::new(),

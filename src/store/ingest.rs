@@ -112,6 +112,8 @@ pub struct Batch<'c, 'm> {
     touched: BTreeMap<i64, Touched>,
     /// What the account metrics' per-day counts must take in at commit.
     changes: Changes,
+    /// Replies bounced by mail in this batch: key of the reply, the bounce's reason, when.
+    bounces: Vec<(String, String, i64)>,
 }
 
 fn identity_complete(mail: &IncomingMail) -> bool {
@@ -153,6 +155,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             asins: Vec::new(),
             touched: BTreeMap::new(),
             changes: Changes::default(),
+            bounces: Vec::new(),
         })
     }
 
@@ -200,6 +203,18 @@ impl<'c, 'm> Batch<'c, 'm> {
             return Ok(Added::Duplicate);
         }
 
+        // A bounce joins the thread of the reply it returns, and takes that reply back.
+        let into = match (into, &mail.bounce) {
+            (None, Some(b)) => match self.bounced_reply(&mail, b)? {
+                Some((key, thread)) => {
+                    self.bounces
+                        .push((key, b.reason.clone(), to_secs(mail.sent_at)));
+                    Some(thread)
+                }
+                None => None,
+            },
+            _ => into,
+        };
         let found = match into {
             Some(id) => Found {
                 thread_id: Some(id),
@@ -436,6 +451,7 @@ impl<'c, 'm> Batch<'c, 'm> {
                 }
             }
             metric_days::flush(&self.tx, &mut self.changes)?;
+            self.apply_bounces()?;
             then(&self.tx)
         });
         if result.is_err() {
@@ -446,6 +462,90 @@ impl<'c, 'm> Batch<'c, 'm> {
             return result;
         }
         self.tx.commit()
+    }
+
+    /// The seller's reply a bounce returns: by a message ID it quotes (or refers to), else
+    /// the newest reply to the buyer address it names, sent before it. Staged or stored.
+    fn bounced_reply(
+        &self,
+        mail: &IncomingMail,
+        b: &crate::domain::message::Bounce,
+    ) -> rusqlite::Result<Option<(String, i64)>> {
+        let outbound =
+            |m: &StagedMessage| m.mail.direction == crate::domain::message::Direction::Out;
+        for key in b.refers_to.iter().chain(&mail.refs) {
+            if let Some(m) = self
+                .messages
+                .iter()
+                .find(|m| outbound(m) && &m.mail.key == key)
+            {
+                return Ok(Some((key.clone(), m.thread_id)));
+            }
+            let stored: Option<i64> = self
+                .tx
+                .prepare_cached(
+                    "SELECT thread_id FROM messages WHERE message_key = ?1 AND direction = 'out'",
+                )?
+                .query_row([key], |r| r.get(0))
+                .optional()?;
+            if let Some(thread) = stored {
+                return Ok(Some((key.clone(), thread)));
+            }
+        }
+        let Some(alias) = &b.recipient else {
+            return Ok(None);
+        };
+        let staged = self
+            .messages
+            .iter()
+            .filter(|m| {
+                outbound(m)
+                    && m.mail.buyer_alias.as_ref() == Some(alias)
+                    && m.mail.sent_at <= mail.sent_at
+            })
+            .max_by_key(|m| m.mail.sent_at)
+            .map(|m| (m.mail.key.clone(), m.thread_id, to_secs(m.mail.sent_at)));
+        let stored: Option<(String, i64, i64)> = self
+            .tx
+            .prepare_cached(
+                "SELECT message_key, thread_id, sent_at FROM messages
+                 WHERE to_addr = ?1 AND direction = 'out' AND sent_at <= ?2
+                 ORDER BY sent_at DESC LIMIT 1",
+            )?
+            .query_row(params![alias, to_secs(mail.sent_at)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        Ok(match (staged, stored) {
+            (Some(a), Some(b)) => Some(if a.2 >= b.2 { (a.0, a.1) } else { (b.0, b.1) }),
+            (Some(a), None) => Some((a.0, a.1)),
+            (None, Some(b)) => Some((b.0, b.1)),
+            (None, None) => None,
+        })
+    }
+
+    /// Each bounced reply: flagged undelivered (its thread's clock runs again), its outbox
+    /// entry failed for good with the bounce's reason, the bounce on the timeline.
+    fn apply_bounces(&self) -> rusqlite::Result<()> {
+        for (key, reason, at) in &self.bounces {
+            let (id, thread): (i64, i64) = self.tx.query_row(
+                "SELECT id, thread_id FROM messages WHERE message_key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            self.tx.execute(
+                "UPDATE outbox SET state = 'failed', next_attempt_at = NULL, claimed_by = NULL,
+                        claimed_at = NULL, last_error = ?2, updated_at = ?3
+                 WHERE message_id = ?1",
+                params![id, format!("bounced: {reason}"), at],
+            )?;
+            super::outbox::set_undelivered(&self.tx, id, thread, true)?;
+            self.tx.execute(
+                "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'bounced', ?3)",
+                params![thread, at, reason],
+            )?;
+        }
+        Ok(())
     }
 
     fn write_staged(&mut self) -> rusqlite::Result<()> {

@@ -139,13 +139,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(format!(" {}  ", local(m.sent_at, tz))),
             Span::styled(safe_text::line(who).into_owned(), theme::title()),
         ]));
+        use crate::domain::message::flags as f;
         if let Some(e) = t.outbox.iter().find(|e| e.message_id == m.id) {
             let (text, style) = delivery_line(e, app);
             lines.push(Line::styled(text, style));
+        } else if m.flags & f::UNDELIVERED != 0 {
+            lines.push(Line::styled(
+                "  ✗ not delivered (bounced): the clock runs again",
+                theme::bad(),
+            ));
         }
-        let flags = crate::domain::message::flags::describe(
-            m.flags & crate::domain::message::flags::PROBLEMS,
-        );
+        let flags = f::describe(m.flags & (f::PROBLEMS | f::BOUNCE));
         if !flags.is_empty() {
             lines.push(Line::styled(
                 format!("  ⚠ {}", flags.join(", ")),
