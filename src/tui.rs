@@ -170,10 +170,15 @@ where
     let mut last_trends = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_rates = Instant::now();
+    let mut frame_log = FrameLog::from_env();
     while !app.quit {
+        let turn = Instant::now();
         terminal.draw(|f| ui::draw(f, &app, &keymap))?;
         let timeout = Duration::from_millis(250);
-        if event::poll(timeout)? {
+        let waiting = Instant::now();
+        let ready = event::poll(timeout)?;
+        let waited = waiting.elapsed();
+        if ready {
             match event::read()? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     let context = app.context();
@@ -211,6 +216,7 @@ where
             if arrived > 0 {
                 app.now = clock();
                 data::refresh(&mut app, store);
+                seen_version = store.data_version().ok();
                 app.rates_due = true;
                 app.notice = Some(format!(
                     "{arrived} new message{} imported",
@@ -233,6 +239,7 @@ where
             if changed {
                 app.now = clock();
                 data::refresh(&mut app, store);
+                seen_version = store.data_version().ok();
                 app.rates_due = true;
             }
         }
@@ -272,12 +279,41 @@ where
         if let Some(save) = app.autosave(clock()) {
             data::perform(&mut app, store, save);
         }
+        if let Some(log) = frame_log.as_mut() {
+            log.record(turn.elapsed().saturating_sub(waited), app.total);
+        }
     }
     if let Some(save) = app.flush_draft() {
         data::perform(&mut app, store, save);
     }
     let _ = store.release_takes(&app.instance);
     Ok(())
+}
+
+/// `SELLERDESK_FRAME_LOG=FILE`: per loop turn, when it ended (µs since the Unix epoch), its own
+/// work (reloads, drawing; not the wait for input) in µs, and the inbox count it ended on —
+/// what the burst benchmark reads.
+struct FrameLog {
+    out: std::io::BufWriter<std::fs::File>,
+}
+
+impl FrameLog {
+    fn from_env() -> Option<FrameLog> {
+        let path = std::env::var_os("SELLERDESK_FRAME_LOG")?;
+        let file = std::fs::File::create(path).ok()?;
+        Some(FrameLog {
+            out: std::io::BufWriter::new(file),
+        })
+    }
+
+    fn record(&mut self, work: Duration, total: u64) {
+        use std::io::Write;
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let _ = writeln!(self.out, "{} {} {total}", at.as_micros(), work.as_micros());
+        let _ = self.out.flush();
+    }
 }
 
 /// Tells the other terminals on the database which thread this one is writing a reply on:
