@@ -117,7 +117,7 @@ fn demo_alert_open_mark_and_quit() {
     s.wait_for("Needs attention");
     assert!(s.alternate_screen());
     s.keys(b"\x1b"); // Esc dismisses the alert
-    s.wait_for("Inbox (needs reply · 18)");
+    s.wait_for("Inbox (needs reply · 19)");
     assert!(!s.screen().contains("Needs attention"));
     s.keys(b"\r"); // open the most urgent thread
     s.wait_for("Guten Tag");
@@ -125,7 +125,7 @@ fn demo_alert_open_mark_and_quit() {
     s.wait_for("no response needed\"?");
     s.keys(b"y");
     let screen = s.wait_for("5 overdue (1 critical)");
-    assert!(screen.contains("Inbox (needs reply · 17)"), "{screen}");
+    assert!(screen.contains("Inbox (needs reply · 18)"), "{screen}");
     s.keys(b"q");
     assert!(s.wait_exit().success());
     assert!(
@@ -157,7 +157,7 @@ fn demo_reply_from_a_template_and_send() {
     let mut s = start(&["demo", "--now", "2026-11-22T12:00:00Z"]);
     s.wait_for("Needs attention");
     s.keys(b"\x1b"); // dismiss the alert
-    s.wait_for("Inbox (needs reply · 18)");
+    s.wait_for("Inbox (needs reply · 19)");
     s.keys(b"\r"); // the most urgent thread
     s.wait_for("Guten Tag");
     s.keys(b"r");
@@ -173,7 +173,7 @@ fn demo_reply_from_a_template_and_send() {
     s.keys(b"y");
     let screen = s.wait_for("5 overdue (1 critical)");
     assert!(screen.contains("Reply written to the outbox"), "{screen}");
-    assert!(screen.contains("Inbox (needs reply · 17)"), "{screen}");
+    assert!(screen.contains("Inbox (needs reply · 18)"), "{screen}");
     s.keys(b"q");
     assert!(s.wait_exit().success());
 }
@@ -262,11 +262,11 @@ fn demo_search_kind_compliance_and_snooze() {
     let mut s = start(&["demo", "--now", "2026-11-22T12:00:00Z"]);
     s.wait_for("Needs attention");
     s.keys(b"\x1b");
-    s.wait_for("Inbox (needs reply · 18)");
+    s.wait_for("Inbox (needs reply · 19)");
     s.keys(b"/kett");
     s.wait_for("search \"kett\" · 1 match");
     s.keys(b"\x1b"); // back to the list as it was
-    s.wait_for("Inbox (needs reply · 18)");
+    s.wait_for("Inbox (needs reply · 19)");
     s.keys(b"\r"); // Karin Schulz, quality by rule
     s.wait_for("“brummt”");
     s.keys(b"cjjj\r"); // packaging
@@ -279,7 +279,7 @@ fn demo_search_kind_compliance_and_snooze() {
     s.wait_for("Draft reply");
     s.keys(b"z\r"); // snooze 4h
     s.wait_for("Snoozed until");
-    let screen = s.wait_for("Inbox (needs reply · 17)");
+    let screen = s.wait_for("Inbox (needs reply · 18)");
     assert!(
         screen.contains("6 overdue (2 critical)"),
         "the clock never pauses: {screen}"

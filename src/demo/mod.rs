@@ -224,11 +224,19 @@ fn render(file: &DemoFile, now: DateTime<Utc>) -> Result<Vec<RawMail>> {
                     false,
                     m.body.clone(),
                 ),
+                // Amazon returning the reply before it (its In-Reply-To names that reply).
+                "amazon-bounce" => (
+                    "Amazon Seller Notification <donotreply@amazon.com>".to_string(),
+                    format!("{} <{}>", file.seller.name, file.seller.address),
+                    false,
+                    m.body.clone(),
+                ),
                 other => bail!("demo thread {}: unknown sender `{other}`", ti + 1),
             };
             let subject = match (&m.subject, m.from.as_str(), mi) {
                 (Some(s), _, _) => s.clone(),
                 (None, "seller", _) => format!("RE: {first_subject}"),
+                (None, "amazon-bounce", _) => "Message Delivery Failure".to_string(),
                 (None, _, _) => first_subject.clone(),
             };
             let id = message_id(ti, mi);
