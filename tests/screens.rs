@@ -765,3 +765,29 @@ fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
     assert!(shown.contains("📎 factura.pdf (3 KB)"), "{shown}");
     assert!(!shown.contains("video.mp4 ("), "{shown}");
 }
+
+#[test]
+fn the_demos_bounced_reply_says_why_and_its_clock_runs() {
+    let mut d = demo(140, 60);
+    let grace: i64 = d
+        .store
+        .conn()
+        .query_row(
+            "SELECT id FROM threads WHERE buyer_name = 'Grace Lee'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    data::perform(
+        &mut d.app,
+        &mut d.store,
+        sellerdesk::tui::state::Effect::OpenThread(grace),
+    );
+    let shown = format!("{}", screen(&d, 140, 60).backend());
+    assert!(shown.contains("clock: 15h00m left"), "{shown}");
+    assert!(
+        shown.contains("✗ bounced: Reason: This message was not sent"),
+        "{shown}"
+    );
+    assert!(shown.contains("⚠ bounce"), "{shown}");
+}

@@ -144,8 +144,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             let (text, style) = delivery_line(e, app);
             lines.push(Line::styled(text, style));
         } else if m.flags & f::UNDELIVERED != 0 {
+            // A reply not sent from here: the bounce on the timeline says why.
+            let why = t
+                .timeline
+                .iter()
+                .rev()
+                .find(|e| e.kind == "bounced" && e.at >= m.sent_at)
+                .map(|e| format!(": {}", safe_text::line(&e.detail)))
+                .unwrap_or_default();
             lines.push(Line::styled(
-                "  ✗ not delivered (bounced): the clock runs again",
+                format!("  ✗ bounced{why} · the clock runs again"),
                 theme::bad(),
             ));
         }
