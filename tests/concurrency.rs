@@ -44,6 +44,7 @@ fn smtp(port: u16) -> Transport {
         username: None,
         password: None,
         timeout: std::time::Duration::from_secs(10),
+        ca_file: None,
     })
 }
 

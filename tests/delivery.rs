@@ -605,3 +605,75 @@ fn a_bounce_that_only_names_the_buyer_finds_the_latest_reply_to_them() {
         .unwrap();
     assert_eq!(bounces, 1);
 }
+
+const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+
+fn starttls(port: u16, extra: &str) -> String {
+    format!(
+        "[delivery.smtp]\nhost = \"localhost\"\nport = {port}\nsecurity = \"starttls\"\n\
+         timeout_secs = 5\nusername = \"support@example-shop.test\"\n{extra}"
+    )
+}
+
+#[test]
+fn starttls_and_a_login_with_the_password_from_the_environment() {
+    let server = SmtpServer::start_tls();
+    let shop = Shop::with_delivery(&starttls(
+        server.port,
+        &format!("password_env = \"SHOP_SMTP_PASSWORD\"\nca_file = \"{TLS_DIR}/cert.pem\"\n"),
+    ));
+    let out = shop
+        .cli(&["send", "--json"])
+        .env("SHOP_SMTP_PASSWORD", "s3cret")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["sent"],
+        1,
+        "{json} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The server offers AUTH only over TLS: a login means the connection was encrypted.
+    assert_eq!(server.logins(), vec!["support@example-shop.test:s3cret"]);
+    assert_eq!(server.received().len(), 1);
+}
+
+#[test]
+fn a_wrong_password_an_untrusted_certificate_or_no_starttls_are_retried_and_say_why() {
+    let server = SmtpServer::start_tls();
+    // A refused login: temporary, the message kept and retried once the seller fixes it.
+    let shop = Shop::with_delivery(&starttls(
+        server.port,
+        &format!("password_command = \"echo wrong\"\nca_file = \"{TLS_DIR}/cert.pem\"\n"),
+    ));
+    assert_eq!(shop.deliver_at(now()).retry_later, 1);
+    let error = shop.entry().last_error.unwrap();
+    assert!(error.contains("refused the login"), "{error}");
+    assert!(
+        !error.contains("wrong"),
+        "the password never shows: {error}"
+    );
+
+    // A certificate no authority vouches for: nothing is sent, not even the login.
+    let shop = Shop::with_delivery(&starttls(
+        server.port,
+        "password_command = \"echo s3cret\"\n",
+    ));
+    assert_eq!(shop.deliver_at(now()).retry_later, 1);
+    let error = shop.entry().last_error.unwrap();
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert!(server.logins().is_empty());
+
+    // A server without STARTTLS, when the config asks for it: never sent in the clear.
+    let plain = SmtpServer::start();
+    let shop = Shop::with_delivery(&starttls(
+        plain.port,
+        "password_command = \"echo s3cret\"\n",
+    ));
+    assert_eq!(shop.deliver_at(now()).retry_later, 1);
+    let error = shop.entry().last_error.unwrap();
+    assert!(error.contains("does not offer STARTTLS"), "{error}");
+    assert!(plain.received().is_empty());
+    assert!(server.received().is_empty());
+}

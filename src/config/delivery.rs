@@ -47,6 +47,8 @@ pub struct Smtp {
     pub username: Option<String>,
     pub password: Option<PasswordSource>,
     pub timeout: Duration,
+    /// Certificates (PEM) trusted besides the usual authorities: a relay with its own CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +96,7 @@ struct RawSmtp {
     password_env: Option<Spanned<String>>,
     password_command: Option<Spanned<String>>,
     timeout_secs: Option<Spanned<u32>>,
+    ca_file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -122,7 +125,7 @@ pub(super) fn parse(raw: RawDelivery, file: &Path, text: &str) -> Result<Deliver
         ..Delivery::default()
     };
     let smtp = match raw.smtp {
-        Some(s) => Some(parse_smtp(s.into_inner(), &err)?),
+        Some(s) => Some(parse_smtp(s.into_inner(), &err, file)?),
         None => None,
     };
     let sendmail = match raw.sendmail {
@@ -194,6 +197,7 @@ pub(super) fn parse(raw: RawDelivery, file: &Path, text: &str) -> Result<Deliver
 fn parse_smtp(
     s: RawSmtp,
     err: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
+    file: &Path,
 ) -> Result<Smtp, ConfigError> {
     if let Some(p) = &s.password {
         return Err(err(
@@ -310,6 +314,7 @@ fn parse_smtp(
         username: s.username,
         password,
         timeout,
+        ca_file: s.ca_file.as_deref().map(|p| resolve_path(p.trim(), file)),
     })
 }
 
@@ -344,6 +349,7 @@ mod tests {
                 username: Some("me".into()),
                 password: Some(PasswordSource::Env("SD_PW".into())),
                 timeout: Duration::from_secs(30),
+                ca_file: None,
             })
         );
         assert_eq!(c.delivery.sent_maildir, Some(PathBuf::from("/etc/sd/Sent")));

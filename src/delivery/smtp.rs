@@ -3,7 +3,7 @@
 
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
@@ -34,6 +34,18 @@ fn password(source: &PasswordSource) -> Result<String, String> {
             Ok(text.lines().next().unwrap_or_default().to_string())
         }
     }
+}
+
+/// The server's certificate is checked against the usual authorities, plus `ca_file`'s.
+fn tls_parameters(settings: &Smtp) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(settings.host.clone());
+    if let Some(path) = &settings.ca_file {
+        let pem = std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+        let cert = Certificate::from_pem(&pem)
+            .map_err(|e| format!("ca_file {}: {}", path.display(), error(&e)))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build_rustls().map_err(|e| error(&e))
 }
 
 fn error(e: &lettre::transport::smtp::Error) -> String {
@@ -76,9 +88,9 @@ pub fn deliver(
     };
     let tls = match settings.security {
         Security::None => None,
-        Security::Tls | Security::StartTls => match TlsParameters::new(settings.host.clone()) {
+        Security::Tls | Security::StartTls => match tls_parameters(settings) {
             Ok(t) => Some(t),
-            Err(e) => return Attempt::Temporary(error(&e)),
+            Err(e) => return Attempt::Temporary(e),
         },
     };
     let hello = ClientId::default();
@@ -148,10 +160,15 @@ fn transaction(
             return Attempt::Temporary(error(&e));
         }
     }
+    // A refused login is the account's problem, not the message's: retried (and shown) until
+    // the seller fixes it, like a server that is down.
     if let Some(credentials) = credentials
         && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
     {
-        return refused(&e);
+        return Attempt::Temporary(format!(
+            "the SMTP server refused the login: {} (check username and password)",
+            error(&e)
+        ));
     }
     let mut options = Vec::new();
     if !job.raw.is_ascii() {

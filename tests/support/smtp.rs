@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mailin_embedded::{Handler, Response, Server};
+use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig};
 
 /// What the server does with the next transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct Received {
 struct State {
     mode: Option<Mode>,
     received: Vec<Received>,
+    /// `user:password` of each successful login.
+    logins: Vec<String>,
     stalled: bool,
     /// Bumped by each release: a stalled session goes on when it changes.
     releases: u32,
@@ -93,6 +95,24 @@ impl Handler for Script {
         }
     }
 
+    fn auth_plain(
+        &mut self,
+        _authorization_id: &str,
+        authentication_id: &str,
+        password: &str,
+    ) -> Response {
+        if password == "s3cret" {
+            self.state
+                .lock()
+                .unwrap()
+                .logins
+                .push(format!("{authentication_id}:{password}"));
+            mailin_embedded::response::AUTH_OK
+        } else {
+            mailin_embedded::response::INVALID_CREDENTIALS
+        }
+    }
+
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
         self.data.extend_from_slice(buf);
         Ok(())
@@ -123,6 +143,19 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        SmtpServer::start_with(false)
+    }
+
+    /// STARTTLS with the test certificate (`tests/fixtures/tls`, for localhost and 127.0.0.1)
+    /// and AUTH PLAIN (password `s3cret`), which the server offers only once encrypted.
+    pub fn start_tls() -> SmtpServer {
+        SmtpServer::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> SmtpServer {
+        // The test build has two rustls crypto providers (ring for lettre, aws-lc for the
+        // server crate's default): the server's config needs one chosen.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State::default()));
@@ -137,6 +170,16 @@ impl SmtpServer {
             server
                 .with_name("loopback.test")
                 .with_tcp_listener(listener);
+            if tls {
+                let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+                server
+                    .with_ssl(SslConfig::SelfSigned {
+                        cert_path: format!("{dir}/cert.pem"),
+                        key_path: format!("{dir}/key.pem"),
+                    })
+                    .expect("the test certificate")
+                    .with_auth(AuthMechanism::Plain);
+            }
             let _ = server.serve();
         });
         SmtpServer { port, state }
@@ -146,6 +189,10 @@ impl SmtpServer {
         let mut s = self.state.lock().unwrap();
         s.mode = Some(mode);
         s.stalled = false;
+    }
+
+    pub fn logins(&self) -> Vec<String> {
+        self.state.lock().unwrap().logins.clone()
     }
 
     pub fn received(&self) -> Vec<Received> {
