@@ -4,6 +4,8 @@
 //! 2 critical, and 3 (UNKNOWN) for every usage or operational error — clap's own 2 is remapped.
 
 mod attachments;
+mod backup;
+mod check;
 mod check_draft;
 mod demo;
 mod import;
@@ -151,6 +153,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the database to FILE while it is in use (SQLite's online backup: one consistent
+    /// instant; FILE is never overwritten, 0600).
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print path and size as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the database with a backup (checked first; the current database is kept beside
+    /// it). Refused while another process has the database open.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Check the database: integrity, foreign keys, settings, file permissions, backup age.
+    /// Exit 0 healthy, 1 warnings, 2 damaged.
+    Check {
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open a realistic demo inbox in a temporary database (never your own data or settings).
     Demo {
         /// Print the demo inbox's status as JSON.
@@ -279,6 +303,11 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Attachments { thread, save, json }) => {
             attachments::run(&Invocation::load(&cli)?, *thread, save.as_deref(), *json)
         }
+        Some(Command::Backup { file, json }) => {
+            backup::backup(&Invocation::load(&cli)?, file, *json)
+        }
+        Some(Command::Restore { file }) => backup::restore(&Invocation::load(&cli)?, file),
+        Some(Command::Check { json }) => check::run(&Invocation::load(&cli)?, *json),
         Some(Command::Send { json, retry }) => send::send(&Invocation::load(&cli)?, *json, retry),
         Some(Command::Outbox { json, limit }) => {
             send::list(&Invocation::load(&cli)?, *json, *limit)

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod account_sql;
+pub mod backup;
 pub mod casework;
 pub mod clocks;
 pub mod drafts;

@@ -149,7 +149,9 @@ fn write_fixture_for_the_current_schema() {
              INSERT OR IGNORE INTO takes (thread_id, instance, agent, since, seen_at)
                  VALUES (1, 'fixture-host:1', 'Anna', 1795000000, 1795000000);
              INSERT OR IGNORE INTO draft_attachments (thread_id, path, added_at)
-                 VALUES (1, '/home/anna/invoice.pdf', 1795000000);",
+                 VALUES (1, '/home/anna/invoice.pdf', 1795000000);
+             INSERT INTO backups (path, made_at, size)
+                 VALUES ('/home/anna/backups/shop-2026-11-20.db', 1795000000, 123456);",
         )
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.

@@ -1,0 +1,174 @@
+//! `sellerdesk check [--json]`: is the database whole and safe? Integrity and foreign keys,
+//! its settings, who can read its files, how old the newest backup is. Exit 0 healthy, 1
+//! warnings, 2 damaged.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Invocation;
+use crate::safe_text;
+
+/// A backup older than this is worth a warning.
+const BACKUP_MAX_AGE_DAYS: i64 = 7;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Level {
+    Ok,
+    Warning,
+    Damaged,
+}
+
+#[derive(Serialize)]
+struct Finding {
+    level: Level,
+    check: &'static str,
+    detail: String,
+}
+
+fn mode_finding(check: &'static str, path: &Path, want: u32, findings: &mut Vec<Finding>) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    findings.push(if mode & 0o077 != 0 {
+        Finding {
+            level: Level::Warning,
+            check,
+            detail: format!(
+                "{} is {mode:03o}: others can read it (buyers' data); chmod {want:03o} it",
+                path.display()
+            ),
+        }
+    } else {
+        Finding {
+            level: Level::Ok,
+            check,
+            detail: format!("{} is {mode:03o}", path.display()),
+        }
+    });
+}
+
+pub fn run(inv: &Invocation, json: bool) -> Result<u8> {
+    let path = inv.db_path()?;
+    let mut findings = Vec::new();
+    // Before opening: opening makes the database file private by itself.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        mode_finding("folder permissions", dir, 0o700, &mut findings);
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        mode_finding("file permissions", &file, 0o600, &mut findings);
+    }
+    let store = inv.open_store()?;
+    let conn = store.conn();
+    let integrity: Vec<String> = conn
+        .prepare("PRAGMA integrity_check")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    findings.push(if integrity == ["ok"] {
+        Finding {
+            level: Level::Ok,
+            check: "integrity",
+            detail: "ok".into(),
+        }
+    } else {
+        Finding {
+            level: Level::Damaged,
+            check: "integrity",
+            detail: integrity.join("; "),
+        }
+    });
+    let fk: Vec<(String, i64)> = conn
+        .prepare("PRAGMA foreign_key_check")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    findings.push(if fk.is_empty() {
+        Finding {
+            level: Level::Ok,
+            check: "foreign keys",
+            detail: "every reference holds".into(),
+        }
+    } else {
+        Finding {
+            level: Level::Damaged,
+            check: "foreign keys",
+            detail: format!(
+                "{} rows refer to nothing (first: {} row {})",
+                fk.len(),
+                fk[0].0,
+                fk[0].1
+            ),
+        }
+    });
+    let journal: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    let keys: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    findings.push(if journal.eq_ignore_ascii_case("wal") && keys {
+        Finding {
+            level: Level::Ok,
+            check: "settings",
+            detail: "journal_mode=wal, foreign_keys=on".into(),
+        }
+    } else {
+        Finding {
+            level: Level::Damaged,
+            check: "settings",
+            detail: format!("journal_mode={journal}, foreign_keys={keys}"),
+        }
+    });
+    let backups = store.backups()?;
+    findings.push(match backups.first() {
+        None => Finding {
+            level: Level::Warning,
+            check: "backup",
+            detail: "no backup made yet: `sellerdesk backup FILE`".into(),
+        },
+        Some(b) if !Path::new(&b.path).exists() => Finding {
+            level: Level::Warning,
+            check: "backup",
+            detail: format!("the newest backup, {}, is gone", b.path),
+        },
+        Some(b) if (inv.now - b.made_at).num_days() >= BACKUP_MAX_AGE_DAYS => Finding {
+            level: Level::Warning,
+            check: "backup",
+            detail: format!(
+                "the newest backup is {} days old ({})",
+                (inv.now - b.made_at).num_days(),
+                b.path
+            ),
+        },
+        Some(b) => Finding {
+            level: Level::Ok,
+            check: "backup",
+            detail: format!(
+                "newest {} ({})",
+                b.made_at.format("%Y-%m-%d %H:%M UTC"),
+                b.path
+            ),
+        },
+    });
+    let worst = findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = serde_json::json!({ "status": worst, "findings": findings });
+        writeln!(out, "{}", safe_text::json(serde_json::to_string(&doc)?))?;
+    } else {
+        for f in &findings {
+            let mark = match f.level {
+                Level::Ok => "ok     ",
+                Level::Warning => "WARNING",
+                Level::Damaged => "DAMAGED",
+            };
+            writeln!(out, "{mark} {:<17} {}", f.check, safe_text::line(&f.detail))?;
+        }
+    }
+    Ok(match worst {
+        Level::Ok => 0,
+        Level::Warning => 1,
+        Level::Damaged => 2,
+    })
+}

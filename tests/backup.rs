@@ -1,0 +1,265 @@
+//! `backup`, `restore` and `check` through the real binary: a backup taken while another
+//! connection writes is one consistent instant, a restore gives back exactly that, a restore
+//! is refused while the database is in use, and `check` tells healthy from unsafe from damaged.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sellerdesk::config::Config;
+use sellerdesk::import::{RawMail, import_raw};
+use sellerdesk::store::Store;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn sd(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(["--now", "2026-11-22T12:00:00Z"])
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env_remove("SELLERDESK_CONFIG")
+        .output()
+        .unwrap()
+}
+
+/// A private folder with a database holding one thread.
+fn shop() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let db = dir.path().join("shop.db");
+    let mut store = Store::open(&db).unwrap();
+    import_raw(
+        &mut store,
+        &Config::default(),
+        [RawMail {
+            bytes: b"From: \"Bob - Amazon Marketplace\" <t2bb@marketplace.amazon.com>\r\n\
+                     Subject: Where is my order 111-4827163-0028371?\r\n\
+                     Message-ID: <m1@amazon.test>\r\nDate: Sun, 22 Nov 2026 08:00:00 +0000\r\n\r\n\
+                     Hello?\r\n"
+                .to_vec(),
+            delivered_at: None,
+            source: "test".into(),
+        }],
+        now(),
+    )
+    .unwrap();
+    (dir, db)
+}
+
+/// Every row of every table but the backup log, in a stable order: the contents compared.
+fn contents(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             AND name NOT LIKE 'messages_fts%' AND name <> 'backups' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+        let n = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                let mut cells = Vec::new();
+                for i in 0..n {
+                    cells.push(format!("{:?}", r.get_ref(i)?));
+                }
+                Ok(format!("{t}: {}", cells.join(" | ")))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        rows.sort();
+        out.extend(rows);
+    }
+    out
+}
+
+fn notes(db: &Path) -> Vec<usize> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut n: Vec<usize> = conn
+        .prepare("SELECT detail FROM events WHERE kind = 'noted'")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|d| d.unwrap().trim_start_matches("note ").parse().unwrap())
+        .collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn a_backup_during_a_thousand_writes_is_one_instant_and_restores_exactly() {
+    let (dir, db) = shop();
+    let writer = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            let mut store = Store::open(&db).unwrap();
+            for i in 0..1000 {
+                store
+                    .add_note(1, &format!("note {i}"), now() + Duration::seconds(i))
+                    .unwrap();
+                // Spread over about two seconds, so the backup lands among them.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        })
+    };
+    // Taken while the notes are being written.
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let backup = dir.path().join("backups/shop-now.db");
+    let out = sd(&db, &["backup", backup.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    writer.join().unwrap();
+
+    let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(
+        !Path::new(&format!("{}-wal", backup.display())).exists(),
+        "one file"
+    );
+    let taken = notes(&backup);
+    // One instant: the first k notes, none missing in between.
+    assert_eq!(taken, (0..taken.len()).collect::<Vec<_>>());
+    assert!(taken.len() < 1000, "taken while the writes went on");
+    println!(
+        "backup taken after {} of 1000 concurrent writes: consistent",
+        taken.len()
+    );
+    assert_eq!(notes(&db).len(), 1000);
+
+    let before_restore = contents(&backup);
+    let out = sd(&db, &["restore", backup.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(contents(&db), before_restore, "identical contents");
+    // The database as it was before is kept, whole.
+    let kept = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(".before-restore-"))
+        .expect("the replaced database kept");
+    assert_eq!(notes(&kept).len(), 1000);
+    // Both are listed for `check` and a later purge.
+    let listed: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM backups", [], |r| r.get(0))
+        .unwrap();
+    assert!(listed >= 1);
+}
+
+#[test]
+fn restore_is_refused_while_the_database_is_open_and_for_a_bad_file() {
+    let (dir, db) = shop();
+    let backup = dir.path().join("b.db");
+    assert!(
+        sd(&db, &["backup", backup.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let before = contents(&db);
+
+    let open_here = Store::open(&db).unwrap();
+    let out = sd(&db, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is open in another process"), "{err}");
+    assert!(
+        err.contains(&std::process::id().to_string()),
+        "names it: {err}"
+    );
+    drop(open_here);
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, b"not a database at all, just text").unwrap();
+    let out = sd(&db, &["restore", garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(contents(&db), before, "nothing touched");
+
+    // A backup never replaces a file.
+    let out = sd(&db, &["backup", backup.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never replaces a file"));
+}
+
+#[test]
+fn check_says_healthy_unsafe_or_damaged() {
+    let (dir, db) = shop();
+    let check = |db: &Path| {
+        let out = sd(db, &["check", "--json"]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), json)
+    };
+    let (code, json) = check(&db);
+    assert_eq!(
+        (code, &json["status"]),
+        (1, &serde_json::json!("warning")),
+        "{json}"
+    );
+    assert!(json.to_string().contains("no backup made yet"), "{json}");
+    assert!(
+        sd(&db, &["backup", dir.path().join("b.db").to_str().unwrap()])
+            .status
+            .success()
+    );
+    let (code, json) = check(&db);
+    assert_eq!(code, 0, "{json}");
+
+    // Readable by others: a warning (before the app makes it private again).
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, json) = check(&db);
+    assert_eq!(code, 1, "{json}");
+    assert!(json.to_string().contains("is 644"), "{json}");
+
+    // A row pointing at nothing, written behind sellerdesk's back: damaged.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO events (thread_id, at, kind, detail) VALUES (999, 0, 'noted', 'orphan');",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, json) = check(&db);
+    assert_eq!(
+        (code, &json["status"]),
+        (2, &serde_json::json!("damaged")),
+        "{json}"
+    );
+    // An old backup is a warning of its own.
+    let (dir2, db2) = shop();
+    assert!(
+        sd(
+            &db2,
+            &["backup", dir2.path().join("b.db").to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db2)
+        .args(["--now", "2026-12-05T12:00:00Z", "check"])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("13 days old"));
+}
