@@ -237,7 +237,13 @@ pub fn file_name(name: &str, taken: &mut HashSet<String>) -> String {
 /// Writes each template to its own file in `dir` (created if missing), replacing an earlier
 /// export of the same name; each file appears whole or not at all.
 pub fn export(templates: &[Template], dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
     let mut taken = HashSet::new();
     let mut written = Vec::new();
     for t in templates {

@@ -300,7 +300,14 @@ struct FrameLog {
 impl FrameLog {
     fn from_env() -> Option<FrameLog> {
         let path = std::env::var_os("SELLERDESK_FRAME_LOG")?;
-        let file = std::fs::File::create(path).ok()?;
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .ok()?;
         Some(FrameLog {
             out: std::io::BufWriter::new(file),
         })

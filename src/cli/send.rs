@@ -77,6 +77,25 @@ pub fn send(inv: &Invocation, json: bool, retry: &[i64]) -> Result<u8> {
                 "{recovered} left mid-delivery by a sender that stopped: now unknown (see `sellerdesk outbox`)"
             )?;
         }
+        let tz = inv.config.timezone;
+        for e in store
+            .outbox_entries(20)?
+            .iter()
+            .filter(|e| e.needs_attention())
+        {
+            let next = e
+                .next_attempt_at
+                .map(|t| format!(" · next attempt {}", local(t, tz)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {} {} to {}: {}{next}",
+                e.id,
+                state_label(e),
+                safe_text::line(e.to_addr.as_deref().unwrap_or("?")),
+                safe_text::line(e.last_error.as_deref().unwrap_or("no answer"))
+            )?;
+        }
         let waiting = counts.queued + counts.retrying;
         if waiting + counts.failed + counts.unknown > 0 {
             writeln!(

@@ -65,7 +65,14 @@ impl Store {
             Some(d) => d.to_path_buf(),
             None => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(io(&dir))?;
+        }
         let staged = tempfile::Builder::new()
             .prefix(".sellerdesk-backup-")
             .permissions(std::fs::Permissions::from_mode(0o600))
