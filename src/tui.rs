@@ -180,6 +180,12 @@ where
         let waited = waiting.elapsed();
         if ready {
             match event::read()? {
+                // For the terminal-restoring tests only: a panic on demand, mid-session.
+                Event::Key(key)
+                    if key.code == crossterm::event::KeyCode::F(12) && panic_key_enabled() =>
+                {
+                    panic!("panic requested with F12 (SELLERDESK_TEST_PANIC_KEY)");
+                }
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     let context = app.context();
                     match keymap.resolve(&key, context) {
@@ -288,6 +294,12 @@ where
     }
     let _ = store.release_takes(&app.instance);
     Ok(())
+}
+
+/// `SELLERDESK_TEST_PANIC_KEY=1` makes F12 panic: how the tests prove a panic restores the
+/// terminal and keeps the draft.
+fn panic_key_enabled() -> bool {
+    std::env::var_os("SELLERDESK_TEST_PANIC_KEY").is_some()
 }
 
 /// `SELLERDESK_FRAME_LOG=FILE`: per loop turn, when it ended (µs since the Unix epoch), its own

@@ -12,6 +12,7 @@ struct Session {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 fn start(args: &[&str]) -> Session {
@@ -52,7 +53,6 @@ fn start_in(home_dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) ->
     )));
     let sink = Arc::clone(&parser);
     std::thread::spawn(move || {
-        let _keep_master = pty.master;
         let mut buf = [0u8; 8192];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
@@ -66,6 +66,7 @@ fn start_in(home_dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) ->
         parser,
         writer,
         child,
+        master: pty.master,
     }
 }
 
@@ -424,4 +425,169 @@ fn two_terminals_see_each_other_within_two_seconds() {
     ben.keys(b"q");
     assert!(anna.wait_exit().success());
     assert!(ben.wait_exit().success());
+}
+
+/// Cooked mode: the line discipline edits and echoes again (what a shell expects back).
+fn cooked(s: &Session) -> bool {
+    let fd = s.master.as_raw_fd().expect("a unix pty");
+    // SAFETY: a valid terminal descriptor we own, and a zeroed termios for the answer.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::tcgetattr(fd, &mut t) };
+    assert_eq!(r, 0, "tcgetattr");
+    t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+}
+
+/// The draft stored for the inbox's one thread.
+fn stored_draft(db: &std::path::Path) -> String {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("SELECT body FROM drafts", [], |r| r.get(0))
+        .unwrap_or_default()
+}
+
+/// 10 rounds each of a panic, SIGTERM, SIGHUP and SIGINT while a reply is being typed: the
+/// terminal is back in cooked mode and off the alternate screen, and the draft kept all but at
+/// most the last 2 s of typing. The four run side by side.
+#[test]
+fn panics_and_signals_while_composing_restore_the_terminal_and_keep_the_draft() {
+    let kinds = ["panic", "TERM", "HUP", "INT"];
+    let results: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = kinds
+            .iter()
+            .map(|kind| {
+                scope.spawn(move || {
+                    let mut lost = Vec::new();
+                    for round in 0..10 {
+                        lost.push(interrupt_while_composing(kind, round));
+                    }
+                    let worst = lost.iter().cloned().fold(0.0f64, f64::max);
+                    format!("{kind}: 10 rounds, most typing lost {worst:.2} s")
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    println!("{}", results.join("; "));
+}
+
+/// One round; how many seconds of typing the draft lost.
+fn interrupt_while_composing(kind: &str, round: usize) -> f64 {
+    let (home, opts) = home_with_inbox();
+    let db = home.path().join("inbox.db");
+    let args: Vec<&str> = opts
+        .split(' ')
+        .chain(["--now", "2026-11-20T12:00:00Z"])
+        .collect();
+    let mut s = start_in(home, &args, &[("SELLERDESK_TEST_PANIC_KEY", "1")]);
+    s.wait_for("Inbox (needs reply · 1)");
+    s.keys(b"r");
+    s.wait_for("Reply to Bob Wilson");
+    // A word every 100 ms for 2.5 s, without pause: only the every-2-s autosave runs.
+    let mut typed: Vec<(Instant, String)> = Vec::new();
+    let until = Instant::now() + Duration::from_millis(2500);
+    let mut n = 0;
+    while Instant::now() < until {
+        let word = format!("w{round}x{n} ");
+        s.writer.write_all(word.as_bytes()).unwrap();
+        s.writer.flush().unwrap();
+        typed.push((Instant::now(), word));
+        n += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let at = Instant::now();
+    match kind {
+        "panic" => {
+            s.writer.write_all(b"\x1b[24~").unwrap(); // F12
+            s.writer.flush().unwrap();
+        }
+        signal => {
+            let pid = s.child.process_id().unwrap();
+            let ok = std::process::Command::new("kill")
+                .args([format!("-{signal}"), pid.to_string()])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        }
+    }
+    let status = s.wait_exit();
+    assert!(!status.success(), "{kind}: ended by the interruption");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !s.alternate_screen(),
+        "{kind} round {round}: off the alternate screen"
+    );
+    assert!(
+        cooked(&s),
+        "{kind} round {round}: the terminal is back in cooked mode"
+    );
+    let draft = stored_draft(&db);
+    // The oldest word missing from the draft: how much typing was lost.
+    let lost = typed
+        .iter()
+        .find(|(_, w)| !draft.contains(w.trim()))
+        .map(|(t, _)| at.duration_since(*t).as_secs_f64())
+        .unwrap_or(0.0);
+    assert!(
+        lost <= 2.0 + 0.25,
+        "{kind} round {round}: lost {lost:.2} s of typing; draft {draft:?}"
+    );
+    lost
+}
+
+/// 1,000 random sizes from 1x1 to 300x100, as fast as the terminal sends them: no panic, and
+/// the app still answers.
+#[test]
+fn a_thousand_random_resizes_do_not_panic() {
+    let mut s = start(&["demo", "--now", "2026-11-22T12:00:00Z"]);
+    s.wait_for("Needs attention");
+    let mut x: u64 = 0x1234_5678_9abc_def1;
+    for _ in 0..1000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let cols = 1 + (x % 300) as u16;
+        let rows = 1 + ((x >> 20) % 100) as u16;
+        s.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    s.master
+        .resize(PtySize {
+            rows: 40,
+            cols: 140,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    assert!(s.child.try_wait().unwrap().is_none(), "still running");
+    s.parser.lock().unwrap().screen_mut().set_size(
+        std::num::NonZeroU16::new(40).unwrap(),
+        std::num::NonZeroU16::new(140).unwrap(),
+    );
+    // Drawn again at the last size, then answering keys.
+    // Esc dismisses the alert. A lone Esc right after the storm can be taken for the start
+    // of an escape sequence still arriving (crossterm): pressed again, as a person would.
+    let started = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut pressed = 0;
+    while s.screen().contains("Needs attention") || !s.screen().contains("Inbox (needs reply") {
+        if pressed < 5 {
+            s.keys(b"\x1b");
+            pressed += 1;
+        }
+        assert!(Instant::now() < deadline, "no answer: {}", s.screen());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    println!(
+        "1000 resizes: the app answered {:.2} s after the last one ({pressed} Esc)",
+        started.elapsed().as_secs_f64()
+    );
+    s.keys(b"q");
+    assert!(s.wait_exit().success());
 }
