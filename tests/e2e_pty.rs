@@ -10,6 +10,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 struct Session {
     _home: tempfile::TempDir,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the app wrote to the terminal.
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     master: Box<dyn portable_pty::MasterPty + Send>,
@@ -52,18 +54,22 @@ fn start_in(home_dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) ->
         0,
     )));
     let sink = Arc::clone(&parser);
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let raw_sink = Arc::clone(&raw);
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;
             }
+            raw_sink.lock().unwrap().extend_from_slice(&buf[..n]);
             sink.lock().unwrap().process(&buf[..n]);
         }
     });
     Session {
         _home: home_dir,
         parser,
+        raw,
         writer,
         child,
         master: pty.master,
@@ -590,4 +596,124 @@ fn a_thousand_random_resizes_do_not_panic() {
     );
     s.keys(b"q");
     assert!(s.wait_exit().success());
+}
+
+/// A buyer's name, subject, body and attachment name full of what could drive a terminal: ESC
+/// and CSI, OSC 52 (clipboard) and OSC 8 (links), C1 controls, BEL, NUL, bidi overrides — and
+/// text that must show as it is: ZWJ emoji, CJK, Arabic. The app's output holds no sequence
+/// but its own, and the hostile characters are shown as visible stand-ins.
+#[test]
+fn hostile_buyer_text_never_reaches_the_terminal_as_control() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+    let evil = "\x1b[6n\x1b]52;c;cGF5bWU=\x07\x1b]8;;https://evil.test\x1b\\link\x1b]8;;\x1b\\\u{9b}31m\u{85}\x00\u{202e}gpj.exe";
+    let name = format!("Mallory{evil} 👩‍💻 山田 مرحبا");
+    let subject = format!("Refund{evil} 注文 طلب");
+    let body = format!("Hello{evil}\nZWJ 👨‍👩‍👧 CJK 配送 Arabic شكرا\n");
+    let file = format!("photo{evil}.jpg");
+    let mail = format!(
+        "From: =?UTF-8?B?{}?= <mallory9x1m0q2k8z@marketplace.amazon.com>\r\n\
+         To: support@example-shop.test\r\n\
+         Subject: =?UTF-8?B?{}?=\r\n\
+         Date: Fri, 20 Nov 2026 10:00:00 +0000\r\n\
+         Message-ID: <hostile-2@marketplace.amazon.com>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         --b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename*=UTF-8''{}\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n/9j/2Q==\r\n--b--\r\n",
+        b64(&name),
+        b64(&subject),
+        b64(&body),
+        file.bytes()
+            .map(|c| format!("%{c:02X}"))
+            .collect::<String>()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let eml = home.path().join("hostile.eml");
+    std::fs::write(&eml, mail).unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[seller]\naddresses = [\"support@example-shop.test\"]\n",
+    )
+    .unwrap();
+    let db = home.path().join("inbox.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .args([
+            "--now",
+            "2026-11-20T12:00:00Z",
+            "import",
+            eml.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = [
+        format!("--config={}", config.display()),
+        format!("--db={}", db.display()),
+        "--now=2026-11-20T12:00:00Z".to_string(),
+    ];
+    let mut s = start_in(
+        home,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
+    s.wait_for("Inbox (needs reply · 1)");
+    s.keys(b"\r");
+    let screen = s.wait_for("📎");
+    s.keys(b"q");
+    s.wait_exit();
+    let raw = s.raw.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&raw);
+    // None of the buyer's sequences: the app itself never sends OSC, BEL, NUL, C1 or DSR.
+    assert!(
+        !raw.windows(2).any(|w| w == b"\x1b]"),
+        "an OSC sequence went out"
+    );
+    assert!(!raw.contains(&0x07), "BEL went out");
+    assert!(!raw.contains(&0x00), "NUL went out");
+    assert!(!text.contains("\x1b[6n"), "a status request went out");
+    assert!(
+        !text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)),
+        "a C1 control went out"
+    );
+    assert!(!text.contains('\u{202e}'), "a bidi override went out");
+    // Shown, visibly: stand-ins for the controls, the rest as written.
+    for shown in [
+        "␛[6n",
+        "␛]52;c;cGF5bWU=␇",
+        "⟨U+202E⟩",
+        "⟨U+009B⟩",
+        "␀",
+        "山田",
+        "مرحبا",
+        "配送",
+        "شكرا",
+        "👩",
+    ] {
+        assert!(screen.contains(shown), "{shown:?} not shown:\n{screen}");
+    }
+    let escapes = raw.iter().filter(|&&b| b == 0x1b).count();
+    // Every escape the app sent starts a CSI sequence (cursor, colour, screen modes).
+    let not_csi: Vec<String> = raw
+        .windows(2)
+        .filter(|w| w[0] == 0x1b && w[1] != b'[')
+        .map(|w| format!("ESC {:?}", w[1] as char))
+        .collect();
+    assert!(not_csi.is_empty(), "{not_csi:?}");
+    println!(
+        "hostile text: {} bytes of app output, {escapes} escape sequences, all the app's own (CSI cursor and colour)",
+        raw.len()
+    );
 }
