@@ -10,6 +10,7 @@ mod check_draft;
 mod demo;
 mod import;
 mod metrics;
+mod purge;
 mod report;
 mod send;
 mod status;
@@ -175,6 +176,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Redact buyer names, addresses and message text of threads past the limit (default 30
+    /// days after the last message and the order's delivery): raw mail, subjects, bodies, the
+    /// search index, drafts, notes, outbox files. What the metrics need stays.
+    PurgePii {
+        /// The limit, e.g. 30d or 6w.
+        #[arg(long, value_name = "DAYS", default_value = "30d")]
+        older_than: String,
+        /// Print what was purged as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Open a realistic demo inbox in a temporary database (never your own data or settings).
     Demo {
         /// Print the demo inbox's status as JSON.
@@ -307,6 +319,9 @@ fn run(cli: Cli) -> Result<u8> {
             backup::backup(&Invocation::load(&cli)?, file, *json)
         }
         Some(Command::Restore { file }) => backup::restore(&Invocation::load(&cli)?, file),
+        Some(Command::PurgePii { older_than, json }) => {
+            purge::run(&Invocation::load(&cli)?, older_than, *json)
+        }
         Some(Command::Check { json }) => check::run(&Invocation::load(&cli)?, *json),
         Some(Command::Send { json, retry }) => send::send(&Invocation::load(&cli)?, *json, retry),
         Some(Command::Outbox { json, limit }) => {

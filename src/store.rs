@@ -18,6 +18,7 @@ pub mod marks;
 pub mod metric_days;
 pub mod migrations;
 pub mod outbox;
+pub mod purge;
 pub mod queries;
 pub mod recurring;
 pub mod reply;

@@ -151,7 +151,9 @@ fn write_fixture_for_the_current_schema() {
              INSERT OR IGNORE INTO draft_attachments (thread_id, path, added_at)
                  VALUES (1, '/home/anna/invoice.pdf', 1795000000);
              INSERT INTO backups (path, made_at, size)
-                 VALUES ('/home/anna/backups/shop-2026-11-20.db', 1795000000, 123456);",
+                 VALUES ('/home/anna/backups/shop-2026-11-20.db', 1795000000, 123456);
+             INSERT INTO purges (at, cutoff, threads, messages)
+                 VALUES (1795000000, 1792408000, 3, 7);",
         )
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.

@@ -151,6 +151,24 @@ pub fn run(inv: &Invocation, json: bool) -> Result<u8> {
             ),
         },
     });
+    findings.push(
+        if store.purge_due(inv.now, crate::store::purge::DEFAULT_DAYS)? {
+            Finding {
+                level: Level::Warning,
+                check: "buyer data",
+                detail: format!(
+                    "threads hold buyer data past {} days: `sellerdesk purge-pii`",
+                    crate::store::purge::DEFAULT_DAYS
+                ),
+            }
+        } else {
+            Finding {
+                level: Level::Ok,
+                check: "buyer data",
+                detail: "none past its 30 days".into(),
+            }
+        },
+    );
     let worst = findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok);
     let mut out = std::io::stdout().lock();
     if json {

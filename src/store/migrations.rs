@@ -36,6 +36,7 @@ fn all() -> Vec<M<'static>> {
         M::up(include_str!("migrations/011_outbox.sql")).foreign_key_check(),
         M::up(include_str!("migrations/012_team_and_attachments.sql")).foreign_key_check(),
         M::up(include_str!("migrations/013_backups.sql")).foreign_key_check(),
+        M::up(include_str!("migrations/014_purge.sql")).foreign_key_check(),
     ]
 }
 

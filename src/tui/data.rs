@@ -49,6 +49,7 @@ fn load(app: &mut App, store: &Store) -> Result<(), StoreError> {
     app.alert_rows = store.urgent_threads(now, &th, Some(8))?;
     app.metrics.follow_ups = store.due_follow_ups(now)?;
     app.metrics.outbox = store.outbox_counts()?;
+    app.metrics.purge_due = store.purge_due(now, crate::store::purge::DEFAULT_DAYS)?;
     app.takes = store.others_takes(&app.instance, now)?;
     if let Some(id) = app.thread.as_ref().map(|t| t.row.id) {
         app.thread = store.thread_detail(id)?;

@@ -248,6 +248,8 @@ pub struct PanelMetrics {
     pub follow_ups: Vec<FollowUp>,
     /// Replies waiting for delivery, and those that need the seller (failed, unknown).
     pub outbox: crate::store::outbox::OutboxCounts,
+    /// Buyer data is past Amazon's 30 days: a purge is due.
+    pub purge_due: bool,
 }
 
 pub struct App {
@@ -395,7 +397,7 @@ impl App {
             .as_ref()
             .is_some_and(|a| !a.troubled().is_empty());
         let o = &self.metrics.outbox;
-        let outbox = o.failed + o.unknown + o.retrying > 0;
+        let outbox = o.failed + o.unknown + o.retrying > 0 || self.metrics.purge_due;
         if c.overdue + c.due_soon > 0 || troubled || !self.metrics.follow_ups.is_empty() || outbox {
             self.modal = Some(Modal::Alert);
         }

@@ -121,6 +121,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             theme::bad(),
         ));
     }
+    if app.metrics.purge_due {
+        lines.push(Line::styled(
+            "Buyer data older than 30 days is still stored: run `sellerdesk purge-pii` (Amazon's data protection policy).",
+            theme::warn(),
+        ));
+    }
     lines.push(Line::from(""));
     let width = area.width.min(80).saturating_sub(2) as usize;
     for r in app.alert_rows.iter().take(8) {

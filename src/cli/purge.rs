@@ -1,0 +1,76 @@
+//! `sellerdesk purge-pii [--older-than 30d] [--json]`: buyer data past Amazon's limit, redacted.
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+
+use super::Invocation;
+
+/// `30d`, `45d`, `6w`: at least one day.
+fn days(text: &str) -> Result<i64> {
+    let t = text.trim();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: i64 = n
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`{text}` is not a duration like 30d"))?;
+    let d = match unit {
+        "" | "d" => n,
+        "w" => n * 7,
+        _ => bail!("`{text}` is not a duration like 30d or 6w"),
+    };
+    if d < 1 {
+        bail!("--older-than must be at least 1d");
+    }
+    Ok(d)
+}
+
+pub fn run(inv: &Invocation, older_than: &str, json: bool) -> Result<u8> {
+    let days = days(older_than)?;
+    let mut store = inv.open_store()?;
+    let outbox = inv.config.outbox_dir();
+    let report = store.purge_pii(inv.now, days, outbox.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(
+            out,
+            "{}",
+            crate::safe_text::json(serde_json::to_string(&report)?)
+        )?;
+        return Ok(0);
+    }
+    writeln!(
+        out,
+        "purged buyer data older than {days} days: {} threads, {} messages, {} outbox files",
+        report.threads, report.messages, report.outbox_files
+    )?;
+    if !report.backups_before.is_empty() {
+        writeln!(
+            out,
+            "these backups were made before and still hold it (sellerdesk cannot reach them; delete or purge them too):"
+        )?;
+        for b in &report.backups_before {
+            writeln!(
+                out,
+                "  {}  {}",
+                b.made_at.format("%Y-%m-%d %H:%M UTC"),
+                crate::safe_text::line(&b.path)
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days;
+
+    #[test]
+    fn durations() {
+        assert_eq!(days("30d").unwrap(), 30);
+        assert_eq!(days("45").unwrap(), 45);
+        assert_eq!(days("6w").unwrap(), 42);
+        assert!(days("0d").is_err());
+        assert!(days("soon").is_err());
+        assert!(days("3h").is_err());
+    }
+}

@@ -1,0 +1,240 @@
+//! `purge-pii` through the real binary: a planted buyer name, in the sender, subject, body, a
+//! reply, its outbox file, a draft, a note and the search index, appears 0 times afterwards in
+//! the database, its WAL and a backup made after; backups made before are listed; the metrics
+//! and the recent thread are untouched.
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sellerdesk::config::Config;
+use sellerdesk::import::{RawMail, import_raw};
+use sellerdesk::reply::{prepare, send};
+use sellerdesk::store::Store;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
+const NAME: &str = "Quillon Vexdrake";
+
+fn then() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 9, 1, 12, 0, 0).unwrap()
+}
+
+fn mail(id: &str, alias: &str, name: &str, at: DateTime<Utc>, text: &str) -> RawMail {
+    RawMail {
+        bytes: format!(
+            "From: \"{name} - Amazon Marketplace\" <{alias}@marketplace.amazon.com>\r\n\
+             To: support@example-shop.test\r\n\
+             Subject: Inquiry from Amazon customer {name}\r\n\
+             Message-ID: <{id}@amazon.test>\r\nDate: {}\r\n\r\n{text}\r\n",
+            at.to_rfc2822()
+        )
+        .into_bytes(),
+        delivered_at: None,
+        source: "test".into(),
+    }
+}
+
+/// Occurrences of the name, its words, in any case, in these bytes.
+fn found(bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes).to_lowercase();
+    ["quillon", "vexdrake"]
+        .iter()
+        .map(|w| text.matches(w).count())
+        .sum()
+}
+
+fn file_hits(path: &Path) -> usize {
+    std::fs::read(path).map(|b| found(&b)).unwrap_or(0)
+}
+
+fn sd(config: &Path, db: &Path, now: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .arg("--db")
+        .arg(db)
+        .args(["--now", now])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n\
+             [store]\noutbox = \"{}\"\n",
+            outbox.display()
+        ),
+    )
+    .unwrap();
+    let config = Config::load(&config_path, true).unwrap();
+    let db = dir.path().join("shop.db");
+    let mut store = Store::open(&db).unwrap();
+    import_raw(
+        &mut store,
+        &config,
+        [mail(
+            "old-1",
+            "qv0x1m2k3z4q5w6",
+            NAME,
+            then(),
+            &format!("Hello, this is {NAME}. The parcel never came."),
+        )],
+        then(),
+    )
+    .unwrap();
+    let recent_at = then() + Duration::days(59);
+    import_raw(
+        &mut store,
+        &config,
+        [mail(
+            "new-1",
+            "ab9x8m7k6z5q4w3",
+            "Ada Byron",
+            recent_at,
+            "Is the kettle 230 V?",
+        )],
+        recent_at,
+    )
+    .unwrap();
+    let old: i64 = 1;
+    let r = prepare(
+        &store,
+        &config,
+        old,
+        &format!("Hello {NAME},\n\na new parcel left today.\n"),
+        then() + Duration::hours(2),
+    )
+    .unwrap();
+    send(
+        &mut store,
+        &config,
+        old,
+        &r,
+        then() + Duration::hours(2),
+        &[],
+        None,
+    )
+    .unwrap();
+    store
+        .add_note(old, &format!("{NAME} called twice"), then())
+        .unwrap();
+    store
+        .save_draft(old, &format!("Dear {NAME}, one more thing"), then())
+        .unwrap();
+    store.index_all_messages().unwrap();
+    assert_eq!(
+        store
+            .search_threads(
+                sellerdesk::store::inbox::Filter::All,
+                None,
+                "vexdrake",
+                then(),
+                10
+            )
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(store);
+    let now = "2026-11-01T12:00:00Z";
+    let before_backup = dir.path().join("before.db");
+    assert!(
+        sd(
+            &config_path,
+            &db,
+            now,
+            &["backup", before_backup.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    assert!(file_hits(&db) + file_hits(&before_backup) > 0, "planted");
+    let metrics_before = sd(&config_path, &db, now, &["metrics", "--json"]).stdout;
+
+    let out = sd(&config_path, &db, now, &["purge-pii", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["threads"], 1, "only the old thread: {report}");
+    assert_eq!(report["outbox_files"], 1, "{report}");
+    assert_eq!(
+        report["backups_before"][0]["path"],
+        before_backup.display().to_string()
+    );
+
+    let wal = dir.path().join("shop.db-wal");
+    let after_backup = dir.path().join("after.db");
+    assert!(
+        sd(
+            &config_path,
+            &db,
+            now,
+            &["backup", after_backup.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let outbox_hits: usize = std::fs::read_dir(&outbox)
+        .map(|d| d.flatten().map(|e| file_hits(&e.path())).sum())
+        .unwrap_or(0);
+    let hits = (
+        file_hits(&db),
+        file_hits(&wal),
+        file_hits(&after_backup),
+        outbox_hits,
+    );
+    println!(
+        "planted name after the purge (database, WAL, later backup, outbox): {hits:?}; the earlier backup still {}",
+        file_hits(&before_backup)
+    );
+    assert_eq!(hits, (0, 0, 0, 0));
+
+    // The metrics are what they were; the recent thread is whole; search finds nothing.
+    assert_eq!(
+        sd(&config_path, &db, now, &["metrics", "--json"]).stdout,
+        metrics_before
+    );
+    let store = Store::open(&db).unwrap();
+    assert!(
+        store
+            .search_threads(
+                sellerdesk::store::inbox::Filter::All,
+                None,
+                "vexdrake",
+                then(),
+                10
+            )
+            .unwrap()
+            .is_empty()
+    );
+    let recent = store.thread_detail(2).unwrap().unwrap();
+    assert!(recent.messages[0].body.contains("230 V"));
+    let purged = store.thread_detail(old).unwrap().unwrap();
+    assert_eq!(
+        purged.messages.len(),
+        2,
+        "the messages stay, as dates and roles"
+    );
+    assert!(
+        !store
+            .purge_due(
+                chrono::DateTime::parse_from_rfc3339(now).unwrap().to_utc(),
+                30
+            )
+            .unwrap()
+    );
+    // `check` no longer asks for a purge.
+    let check =
+        String::from_utf8_lossy(&sd(&config_path, &db, now, &["check"]).stdout).into_owned();
+    assert!(check.contains("none past its 30 days"), "{check}");
+}
