@@ -717,3 +717,151 @@ fn hostile_buyer_text_never_reaches_the_terminal_as_control() {
         raw.len()
     );
 }
+
+/// Load: two apps and `watch` on one database, for SELLERDESK_LOAD_SECS seconds (default 120;
+/// the documented longer run is 1800). Both apps add notes by keys as fast as a person types;
+/// mail keeps arriving in the Maildir all three watch. Afterwards every note and every message
+/// is stored exactly once, and no app ever showed an error.
+#[test]
+fn two_apps_and_watch_under_load_lose_nothing_and_show_no_error() {
+    let secs: u64 = std::env::var("SELLERDESK_LOAD_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(120);
+    let (home, _) = home_with_inbox();
+    let db = home.path().join("inbox.db");
+    let maildir = home.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let config = home.path().join("load.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n\
+             [store]\noutbox = \"outbox\"\n[[mailbox]]\npath = \"{}\"\n",
+            maildir.display()
+        ),
+    )
+    .unwrap();
+    let args = [
+        format!("--config={}", config.display()),
+        format!("--db={}", db.display()),
+        "--now=2026-11-20T12:00:00Z".to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let watch = std::process::Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
+        .args(&args)
+        .arg("watch")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let second_home = tempfile::TempDir::new_in(home.path()).unwrap();
+    let mut apps = [
+        start_in(home, &args, &[]),
+        start_in(second_home, &args, &[]),
+    ];
+    for app in &apps {
+        app.wait_for("Inbox (needs reply · 1)");
+    }
+    let end = Instant::now() + Duration::from_secs(secs);
+    let mut notes = [0usize; 2];
+    let mut delivered = 0usize;
+    let mut complaints: Vec<String> = Vec::new();
+    let mut turn = 0u64;
+    while Instant::now() < end {
+        turn += 1;
+        for (i, app) in apps.iter_mut().enumerate() {
+            app.writer.write_all(b"n").unwrap();
+            std::thread::sleep(Duration::from_millis(40));
+            let note = format!("load-{i}-{}\r", notes[i]);
+            app.writer.write_all(note.as_bytes()).unwrap();
+            app.writer.flush().unwrap();
+            notes[i] += 1;
+        }
+        // New mail, delivered the Maildir way.
+        let name = format!("{turn}.load.host");
+        let id = format!("load-{turn}@marketplace.amazon.com");
+        std::fs::write(
+            maildir.join("tmp").join(&name),
+            format!(
+                "From: \"Buyer {turn} - Amazon Marketplace\" <b{turn:012}@marketplace.amazon.com>\r\n\
+                 To: support@example-shop.test\r\nSubject: Question {turn}\r\n\
+                 Message-ID: <{id}>\r\nDate: Fri, 20 Nov 2026 11:00:00 +0000\r\n\r\nHello {turn}\r\n"
+            ),
+        )
+        .unwrap();
+        std::fs::rename(
+            maildir.join("tmp").join(&name),
+            maildir.join("new").join(&name),
+        )
+        .unwrap();
+        delivered += 1;
+        std::thread::sleep(Duration::from_millis(150));
+        if turn % 5 == 0 {
+            for app in &apps {
+                let screen = app.screen();
+                for line in screen.lines() {
+                    let l = line.to_lowercase();
+                    if [
+                        "could not",
+                        "not saved",
+                        "locked",
+                        "error",
+                        "not imported",
+                        "failed",
+                    ]
+                    .iter()
+                    .any(|w| l.contains(w))
+                    {
+                        complaints.push(line.trim().to_string());
+                    }
+                }
+            }
+        }
+    }
+    // Let the last notes and mail land, then everyone out.
+    std::thread::sleep(Duration::from_secs(3));
+    for app in apps.iter_mut() {
+        app.keys(b"q");
+        assert!(app.wait_exit().success());
+    }
+    let _ = std::process::Command::new("kill")
+        .arg(watch.id().to_string())
+        .status();
+    let out = watch.wait_with_output().unwrap();
+    let watch_errors = String::from_utf8_lossy(&out.stderr).into_owned();
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for (i, &n) in notes.iter().enumerate() {
+        for k in 0..n {
+            let count: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM events WHERE kind = 'noted' AND detail = ?1",
+                    [format!("load-{i}-{k}")],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(count, 1, "note load-{i}-{k}");
+        }
+    }
+    let messages: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages WHERE message_key LIKE 'load-%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(messages as usize, delivered, "every message once");
+    println!(
+        "load for {secs} s: {} notes typed in two apps and {delivered} messages delivered; all stored once; errors shown: {}",
+        notes[0] + notes[1],
+        complaints.len()
+    );
+    assert!(complaints.is_empty(), "{complaints:?}");
+    assert!(
+        !watch_errors.to_lowercase().contains("error"),
+        "{watch_errors}"
+    );
+}
