@@ -799,7 +799,7 @@ fn two_apps_and_watch_under_load_lose_nothing_and_show_no_error() {
         .unwrap();
         delivered += 1;
         std::thread::sleep(Duration::from_millis(150));
-        if turn % 5 == 0 {
+        if turn.is_multiple_of(5) {
             for app in &apps {
                 let screen = app.screen();
                 for line in screen.lines() {
