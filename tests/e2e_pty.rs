@@ -23,6 +23,16 @@ fn start(args: &[&str]) -> Session {
 
 /// The app in `home`, with extra environment variables.
 fn start_in(home_dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Session {
+    start_with(home_dir, args, env, false)
+}
+
+/// The same, optionally under `umask 000` (through `sh`, which then becomes the app).
+fn start_with(
+    home_dir: tempfile::TempDir,
+    args: &[&str],
+    env: &[(&str, &str)],
+    loose_umask: bool,
+) -> Session {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 40,
@@ -31,7 +41,17 @@ fn start_in(home_dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) ->
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sellerdesk"));
+    let mut cmd = if loose_umask {
+        let mut c = CommandBuilder::new("sh");
+        c.args([
+            "-c",
+            "umask 000; exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_sellerdesk"),
+        ]);
+        c
+    } else {
+        CommandBuilder::new(env!("CARGO_BIN_EXE_sellerdesk"))
+    };
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
     // A private home: the app must never see the developer's own config or database.
@@ -864,4 +884,49 @@ fn two_apps_and_watch_under_load_lose_nothing_and_show_no_error() {
         !watch_errors.to_lowercase().contains("error"),
         "{watch_errors}"
     );
+}
+
+/// Under `umask 000`, with the SMTP password in the environment: the app's log (the frame log)
+/// is 0600, and a panic prints nothing of the password.
+#[test]
+fn the_log_is_private_and_a_panic_tells_no_secret() {
+    const SECRET: &str = "Planted-Panic-Secret-51c2";
+    let (home, _) = home_with_inbox();
+    let db = home.path().join("inbox.db");
+    let config = home.path().join("smtp.toml");
+    std::fs::write(
+        &config,
+        "[seller]\naddresses = [\"support@example-shop.test\"]\n[delivery.smtp]\n\
+         host = \"localhost\"\nport = 1\nusername = \"u\"\npassword_env = \"SHOP_PW\"\n",
+    )
+    .unwrap();
+    let log = home.path().join("frames.log");
+    let args = [
+        format!("--config={}", config.display()),
+        format!("--db={}", db.display()),
+        "--now=2026-11-20T12:00:00Z".to_string(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let log_env = log.display().to_string();
+    let env = [
+        ("SHOP_PW", SECRET),
+        ("SELLERDESK_FRAME_LOG", log_env.as_str()),
+        ("SELLERDESK_TEST_PANIC_KEY", "1"),
+        ("RUST_BACKTRACE", "1"),
+    ];
+    let mut s = start_with(home, &args, &env, true);
+    s.wait_for("Inbox (needs reply · 1)");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the frame log under umask 000");
+    s.writer.write_all(b"\x1b[24~").unwrap(); // F12: panic
+    s.writer.flush().unwrap();
+    assert!(!s.wait_exit().success());
+    std::thread::sleep(Duration::from_millis(200));
+    let raw = s.raw.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.contains("panicked"), "the panic is reported: {text}");
+    assert!(!text.contains(SECRET), "the password in the panic output");
+    assert!(!std::fs::read_to_string(&log).unwrap().contains(SECRET));
+    assert!(cooked(&s));
 }
