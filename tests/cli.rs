@@ -714,16 +714,19 @@ fn attachments_are_listed_and_saved_without_overwriting() {
         .unwrap()
     };
     let sofia = thread("%Sofia%").to_string();
-    let out = sd(home.path())
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .args(["attachments", &sofia, "--json"])
-        .output()
-        .unwrap();
+    let run = |args: &[&str]| {
+        sd(home.path())
+            .args([
+                "--config",
+                cfg.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["attachments", &sofia, "--json"]);
     assert!(out.status.success());
     let listed = json(&out.stdout);
     assert_eq!(listed[0]["filename"], "foto.jpg", "{listed}");
@@ -733,16 +736,7 @@ fn attachments_are_listed_and_saved_without_overwriting() {
 
     let dir = home.path().join("saved");
     for round in 1..=2 {
-        let out = sd(home.path())
-            .args([
-                "--config",
-                cfg.to_str().unwrap(),
-                "--db",
-                db.to_str().unwrap(),
-            ])
-            .args(["attachments", &sofia, "--save", dir.to_str().unwrap()])
-            .output()
-            .unwrap();
+        let out = run(&["attachments", &sofia, "--save", dir.to_str().unwrap()]);
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
         let expected = if round == 1 {
@@ -760,27 +754,9 @@ fn attachments_are_listed_and_saved_without_overwriting() {
     assert_eq!(&bytes[..2], b"\xff\xd8", "the decoded JPEG, not its base64");
 
     let bob = thread("%Bob Wilson%").to_string();
-    let out = sd(home.path())
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .args(["attachments", &bob])
-        .output()
-        .unwrap();
+    let out = run(&["attachments", &bob]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("has no attachments"));
-    let out = sd(home.path())
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .args(["attachments", "999"])
-        .output()
-        .unwrap();
+    let out = run(&["attachments", "999"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("there is no thread 999"));
 }

@@ -343,10 +343,10 @@ fn no_server_is_a_temporary_failure_that_says_where() {
     assert!(shop.clock_running());
 }
 
-#[test]
-fn a_sender_killed_before_data_leaves_it_queued_and_it_is_delivered_once_after() {
+/// `sellerdesk send` SIGKILLed while the server holds the transaction where `stall` says.
+fn send_killed_while(stall: Mode) -> (SmtpServer, Shop) {
     let server = SmtpServer::start();
-    server.set_mode(Mode::StallAtRcpt);
+    server.set_mode(stall);
     let shop = Shop::with_reply(server.port);
     let mut child = shop
         .cli(&["send", "--json"])
@@ -356,6 +356,12 @@ fn a_sender_killed_before_data_leaves_it_queued_and_it_is_delivered_once_after()
     server.wait_stalled();
     child.kill().unwrap();
     child.wait().unwrap();
+    (server, shop)
+}
+
+#[test]
+fn a_sender_killed_before_data_leaves_it_queued_and_it_is_delivered_once_after() {
+    let (server, shop) = send_killed_while(Mode::StallAtRcpt);
     let e = shop.entry();
     assert_eq!((e.state, e.attempts), (State::Queued, 0), "{e:?}");
 
@@ -371,18 +377,8 @@ fn a_sender_killed_before_data_leaves_it_queued_and_it_is_delivered_once_after()
 
 #[test]
 fn a_sender_killed_after_the_server_took_it_is_never_resent_and_shows_unknown() {
-    let server = SmtpServer::start();
-    server.set_mode(Mode::StallAfterData);
-    let shop = Shop::with_reply(server.port);
-    let mut child = shop
-        .cli(&["send", "--json"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    server.wait_stalled();
+    let (server, shop) = send_killed_while(Mode::StallAfterData);
     assert_eq!(server.received().len(), 1, "the server has the message");
-    child.kill().unwrap();
-    child.wait().unwrap();
     assert_eq!(shop.entry().state, State::Sending);
 
     server.release();
