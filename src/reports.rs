@@ -34,6 +34,21 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
+    /// Every kind of report sellerdesk reads.
+    pub const ALL: [ReportKind; 11] = [
+        ReportKind::AllOrders,
+        ReportKind::OrdersApi,
+        ReportKind::ShipConfirm,
+        ReportKind::FeedbackReport,
+        ReportKind::AccountHealth,
+        ReportKind::FeedbackCsv,
+        ReportKind::ClaimsCsv,
+        ReportKind::RefundsCsv,
+        ReportKind::CancellationsCsv,
+        ReportKind::DeliveriesCsv,
+        ReportKind::AhrCsv,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             ReportKind::AllOrders => "All Orders report",
@@ -251,19 +266,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    const KINDS: [ReportKind; 11] = [
-        ReportKind::AllOrders,
-        ReportKind::OrdersApi,
-        ReportKind::ShipConfirm,
-        ReportKind::FeedbackReport,
-        ReportKind::AccountHealth,
-        ReportKind::FeedbackCsv,
-        ReportKind::ClaimsCsv,
-        ReportKind::RefundsCsv,
-        ReportKind::CancellationsCsv,
-        ReportKind::DeliveriesCsv,
-        ReportKind::AhrCsv,
-    ];
+    const KINDS: [ReportKind; 11] = ReportKind::ALL;
 
     proptest! {
         /// Whatever a file holds, reading it never panics: bad rows become errors.

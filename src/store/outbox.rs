@@ -118,33 +118,25 @@ impl Store {
     pub fn outbox_recover(&mut self, me: &str, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
         let now_s = to_secs(now);
         self.write(|tx| {
-            let claims: Vec<(i64, i64, String, i64, String)> = tx
+            let claims: Vec<(i64, String, i64, String)> = tx
                 .prepare(
-                    "SELECT id, thread_id, claimed_by, claimed_at, state FROM outbox
+                    "SELECT id, claimed_by, claimed_at, state FROM outbox
                      WHERE claimed_by IS NOT NULL",
                 )?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<Result<_, _>>()?;
             let mut unknown = Vec::new();
-            for (id, thread_id, by, at, state) in claims {
+            for (id, by, at, state) in claims {
                 let abandoned = super::instance::gone(&by, me) || now_s - at > CLAIM_LIFETIME_SECS;
                 if !abandoned {
                     continue;
                 }
                 if state == "sending" {
-                    tx.execute(
-                        "UPDATE outbox SET state = 'unknown', next_attempt_at = NULL,
-                                claimed_by = NULL, claimed_at = NULL, updated_at = ?2,
-                                last_error = 'the sender stopped during delivery: the server may or may not have it'
-                         WHERE id = ?1",
-                        params![id, now_s],
-                    )?;
-                    event(
+                    mark_unknown(
                         tx,
-                        thread_id,
+                        id,
+                        "the sender stopped during delivery: the server may or may not have it",
                         now_s,
-                        "delivery unknown",
-                        "the sender stopped during delivery; press R to send it again",
                     )?;
                     unknown.push(id);
                 } else {
@@ -319,23 +311,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let now_s = to_secs(now);
-        self.write(|tx| {
-            let thread_id: i64 = tx.query_row(
-                "UPDATE outbox SET state = 'unknown', next_attempt_at = NULL, last_error = ?2,
-                        claimed_by = NULL, claimed_at = NULL, updated_at = ?3
-                 WHERE id = ?1 RETURNING thread_id",
-                params![id, error, now_s],
-                |r| r.get(0),
-            )?;
-            event(
-                tx,
-                thread_id,
-                now_s,
-                "delivery unknown",
-                &format!("{error}; press R to send it again"),
-            )?;
-            Ok::<_, StoreError>(())
-        })
+        self.write(|tx| mark_unknown(tx, id, error, now_s))
     }
 
     /// The seller's "send it again" for a failed or unknown message: queued now, and counted
@@ -477,6 +453,25 @@ pub struct OutboxCounts {
     pub failed: u32,
     /// Maybe delivered, maybe not: the seller decides.
     pub unknown: u32,
+}
+
+/// `unknown`: maybe delivered, never retried without the seller; said on the timeline.
+fn mark_unknown(tx: &Transaction<'_>, id: i64, error: &str, now_s: i64) -> Result<(), StoreError> {
+    let thread_id: i64 = tx.query_row(
+        "UPDATE outbox SET state = 'unknown', next_attempt_at = NULL, last_error = ?2,
+                claimed_by = NULL, claimed_at = NULL, updated_at = ?3
+         WHERE id = ?1 RETURNING thread_id",
+        params![id, error, now_s],
+        |r| r.get(0),
+    )?;
+    event(
+        tx,
+        thread_id,
+        now_s,
+        "delivery unknown",
+        &format!("{error}; press R to send it again"),
+    )?;
+    Ok(())
 }
 
 fn event(
