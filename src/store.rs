@@ -8,6 +8,7 @@ pub mod account;
 pub mod account_sql;
 pub mod backup;
 pub mod casework;
+pub mod checkpointer;
 pub mod clocks;
 pub mod drafts;
 pub mod follow_ups;
@@ -262,52 +263,23 @@ impl Store {
     }
 
     /// Runs `f` with settings for a bulk import, restored afterwards: a large page cache keeps
-    /// the growing indexes in memory, and checkpoints move off the writer's thread — a helper
-    /// thread with its own connection copies the WAL into the database while the writer goes on
-    /// appending (measured: checkpoints were a quarter of the writer's time). `f` calls the
-    /// function it is given after each commit.
+    /// the growing indexes in memory, and checkpoints move to a helper thread
+    /// ([`checkpointer`]); `f` announces its commits to it and settles now and then.
     pub fn with_bulk_mode<T, E: From<rusqlite::Error> + Send>(
         &mut self,
-        f: impl FnOnce(&mut Store, &dyn Fn()) -> Result<T, E>,
+        f: impl FnOnce(&mut Store, &checkpointer::Checkpoints) -> Result<T, E>,
     ) -> Result<T, E> {
         self.conn.pragma_update(None, "cache_size", -32_768)?;
-        let helper = if self.path == Path::new(":memory:") {
-            None
-        } else {
-            let c = Connection::open_with_flags(
-                &self.path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            c.busy_timeout(Duration::from_secs(5))?;
-            Some(c)
-        };
-        if helper.is_some() {
-            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        }
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let result = std::thread::scope(|scope| {
-            if let Some(helper) = helper {
-                scope.spawn(move || {
-                    while rx.recv().is_ok() {
-                        // Coalesce the signals that came in while the last checkpoint ran.
-                        while rx.try_recv().is_ok() {}
-                        // PASSIVE never blocks the writer; a busy answer just means later.
-                        let _ = helper.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                    }
-                });
-            }
-            let committed = move || {
-                let _ = tx.send(());
-            };
-            f(self, &committed)
-        });
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let path = self.path.clone();
+        let result = checkpointer::with_helper(&path, |checkpoints| f(self, checkpoints));
         // Best effort: these only tune speed, never correctness.
         let _ = self.conn.pragma_update(None, "cache_size", -2_000);
         let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 1_000);
         let _ = self
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-        result
+        result?
     }
 
     pub fn schema_version(&self) -> Result<i64> {
