@@ -88,6 +88,10 @@ pub fn import_paths(
                     checkpoints.settle();
                 }
                 let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
+                batch.prefetch(pending.iter().filter_map(|item| match item {
+                    Item::Mail(mail, _) => Some(&**mail),
+                    _ => None,
+                }))?;
                 for item in pending.drain(..) {
                     write_item(&mut batch, item, &mut report, progress)?;
                 }
@@ -180,13 +184,14 @@ pub fn import_raw(
 ) -> Result<ImportReport, StoreError> {
     let mut report = ImportReport::default();
     let mut memo = Memo::default();
+    let mails: Vec<Box<IncomingMail>> = mails
+        .into_iter()
+        .map(|raw| Box::new(parse_mail(raw, config, now)))
+        .collect();
     let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
-    for raw in mails {
-        add_counted(
-            &mut batch,
-            Box::new(parse_mail(raw, config, now)),
-            &mut report,
-        )?;
+    batch.prefetch(mails.iter().map(|m| &**m))?;
+    for mail in mails {
+        add_counted(&mut batch, mail, &mut report)?;
     }
     batch.commit()?;
     store.write(crate::store::metric_days::refresh)?;

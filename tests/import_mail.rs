@@ -488,3 +488,51 @@ fn missing_and_foreign_paths_are_reported_not_fatal() {
     assert_eq!(r.problems.len(), 2);
     assert!(r.problems[1].message.contains("not recognized as e-mail"));
 }
+
+fn raw(text: &str) -> sellerdesk::import::RawMail {
+    sellerdesk::import::RawMail {
+        bytes: text.replace('\n', "\r\n").into_bytes(),
+        delivered_at: None,
+        source: "test".into(),
+    }
+}
+
+/// A stored thread that learns its order from a reply is found by that order by the next
+/// message of the same batch — whether the batch read the store up front (as imports do) or
+/// asks it message by message.
+#[test]
+fn a_thread_that_learns_its_order_mid_batch_is_found_by_it() {
+    let first = raw(
+        "From: Ana <ana@marketplace.amazon.de>\nTo: support@example-shop.test\nSubject: Frage\nMessage-ID: <m1@x>\nDate: Fri, 20 Nov 2026 09:00:00 +0000\n\nHallo, eine Frage.\n",
+    );
+    let reply_with_order = raw(
+        "From: Ana <ana@marketplace.amazon.de>\nTo: support@example-shop.test\nSubject: Re: Frage\nMessage-ID: <m2@x>\nIn-Reply-To: <m1@x>\nDate: Fri, 20 Nov 2026 10:00:00 +0000\n\nEs geht um Bestellung 302-1234567-1234567.\n",
+    );
+    let same_order = raw(
+        "From: Ana <ana@marketplace.amazon.de>\nTo: support@example-shop.test\nSubject: Noch etwas\nMessage-ID: <m3@x>\nDate: Fri, 20 Nov 2026 11:00:00 +0000\n\nNoch zu 302-1234567-1234567: bitte schnell.\n",
+    );
+    let threads = |prefetched: bool| {
+        let mut db = db();
+        let config = config();
+        sellerdesk::import::import_raw(&mut db.store, &config, [first.clone()], now()).unwrap();
+        let mut memo = sellerdesk::store::ingest::Memo::default();
+        let mails: Vec<_> = [reply_with_order.clone(), same_order.clone()]
+            .into_iter()
+            .map(|r| Box::new(sellerdesk::import::parse_mail(r, &config, now())))
+            .collect();
+        let mut batch =
+            sellerdesk::store::ingest::Batch::new(db.store.begin().unwrap(), &mut memo, now())
+                .unwrap();
+        if prefetched {
+            batch.prefetch(mails.iter().map(|m| &**m)).unwrap();
+        }
+        for m in mails {
+            batch.add(m).unwrap();
+        }
+        batch.commit().unwrap();
+        ["m1@x", "m2@x", "m3@x"].map(|k| message(&db, k).thread_id)
+    };
+    let [a, b, c] = threads(true);
+    assert_eq!((a, b, c), (a, a, a), "prefetched");
+    assert_eq!(threads(false), [a, a, a], "asked message by message");
+}

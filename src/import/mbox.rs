@@ -14,7 +14,12 @@ pub fn split<R: BufRead>(
     mut emit: impl FnMut(Vec<u8>, Option<DateTime<Utc>>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let mut line = Vec::with_capacity(256);
-    let mut current: Option<(Vec<u8>, Option<DateTime<Utc>>)> = None;
+    // One buffer for every message, each handed on as an exact-size copy: thousands of
+    // messages wait in memory between reading and writing, and a buffer grown by doubling
+    // holds up to twice its message.
+    let mut message = Vec::with_capacity(64 * 1024);
+    // Inside a message, and its delivery time from the separator.
+    let mut current: Option<Option<DateTime<Utc>>> = None;
     let mut previous_blank = true;
     loop {
         line.clear();
@@ -22,28 +27,28 @@ pub fn split<R: BufRead>(
             break;
         }
         if previous_blank && is_separator(&line) {
-            if let Some((bytes, at)) = current.take() {
-                emit(trim_separator_blank(bytes), at)?;
+            if let Some(at) = current.take() {
+                emit(without_separator_blank(&message).to_vec(), at)?;
             }
-            current = Some((Vec::with_capacity(2048), separator_date(&line)));
+            message.clear();
+            current = Some(separator_date(&line));
             previous_blank = false;
             continue;
         }
         previous_blank = line == b"\n" || line == b"\r\n";
-        match &mut current {
-            Some((bytes, _)) => bytes.extend_from_slice(unescape(&line)),
+        match current {
+            Some(_) => message.extend_from_slice(unescape(&line)),
             // Text before the first separator: not an mbox message; keep it as one anyway so
             // nothing is lost (it will be flagged if it does not parse).
             None if !previous_blank => {
-                let mut bytes = Vec::with_capacity(2048);
-                bytes.extend_from_slice(&line);
-                current = Some((bytes, None));
+                message.extend_from_slice(&line);
+                current = Some(None);
             }
             None => {}
         }
     }
-    if let Some((bytes, at)) = current.take() {
-        emit(trim_separator_blank(bytes), at)?;
+    if let Some(at) = current.take() {
+        emit(without_separator_blank(&message).to_vec(), at)?;
     }
     Ok(())
 }
@@ -59,13 +64,14 @@ fn unescape(line: &[u8]) -> &[u8] {
 }
 
 /// The blank line mbox writers put before the next separator is not part of the message.
-fn trim_separator_blank(mut bytes: Vec<u8>) -> Vec<u8> {
+fn without_separator_blank(bytes: &[u8]) -> &[u8] {
     if bytes.ends_with(b"\r\n\r\n") {
-        bytes.truncate(bytes.len() - 2);
+        &bytes[..bytes.len() - 2]
     } else if bytes.ends_with(b"\n\n") {
-        bytes.truncate(bytes.len() - 1);
+        &bytes[..bytes.len() - 1]
+    } else {
+        bytes
     }
-    bytes
 }
 
 fn is_separator(line: &[u8]) -> bool {

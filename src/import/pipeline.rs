@@ -25,7 +25,7 @@ const CHUNK: usize = 256;
 
 /// Chunks read but not yet written: a batch's worth and a little more, so parsing runs ahead
 /// while the writer commits, and memory stays flat.
-const IN_FLIGHT: usize = 48;
+const IN_FLIGHT: usize = 40;
 
 /// What the writer receives, in source order.
 pub enum Item {
