@@ -68,11 +68,14 @@ pub fn find_asins(text: &str) -> Vec<String> {
     let b = text.as_bytes();
     let word = |c: u8| c.is_ascii_alphanumeric();
     let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i + 10 <= b.len() {
-        let hit = b[i] == b'B'
-            && b[i + 1] == b'0'
-            && (i == 0 || !word(b[i - 1]))
+    // Jumping from "B0" to "B0" (a substring search) rather than testing every byte: this runs
+    // over every imported message.
+    let mut next = 0;
+    for (i, _) in text.match_indices("B0") {
+        if i < next || i + 10 > b.len() {
+            continue;
+        }
+        let hit = (i == 0 || !word(b[i - 1]))
             && b[i + 2..i + 10]
                 .iter()
                 .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
@@ -82,9 +85,7 @@ pub fn find_asins(text: &str) -> Vec<String> {
             if !out.iter().any(|a| a == asin) {
                 out.push(asin.to_string());
             }
-            i += 10;
-        } else {
-            i += 1;
+            next = i + 10;
         }
     }
     out
