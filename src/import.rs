@@ -87,6 +87,11 @@ pub fn import_paths(
                 if batches > 0 && batches.is_multiple_of(SETTLE_EVERY) {
                     checkpoints.settle();
                 }
+                // Mail batches check their foreign keys at once (`Batch`); report records have
+                // SQLite check theirs row by row.
+                store.set_foreign_keys_per_row(
+                    pending.iter().any(|item| matches!(item, Item::Record(..))),
+                )?;
                 let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
                 batch.prefetch(pending.iter().filter_map(|item| match item {
                     Item::Mail(mail, _) => Some(&**mail),

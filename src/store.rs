@@ -273,6 +273,8 @@ impl Store {
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let path = self.path.clone();
         let result = checkpointer::with_helper(&path, |checkpoints| f(self, checkpoints));
+        // Whatever `f` did with them, foreign keys are checked per row again from here on.
+        self.conn.pragma_update(None, "foreign_keys", true)?;
         // Best effort: these only tune speed, never correctness.
         let _ = self.conn.pragma_update(None, "cache_size", -2_000);
         let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 1_000);
@@ -280,6 +282,13 @@ impl Store {
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         result?
+    }
+
+    /// Per-row foreign key checks on or off, between transactions of a bulk import whose
+    /// batches check their references themselves ([`ingest::Batch`]); `with_bulk_mode` turns
+    /// them back on.
+    pub fn set_foreign_keys_per_row(&self, on: bool) -> rusqlite::Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", on)
     }
 
     pub fn schema_version(&self) -> Result<i64> {

@@ -536,3 +536,42 @@ fn a_thread_that_learns_its_order_mid_batch_is_found_by_it() {
     assert_eq!((a, b, c), (a, a, a), "prefetched");
     assert_eq!(threads(false), [a, a, a], "asked message by message");
 }
+
+/// With SQLite's per-row checks off (as bulk imports run), a batch still refuses to store mail
+/// on a thread that does not exist, and bulk mode always turns the checks back on.
+#[test]
+fn a_batch_checks_its_threads_exist_when_sqlite_does_not() {
+    let mut db = db();
+    let config = config();
+    let mail = Box::new(sellerdesk::import::parse_mail(
+        raw(
+            "From: Ana <ana@marketplace.amazon.de>\nTo: support@example-shop.test\nSubject: Frage\nMessage-ID: <orphan@x>\nDate: Fri, 20 Nov 2026 09:00:00 +0000\n\nHallo.\n",
+        ),
+        &config,
+        now(),
+    ));
+    let result = db
+        .store
+        .with_bulk_mode(|store, _| -> Result<(), rusqlite::Error> {
+            store.set_foreign_keys_per_row(false)?;
+            let mut memo = sellerdesk::store::ingest::Memo::default();
+            let mut batch =
+                sellerdesk::store::ingest::Batch::new(store.begin()?, &mut memo, now())?;
+            batch.add_to_thread(mail, 4242)?;
+            batch.commit()
+        });
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("FOREIGN KEY constraint failed"), "{err}");
+    let stored: i64 = db
+        .store
+        .conn()
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 0);
+    let on: bool = db
+        .store
+        .conn()
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert!(on, "bulk mode left foreign keys off");
+}

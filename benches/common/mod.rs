@@ -67,6 +67,21 @@ pub fn run(config: &Path, args: &[&str]) -> (Duration, u64, String) {
     (elapsed, usage.ru_maxrss as u64, out)
 }
 
+/// Before a timed run: dirty pages written out, then every file under `source` read, so the
+/// run measures sellerdesk rather than the last run's write-back or a cold disk.
+pub fn quiet_disk(source: &Path) {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+    for entry in walkdir::WalkDir::new(source).into_iter().flatten() {
+        if entry.file_type().is_file()
+            && let Ok(mut f) = std::fs::File::open(entry.path())
+        {
+            let _ = std::io::copy(&mut f, &mut std::io::sink());
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+}
+
 pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
