@@ -29,9 +29,10 @@ fn import_run(label: &str, config: &Path, db: &Path, source: &Path, messages: us
         let _ = std::fs::remove_file(db);
         common::quiet_disk(source);
         let a = args(db);
-        let (t, rss, out) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        let (t, rss, cpu, out) =
+            common::run_with_cpu(config, &a.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(out.contains(&format!("\"imported\":{messages}")), "{out}");
-        runs.push((t, rss));
+        runs.push((t, rss, cpu));
     }
     let mut times: Vec<Duration> = runs.iter().map(|r| r.0).collect();
     times.sort();
@@ -42,7 +43,7 @@ fn import_run(label: &str, config: &Path, db: &Path, source: &Path, messages: us
         median.as_secs_f64(),
         messages as f64 / median.as_secs_f64(),
         runs.iter()
-            .map(|r| format!("{:.2} s", r.0.as_secs_f64()))
+            .map(|r| format!("{:.2} s (cpu {:.2} s)", r.0.as_secs_f64(), r.2.as_secs_f64()))
             .collect::<Vec<_>>()
             .join(", "),
         mib(rss),

@@ -40,9 +40,15 @@ pub fn bench_dir() -> (PathBuf, PathBuf) {
 }
 
 /// Runs the binary; wall time, peak RSS of that process (KiB) and its stdout.
+pub fn run(config: &Path, args: &[&str]) -> (Duration, u64, String) {
+    let (elapsed, rss, _, out) = run_with_cpu(config, args);
+    (elapsed, rss, out)
+}
+
+/// As [`run`], with the CPU time (user + system) the process used.
 // The child is reaped by wait4 (for its own rusage), which clippy cannot see.
 #[allow(clippy::zombie_processes)]
-pub fn run(config: &Path, args: &[&str]) -> (Duration, u64, String) {
+pub fn run_with_cpu(config: &Path, args: &[&str]) -> (Duration, u64, Duration, String) {
     let out_path =
         std::env::temp_dir().join(format!("sellerdesk-bench-{}.out", std::process::id()));
     let stdout = std::fs::File::create(&out_path).unwrap();
@@ -64,7 +70,9 @@ pub fn run(config: &Path, args: &[&str]) -> (Duration, u64, String) {
     assert_eq!(r, pid, "wait4");
     let out = std::fs::read_to_string(&out_path).unwrap_or_default();
     let _ = std::fs::remove_file(&out_path);
-    (elapsed, usage.ru_maxrss as u64, out)
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let cpu = time(usage.ru_utime) + time(usage.ru_stime);
+    (elapsed, usage.ru_maxrss as u64, cpu, out)
 }
 
 /// Before a timed run: dirty pages written out, then every file under `source` read, so the
