@@ -43,7 +43,11 @@ fn import_run(label: &str, config: &Path, db: &Path, source: &Path, messages: us
         median.as_secs_f64(),
         messages as f64 / median.as_secs_f64(),
         runs.iter()
-            .map(|r| format!("{:.2} s (cpu {:.2} s)", r.0.as_secs_f64(), r.2.as_secs_f64()))
+            .map(|r| format!(
+                "{:.2} s (cpu {:.2} s)",
+                r.0.as_secs_f64(),
+                r.2.as_secs_f64()
+            ))
             .collect::<Vec<_>>()
             .join(", "),
         mib(rss),

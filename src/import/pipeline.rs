@@ -43,10 +43,29 @@ pub enum Item {
     FileDone,
 }
 
-/// The reader's output before parsing: raw mail for the parsers, anything else as it is.
+/// The reader's output before parsing: raw mail for the parsers, a Maildir file for them to
+/// read, anything else as it is.
 enum Work {
     Raw(RawMail),
+    File(sources::Source),
     Ready(Item),
+}
+
+/// A parser's part: `work` turned into items, appended to `items`.
+fn parse_work(work: Work, config: &Config, now: DateTime<Utc>, items: &mut Vec<Item>) {
+    match work {
+        Work::Raw(raw) => {
+            let len = raw.bytes.len() as u64;
+            items.push(Item::Mail(Box::new(parse_mail(raw, config, now)), len));
+        }
+        Work::File(source) => {
+            read_source(&source, config, now, &mut |w| {
+                parse_work(w, config, now, items);
+                true
+            });
+        }
+        Work::Ready(item) => items.push(item),
+    }
 }
 
 /// A chunk for a parser and where to hand the parsed chunk back.
@@ -88,16 +107,10 @@ pub fn start<'scope, 'env>(
                     Err(_) => return,
                 };
                 let Ok((work, done)) = job else { return };
-                let items = work
-                    .into_iter()
-                    .map(|w| match w {
-                        Work::Raw(raw) => {
-                            let len = raw.bytes.len() as u64;
-                            Item::Mail(Box::new(parse_mail(raw, config, now)), len)
-                        }
-                        Work::Ready(item) => item,
-                    })
-                    .collect();
+                let mut items = Vec::with_capacity(work.len() * 2);
+                for w in work {
+                    parse_work(w, config, now, &mut items);
+                }
                 // The writer gone (it stopped on an error): nothing to do but stop too.
                 if done.send(items).is_err() {
                     return;
@@ -182,66 +195,75 @@ fn read(
         handover,
     };
     for found in found_rx {
-        let source = match found {
-            Ok(source) => source,
-            Err(problem) => {
-                if !out.push(Work::Ready(Item::Unreachable(problem))) {
-                    return;
-                }
-                continue;
-            }
+        let open = match found {
+            Err(problem) => out.push(Work::Ready(Item::Unreachable(problem))),
+            // One message per file: opening and reading it is most of the work, done by the
+            // parsers, in parallel (a 100k Maildir is 100k opens).
+            Ok(source) if source.in_maildir => out.push(Work::File(source)),
+            Ok(source) => read_source(&source, config, now, &mut |w| out.push(w)),
         };
-        let mut sent = 0u64;
-        let mut open = true;
-        let result = sources::read(&source, |raw| {
-            sent += raw.bytes.len() as u64;
-            open = open && out.push(Work::Raw(raw));
-        });
         if !open {
-            return;
-        }
-        let rest = source.len.saturating_sub(sent);
-        let item = match result {
-            Ok(sources::Outcome::Mail(_)) => Item::FileDone,
-            Ok(sources::Outcome::Report(kind, bytes)) => {
-                let path = Arc::new(source.path.clone());
-                let mut open = true;
-                crate::reports::parse(kind, &bytes, config.timezone, now, &mut |r| {
-                    let item = match r {
-                        Ok(record) => Item::Record(Box::new(record), Arc::clone(&path)),
-                        Err(e) => Item::BadRow(Problem {
-                            path: source.path.clone(),
-                            message: format!("{} {e}", kind.label()),
-                        }),
-                    };
-                    open = open && out.push(Work::Ready(item));
-                });
-                if !open {
-                    return;
-                }
-                Item::ReportDone(bytes.len() as u64)
-            }
-            Ok(sources::Outcome::NotMail) if !source.explicit => Item::Skipped(rest),
-            Ok(sources::Outcome::NotMail) => Item::Failed(
-                Problem {
-                    path: source.path.clone(),
-                    message: "not recognized as e-mail (.eml, mbox or Maildir)".into(),
-                },
-                rest,
-            ),
-            Err(e) => Item::Failed(
-                Problem {
-                    path: source.path.clone(),
-                    message: e.to_string(),
-                },
-                rest,
-            ),
-        };
-        if !out.push(Work::Ready(item)) {
             return;
         }
     }
     out.flush();
+}
+
+/// Reads one source, handing on its messages, or its records, then how it ended. `false` when
+/// the writer stopped.
+fn read_source(
+    source: &sources::Source,
+    config: &Config,
+    now: DateTime<Utc>,
+    out: &mut dyn FnMut(Work) -> bool,
+) -> bool {
+    let mut sent = 0u64;
+    let mut open = true;
+    let result = sources::read(source, |raw| {
+        sent += raw.bytes.len() as u64;
+        open = open && out(Work::Raw(raw));
+    });
+    if !open {
+        return false;
+    }
+    let rest = source.len.saturating_sub(sent);
+    let item = match result {
+        Ok(sources::Outcome::Mail(_)) => Item::FileDone,
+        Ok(sources::Outcome::Report(kind, bytes)) => {
+            let path = Arc::new(source.path.clone());
+            let mut open = true;
+            crate::reports::parse(kind, &bytes, config.timezone, now, &mut |r| {
+                let item = match r {
+                    Ok(record) => Item::Record(Box::new(record), Arc::clone(&path)),
+                    Err(e) => Item::BadRow(Problem {
+                        path: source.path.clone(),
+                        message: format!("{} {e}", kind.label()),
+                    }),
+                };
+                open = open && out(Work::Ready(item));
+            });
+            if !open {
+                return false;
+            }
+            Item::ReportDone(bytes.len() as u64)
+        }
+        Ok(sources::Outcome::NotMail) if !source.explicit => Item::Skipped(rest),
+        Ok(sources::Outcome::NotMail) => Item::Failed(
+            Problem {
+                path: source.path.clone(),
+                message: "not recognized as e-mail (.eml, mbox or Maildir)".into(),
+            },
+            rest,
+        ),
+        Err(e) => Item::Failed(
+            Problem {
+                path: source.path.clone(),
+                message: e.to_string(),
+            },
+            rest,
+        ),
+    };
+    out(Work::Ready(item))
 }
 
 /// The items of every chunk, in order, as the parsers finish them.
