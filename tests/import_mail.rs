@@ -498,8 +498,8 @@ fn raw(text: &str) -> sellerdesk::import::RawMail {
 }
 
 /// A stored thread that learns its order from a reply is found by that order by the next
-/// message of the same batch — whether the batch read the store up front (as imports do) or
-/// asks it message by message.
+/// message of the same batch — whether the batch read the store up front (as imports do), for
+/// only some of its mail, or asks it message by message.
 #[test]
 fn a_thread_that_learns_its_order_mid_batch_is_found_by_it() {
     let first = raw(
@@ -511,30 +511,36 @@ fn a_thread_that_learns_its_order_mid_batch_is_found_by_it() {
     let same_order = raw(
         "From: Ana <ana@marketplace.amazon.de>\nTo: support@example-shop.test\nSubject: Noch etwas\nMessage-ID: <m3@x>\nDate: Fri, 20 Nov 2026 11:00:00 +0000\n\nNoch zu 302-1234567-1234567: bitte schnell.\n",
     );
-    let threads = |prefetched: bool| {
+    let threads = |prefetched: usize| {
         let mut db = db();
         let config = config();
         sellerdesk::import::import_raw(&mut db.store, &config, [first.clone()], now()).unwrap();
         let mut memo = sellerdesk::store::ingest::Memo::default();
-        let mails: Vec<_> = [reply_with_order.clone(), same_order.clone()]
+        // The first message again last: a duplicate, prefetched or not.
+        let mails: Vec<_> = [reply_with_order.clone(), same_order.clone(), first.clone()]
             .into_iter()
             .map(|r| Box::new(sellerdesk::import::parse_mail(r, &config, now())))
             .collect();
         let mut batch =
             sellerdesk::store::ingest::Batch::new(db.store.begin().unwrap(), &mut memo, now())
                 .unwrap();
-        if prefetched {
-            batch.prefetch(mails.iter().map(|m| &**m)).unwrap();
-        }
-        for m in mails {
-            batch.add(m).unwrap();
-        }
+        batch
+            .prefetch(mails.iter().take(prefetched).map(|m| &**m))
+            .unwrap();
+        let added: Vec<_> = mails.into_iter().map(|m| batch.add(m).unwrap()).collect();
+        assert_eq!(
+            added[2],
+            sellerdesk::store::ingest::Added::Duplicate,
+            "{prefetched}"
+        );
         batch.commit().unwrap();
         ["m1@x", "m2@x", "m3@x"].map(|k| message(&db, k).thread_id)
     };
-    let [a, b, c] = threads(true);
+    let [a, b, c] = threads(3);
     assert_eq!((a, b, c), (a, a, a), "prefetched");
-    assert_eq!(threads(false), [a, a, a], "asked message by message");
+    assert_eq!(threads(2), [a, a, a], "the duplicate not prefetched");
+    assert_eq!(threads(1), [a, a, a], "the last message not prefetched");
+    assert_eq!(threads(0), [a, a, a], "asked message by message");
 }
 
 /// With SQLite's per-row checks off (as bulk imports run), a batch still refuses to store mail

@@ -128,6 +128,10 @@ pub struct Batch<'c, 'm> {
 /// itself changes them, and it keeps them up to date.
 #[derive(Default)]
 struct Stored {
+    /// The keys, references and buyers it was read for: anything else is asked of the database.
+    keys: HashSet<String>,
+    own_keys: HashSet<String>,
+    aliases: HashSet<String>,
     /// Stored messages among the batch's keys and references → their thread.
     messages: HashMap<String, i64>,
     /// Batch keys that stored messages reference → the referencing message's thread.
@@ -210,7 +214,12 @@ impl<'c, 'm> Batch<'c, 'm> {
             v.sort_unstable();
             serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
         };
-        let mut stored = Stored::default();
+        let mut stored = Stored {
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            own_keys: own_keys.iter().map(|k| k.to_string()).collect(),
+            aliases: aliases.iter().map(|k| k.to_string()).collect(),
+            ..Stored::default()
+        };
         let mut stmt = self.tx.prepare(
             "SELECT m.message_key, m.thread_id FROM json_each(?1) j
              JOIN messages m ON m.message_key = j.value",
@@ -251,8 +260,8 @@ impl<'c, 'm> Batch<'c, 'm> {
     /// The thread of a stored message with this key.
     fn stored_message_thread(&self, key: &str) -> rusqlite::Result<Option<i64>> {
         match &self.stored {
-            Some(stored) => Ok(stored.messages.get(key).copied()),
-            None => self
+            Some(stored) if stored.keys.contains(key) => Ok(stored.messages.get(key).copied()),
+            _ => self
                 .tx
                 .prepare_cached("SELECT thread_id FROM messages WHERE message_key = ?1")?
                 .query_row([key], |r| r.get(0))
@@ -263,8 +272,10 @@ impl<'c, 'm> Batch<'c, 'm> {
     /// The thread of a stored message that references `key`.
     fn stored_referencing_thread(&self, key: &str) -> rusqlite::Result<Option<i64>> {
         match &self.stored {
-            Some(stored) => Ok(stored.referenced_by.get(key).copied()),
-            None => self
+            Some(stored) if stored.own_keys.contains(key) => {
+                Ok(stored.referenced_by.get(key).copied())
+            }
+            _ => self
                 .tx
                 .prepare_cached(
                     "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.message_id
@@ -282,7 +293,7 @@ impl<'c, 'm> Batch<'c, 'm> {
         order: Option<&str>,
         subject_key: &str,
     ) -> rusqlite::Result<Option<i64>> {
-        if let Some(stored) = &self.stored {
+        if let Some(stored) = self.stored.as_ref().filter(|s| s.aliases.contains(alias)) {
             return Ok(stored.threads_by_alias.get(alias).and_then(|threads| {
                 threads
                     .iter()
