@@ -123,7 +123,9 @@ impl Session {
     }
 
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // Generous: a debug build on two busy cores can be seconds behind its input (after a
+        // thousand resizes, say); a hang still fails.
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
@@ -917,6 +919,11 @@ fn the_log_is_private_and_a_panic_tells_no_secret() {
     let mut s = start_with(home, &args, &env, true);
     s.wait_for("Inbox (needs reply · 1)");
     use std::os::unix::fs::PermissionsExt;
+    // The log's first line is written after the frame it times is on screen.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !log.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the frame log under umask 000");
     s.writer.write_all(b"\x1b[24~").unwrap(); // F12: panic
