@@ -303,8 +303,33 @@ fn message_without_id_is_keyed_by_its_hash_and_not_duplicated() {
 
 #[test]
 fn missing_or_absurd_date_falls_back_to_delivery_time_with_a_flag() {
+    // Copies with a known delivery time (the file's mtime): a checkout's mtime is whenever it
+    // was made, which may be after the test's fixed `now`.
+    let dir = tempfile::tempdir().unwrap();
+    let delivered = Utc.with_ymd_and_hms(2026, 11, 21, 8, 30, 0).unwrap();
+    let copies: Vec<PathBuf> = ["missing_date.eml", "absurd_date.eml"]
+        .iter()
+        .map(|name| {
+            let copy = dir.path().join(name);
+            std::fs::copy(fixture(name), &copy).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&copy)
+                .unwrap()
+                .set_modified(delivered.into())
+                .unwrap();
+            copy
+        })
+        .collect();
     let mut db = db();
-    let r = import(&mut db, &["missing_date.eml", "absurd_date.eml"]);
+    let r = import_paths(
+        &mut db.store,
+        &config(),
+        &copies,
+        now(),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
     assert_eq!(r.flagged, 2);
     for key in [
         "nodate-1@marketplace.amazon.com",
@@ -312,22 +337,7 @@ fn missing_or_absurd_date_falls_back_to_delivery_time_with_a_flag() {
     ] {
         let m = message(&db, key);
         assert_ne!(m.flags & flags::DATE_FALLBACK, 0, "{key}");
-        let mtime = std::fs::metadata(fixture(if key.starts_with("nodate") {
-            "missing_date.eml"
-        } else {
-            "absurd_date.eml"
-        }))
-        .unwrap()
-        .modified()
-        .unwrap();
-        let expected = DateTime::<Utc>::from(mtime)
-            .timestamp()
-            .min(now().timestamp());
-        assert!(
-            m.sent_at == expected || m.sent_at == now().timestamp(),
-            "{key}: {}",
-            m.sent_at
-        );
+        assert_eq!(m.sent_at, delivered.timestamp(), "{key}");
     }
 }
 
