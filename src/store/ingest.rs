@@ -305,24 +305,17 @@ impl<'c, 'm> Batch<'c, 'm> {
                     .map(|t| t.id)
             }));
         }
-        match order {
-            Some(order) => self
-                .tx
-                .prepare_cached(
-                    "SELECT id FROM threads WHERE buyer_alias = ?1 AND order_id = ?2
-                     ORDER BY last_message_at DESC, id DESC LIMIT 1",
-                )?
-                .query_row(params![alias, order], |row| row.get(0))
-                .optional(),
-            None => self
-                .tx
-                .prepare_cached(
-                    "SELECT id FROM threads WHERE buyer_alias = ?1 AND subject_key = ?2
-                     ORDER BY last_message_at DESC, id DESC LIMIT 1",
-                )?
-                .query_row(params![alias, subject_key], |row| row.get(0))
-                .optional(),
-        }
+        let (column, value) = match order {
+            Some(order) => ("order_id", order),
+            None => ("subject_key", subject_key),
+        };
+        self.tx
+            .prepare_cached(&format!(
+                "SELECT id FROM threads WHERE buyer_alias = ?1 AND {column} = ?2
+                 ORDER BY last_message_at DESC, id DESC LIMIT 1"
+            ))?
+            .query_row(params![alias, value], |row| row.get(0))
+            .optional()
     }
 
     pub fn len(&self) -> usize {
