@@ -9,6 +9,7 @@ pub mod mbox;
 pub mod parse;
 mod pipeline;
 pub mod sources;
+mod walk;
 
 use std::path::PathBuf;
 

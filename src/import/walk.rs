@@ -1,0 +1,274 @@
+//! Expanding the paths a user named into the files to read, in a stable order.
+//!
+//! Written on `std::fs::read_dir` rather than `walkdir`: sorting a folder by name with
+//! walkdir re-parses each entry's whole path at every comparison, and its sizes are asked by
+//! full path. On a 100k-file Maildir that walk cost 0.45 s of CPU, a tenth of the import, on a
+//! two-core machine where every core is busy; here a folder's names are sorted as they are and
+//! each size is asked relative to the open folder.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs::{DirEntry, FileType, Metadata};
+use std::path::{Path, PathBuf};
+
+use super::sources::{Problem, Source, is_maildir};
+
+/// Expands the named paths into files, in a stable order (each folder by file name, its
+/// subfolders where they sort), handing each to `found` as it is found. Symbolic links are
+/// followed; a link back into a folder being walked is reported, not followed. A Maildir's
+/// `tmp/` (deliveries still being written) is skipped. Missing paths and unreadable folders
+/// become problems. `found` returns `false` to stop.
+pub fn walk(paths: &[PathBuf], mut found: impl FnMut(Result<Source, Problem>) -> bool) {
+    let mut walker = Walker {
+        found: &mut found,
+        stopped: false,
+        open: HashSet::new(),
+    };
+    for path in paths {
+        if walker.stopped {
+            return;
+        }
+        match std::fs::metadata(path) {
+            Err(e) => walker.problem(path, e.to_string()),
+            Ok(meta) if meta.is_dir() => walker.folder(path, &meta),
+            Ok(meta) => walker.send(Ok(Source {
+                path: path.clone(),
+                len: meta.len(),
+                explicit: true,
+                in_maildir: in_maildir(path),
+            })),
+        }
+    }
+}
+
+struct Walker<'f, F: FnMut(Result<Source, Problem>) -> bool> {
+    found: &'f mut F,
+    stopped: bool,
+    /// The folders being walked, by identity: a link to one of them would never end.
+    open: HashSet<FolderId>,
+}
+
+impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
+    fn send(&mut self, item: Result<Source, Problem>) {
+        if !self.stopped && !(self.found)(item) {
+            self.stopped = true;
+        }
+    }
+
+    fn problem(&mut self, path: &Path, message: String) {
+        self.send(Err(Problem {
+            path: path.to_path_buf(),
+            message,
+        }));
+    }
+
+    fn folder(&mut self, dir: &Path, meta: &Metadata) {
+        if self.stopped || is_maildir_tmp(dir) {
+            return;
+        }
+        let id = folder_id(meta);
+        if let Some(id) = id
+            && !self.open.insert(id)
+        {
+            return self.problem(
+                dir,
+                "a link back into a folder already being read (not followed)".into(),
+            );
+        }
+        self.entries(dir);
+        if let Some(id) = id {
+            self.open.remove(&id);
+        }
+    }
+
+    fn entries(&mut self, dir: &Path) {
+        let listing = match std::fs::read_dir(dir) {
+            Ok(listing) => listing,
+            Err(e) => return self.problem(dir, e.to_string()),
+        };
+        // Names first, each asked about only when its turn comes: sorting needs every name,
+        // and asking 100k files their size before sorting kept the import waiting 0.25 s
+        // for its first file.
+        let mut entries: Vec<(OsString, DirEntry)> = Vec::new();
+        for entry in listing {
+            match entry {
+                Ok(e) => entries.push((e.file_name(), e)),
+                Err(e) => return self.problem(dir, e.to_string()),
+            }
+        }
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Whether a file here is a Maildir message is a question about the folder.
+        let maildir_messages = holds_maildir_messages(dir);
+        for (_, entry) in entries {
+            if self.stopped {
+                return;
+            }
+            match Entry::read(&entry) {
+                Entry::File(len) => self.send(Ok(Source {
+                    path: entry.path(),
+                    len,
+                    explicit: false,
+                    in_maildir: maildir_messages,
+                })),
+                Entry::Folder(meta) => self.folder(&entry.path(), &meta),
+                Entry::Problem(message) => self.problem(&entry.path(), message),
+                Entry::Other => {}
+            }
+        }
+    }
+}
+
+/// What a folder entry is, links followed; a file's size is all the walk keeps of it.
+enum Entry {
+    File(u64),
+    Folder(Metadata),
+    Problem(String),
+    /// Sockets, devices, pipes: never mail.
+    Other,
+}
+
+impl Entry {
+    fn read(e: &DirEntry) -> Entry {
+        let kind: std::io::Result<FileType> = e.file_type();
+        let meta = match kind {
+            // A link is asked about what it points to.
+            Ok(t) if t.is_symlink() => std::fs::metadata(e.path()),
+            // Asked relative to the open folder, not by path.
+            Ok(_) => e.metadata(),
+            Err(err) => Err(err),
+        };
+        match meta {
+            Ok(m) if m.is_file() => Entry::File(m.len()),
+            Ok(m) if m.is_dir() => Entry::Folder(m),
+            Ok(_) => Entry::Other,
+            Err(err) => Entry::Problem(err.to_string()),
+        }
+    }
+}
+
+/// A folder's identity on disk (device and inode), where the platform has one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct FolderId(u64, u64);
+
+#[cfg(unix)]
+fn folder_id(meta: &Metadata) -> Option<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    Some(FolderId(meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_id(_: &Metadata) -> Option<FolderId> {
+    None
+}
+
+fn is_maildir_tmp(dir: &Path) -> bool {
+    dir.file_name() == Some("tmp".as_ref()) && dir.parent().is_some_and(is_maildir)
+}
+
+/// Inside a Maildir's `cur/` or `new/`: the file name carries the delivery time.
+fn in_maildir(file: &Path) -> bool {
+    file.parent().is_some_and(holds_maildir_messages)
+}
+
+/// A Maildir's `cur/` or `new/`.
+fn holds_maildir_messages(dir: &Path) -> bool {
+    matches!(
+        dir.file_name().and_then(|n| n.to_str()),
+        Some("cur" | "new")
+    ) && dir.parent().is_some_and(is_maildir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walked(paths: &[PathBuf]) -> Vec<Result<(String, bool), String>> {
+        let mut out = Vec::new();
+        walk(paths, |item| {
+            out.push(match item {
+                Ok(s) => Ok((s.path.display().to_string(), s.in_maildir)),
+                Err(p) => Err(p.path.display().to_string()),
+            });
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn folders_are_walked_in_name_order_without_maildir_tmp() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for sub in ["b/md/cur", "b/md/new", "b/md/tmp", "a"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        for file in [
+            "z.eml",
+            "b/md/new/2",
+            "b/md/cur/1",
+            "b/md/tmp/0",
+            "a/y.eml",
+            "c.eml",
+        ] {
+            std::fs::write(root.join(file), "From: x@y\n\nhi\n").unwrap();
+        }
+        let r = root.display();
+        assert_eq!(
+            walked(&[root.to_path_buf()]),
+            vec![
+                Ok((format!("{r}/a/y.eml"), false)),
+                Ok((format!("{r}/b/md/cur/1"), true)),
+                Ok((format!("{r}/b/md/new/2"), true)),
+                Ok((format!("{r}/c.eml"), false)),
+                Ok((format!("{r}/z.eml"), false)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_path_is_a_problem_and_the_rest_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.eml"), "From: x@y\n\nhi\n").unwrap();
+        let missing = dir.path().join("missing");
+        let out = walked(&[missing.clone(), dir.path().to_path_buf()]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0], Err(missing.display().to_string()));
+        assert!(out[1].is_ok());
+    }
+
+    #[test]
+    fn stopping_stops_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let mut seen = 0;
+        walk(&[dir.path().to_path_buf()], |_| {
+            seen += 1;
+            false
+        });
+        assert_eq!(seen, 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_and_a_loop_is_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("linked.eml"), "From: x@y\n\nhi\n").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("a-link")).unwrap();
+        std::os::unix::fs::symlink(&root, root.join("b-loop")).unwrap();
+        std::os::unix::fs::symlink(root.join("gone"), root.join("c-broken")).unwrap();
+        let r = root.display();
+        assert_eq!(
+            walked(std::slice::from_ref(&root)),
+            vec![
+                Ok((format!("{r}/a-link/linked.eml"), false)),
+                Err(format!("{r}/b-loop")),
+                Err(format!("{r}/c-broken")),
+            ]
+        );
+    }
+}
