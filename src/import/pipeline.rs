@@ -85,7 +85,7 @@ pub fn start<'scope, 'env>(
     // Walking runs ahead of reading, so the progress bar learns the total early while the
     // first files are already being imported.
     spawn(scope, "import-walk", move || {
-        super::walk::walk(paths, |item| {
+        super::walk::walk(paths, !progress.is_hidden(), |item| {
             if let Ok(source) = &item {
                 progress.inc_length(source.len);
             }

@@ -185,6 +185,11 @@ fn read_whole(file: &mut File, expected: u64) -> std::io::Result<Vec<u8>> {
         }
     }
     buf.truncate(filled);
+    // Read mail stays in memory until its batch is written: a 4 KiB buffer for a 1 KiB
+    // message, 20k messages in flight, was 50 MB of peak memory.
+    if buf.capacity() > filled + filled / 8 {
+        buf.shrink_to_fit();
+    }
     Ok(buf)
 }
 
@@ -219,6 +224,15 @@ mod tests {
                 "{expected}"
             );
         }
+        std::fs::write(dir.path().join("small"), [b'x'; 100]).unwrap();
+        let mut small = File::open(dir.path().join("small")).unwrap();
+        let read = read_whole(&mut small, 0).unwrap();
+        assert_eq!(read.len(), 100);
+        assert!(
+            read.capacity() <= 112,
+            "kept at its size: {}",
+            read.capacity()
+        );
         std::fs::write(&path, b"").unwrap();
         assert!(
             read_whole(&mut File::open(&path).unwrap(), 0)

@@ -18,11 +18,20 @@ use super::sources::{Problem, Source, is_maildir};
 /// followed; a link back into a folder being walked is reported, not followed. A Maildir's
 /// `tmp/` (deliveries still being written) is skipped. Missing paths and unreadable folders
 /// become problems. `found` returns `false` to stop.
-pub fn walk(paths: &[PathBuf], mut found: impl FnMut(Result<Source, Problem>) -> bool) {
+///
+/// `sizes`: whether each file found in a folder is asked its size, for a progress bar's total.
+/// Without a bar to show it, a Maildir's 100k files are not asked (0.15 s of CPU the parsers
+/// need); a file of unknown size has `len` 0.
+pub fn walk(
+    paths: &[PathBuf],
+    sizes: bool,
+    mut found: impl FnMut(Result<Source, Problem>) -> bool,
+) {
     let mut walker = Walker {
         found: &mut found,
         stopped: false,
         open: HashSet::new(),
+        sizes,
     };
     for path in paths {
         if walker.stopped {
@@ -46,6 +55,7 @@ struct Walker<'f, F: FnMut(Result<Source, Problem>) -> bool> {
     stopped: bool,
     /// The folders being walked, by identity: a link to one of them would never end.
     open: HashSet<FolderId>,
+    sizes: bool,
 }
 
 impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
@@ -103,7 +113,7 @@ impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
             if self.stopped {
                 return;
             }
-            match Entry::read(&entry) {
+            match Entry::read(&entry, self.sizes) {
                 Entry::File(len) => self.send(Ok(Source {
                     path: entry.path(),
                     len,
@@ -128,9 +138,10 @@ enum Entry {
 }
 
 impl Entry {
-    fn read(e: &DirEntry) -> Entry {
+    fn read(e: &DirEntry, size: bool) -> Entry {
         let kind: std::io::Result<FileType> = e.file_type();
         let meta = match kind {
+            Ok(t) if t.is_file() && !size => return Entry::File(0),
             // A link is asked about what it points to.
             Ok(t) if t.is_symlink() => std::fs::metadata(e.path()),
             // Asked relative to the open folder, not by path.
@@ -184,7 +195,7 @@ mod tests {
 
     fn walked(paths: &[PathBuf]) -> Vec<Result<(String, bool), String>> {
         let mut out = Vec::new();
-        walk(paths, |item| {
+        walk(paths, true, |item| {
             out.push(match item {
                 Ok(s) => Ok((s.path.display().to_string(), s.in_maildir)),
                 Err(p) => Err(p.path.display().to_string()),
@@ -236,13 +247,35 @@ mod tests {
     }
 
     #[test]
+    fn sizes_are_asked_only_when_wanted() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.eml");
+        std::fs::write(&file, "From: x@y\n\nhi\n").unwrap();
+        let sizes = |wanted: bool, path: &Path| {
+            let mut lens = Vec::new();
+            walk(&[path.to_path_buf()], wanted, |item| {
+                lens.push(item.unwrap().len);
+                true
+            });
+            lens
+        };
+        assert_eq!(sizes(true, dir.path()), vec![14]);
+        assert_eq!(sizes(false, dir.path()), vec![0]);
+        assert_eq!(
+            sizes(false, &file),
+            vec![14],
+            "a named file is asked anyway"
+        );
+    }
+
+    #[test]
     fn stopping_stops_the_walk() {
         let dir = tempfile::tempdir().unwrap();
         for name in ["a", "b", "c"] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         let mut seen = 0;
-        walk(&[dir.path().to_path_buf()], |_| {
+        walk(&[dir.path().to_path_buf()], true, |_| {
             seen += 1;
             false
         });
