@@ -6,7 +6,12 @@
 //! write lock (`BEGIN IMMEDIATE`) from its start, so it can number new threads and messages
 //! itself, and every look-up consults what is staged as well as what is stored.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// foldhash, not std's SipHash: hashing message keys was a twentieth of the import writer's
+// time. Its per-process random seed is enough here: nobody sending mail can watch an
+// import's timing to aim collisions at it.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::{OptionalExtension, Transaction, params};
