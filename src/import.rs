@@ -6,6 +6,8 @@
 
 pub mod bounce;
 pub mod mbox;
+#[cfg(target_os = "linux")]
+mod open_in;
 pub mod parse;
 mod pipeline;
 pub mod sources;

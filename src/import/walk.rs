@@ -8,8 +8,9 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::fs::{DirEntry, FileType, Metadata};
+use std::fs::{DirEntry, File, FileType, Metadata};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::sources::{Problem, Source, is_maildir};
 
@@ -45,6 +46,7 @@ pub fn walk(
                 len: meta.len(),
                 explicit: true,
                 in_maildir: in_maildir(path),
+                folder: None,
             })),
         }
     }
@@ -109,6 +111,8 @@ impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         // Whether a file here is a Maildir message is a question about the folder.
         let maildir_messages = holds_maildir_messages(dir);
+        // Its files are opened by name in it (see `sources::open`); without it, by path.
+        let folder = File::open(dir).ok().map(Arc::new);
         for (_, entry) in entries {
             if self.stopped {
                 return;
@@ -119,6 +123,7 @@ impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
                     len,
                     explicit: false,
                     in_maildir: maildir_messages,
+                    folder: folder.clone(),
                 })),
                 Entry::Folder(meta) => self.folder(&entry.path(), &meta),
                 Entry::Problem(message) => self.problem(&entry.path(), message),
