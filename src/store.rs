@@ -15,6 +15,7 @@ pub mod follow_ups;
 pub mod inbox;
 pub mod ingest;
 pub mod instance;
+mod key_set;
 pub mod marks;
 pub mod metric_days;
 pub mod migrations;

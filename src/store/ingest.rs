@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 // foldhash, not std's SipHash: hashing message keys was a twentieth of the import writer's
 // time. Its per-process random seed is enough here: nobody sending mail can watch an
 // import's timing to aim collisions at it.
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::account::{self, WriteError, Written};
 use super::clocks::{self, MessageFacts};
+use super::key_set::KeySet;
 use super::metric_days::{self, Changes};
 use super::to_secs;
 use crate::classify::Classified;
@@ -134,9 +135,9 @@ pub struct Batch<'c, 'm> {
 #[derive(Default)]
 struct Stored {
     /// The keys, references and buyers it was read for: anything else is asked of the database.
-    keys: HashSet<String>,
-    own_keys: HashSet<String>,
-    aliases: HashSet<String>,
+    keys: KeySet,
+    own_keys: KeySet,
+    aliases: KeySet,
     /// Stored messages among the batch's keys and references → their thread.
     messages: HashMap<String, i64>,
     /// Batch keys that stored messages reference → the referencing message's thread.
@@ -205,31 +206,30 @@ impl<'c, 'm> Batch<'c, 'm> {
         &mut self,
         mails: impl IntoIterator<Item = &'a IncomingMail>,
     ) -> rusqlite::Result<()> {
-        let mut keys: HashSet<&str> = HashSet::new();
-        let mut own_keys: Vec<&str> = Vec::new();
-        let mut aliases: HashSet<&str> = HashSet::new();
+        let mut stored = Stored::default();
         for mail in mails {
-            own_keys.push(&mail.key);
-            keys.insert(&mail.key);
-            keys.extend(mail.refs.iter().map(String::as_str));
-            aliases.extend(mail.buyer_alias.as_deref());
+            stored.own_keys.insert(&mail.key);
+            stored.keys.insert(&mail.key);
+            for r in &mail.refs {
+                stored.keys.insert(r);
+            }
+            if let Some(alias) = &mail.buyer_alias {
+                stored.aliases.insert(alias);
+            }
         }
         // Sorted, so the index look-ups walk each index in order.
-        let json = |mut v: Vec<&str>| {
-            v.sort_unstable();
-            serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
-        };
-        let mut stored = Stored {
-            keys: keys.iter().map(|k| k.to_string()).collect(),
-            own_keys: own_keys.iter().map(|k| k.to_string()).collect(),
-            aliases: aliases.iter().map(|k| k.to_string()).collect(),
-            ..Stored::default()
-        };
+        let json =
+            |set: &KeySet| serde_json::to_string(&set.sorted()).unwrap_or_else(|_| "[]".into());
+        let (keys, own_keys, aliases) = (
+            json(&stored.keys),
+            json(&stored.own_keys),
+            json(&stored.aliases),
+        );
         let mut stmt = self.tx.prepare(
             "SELECT m.message_key, m.thread_id FROM json_each(?1) j
              JOIN messages m ON m.message_key = j.value",
         )?;
-        let mut rows = stmt.query([json(keys.into_iter().collect())])?;
+        let mut rows = stmt.query([keys])?;
         while let Some(r) = rows.next()? {
             stored.messages.insert(r.get(0)?, r.get(1)?);
         }
@@ -237,7 +237,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             "SELECT r.ref_key, m.thread_id FROM json_each(?1) j
              JOIN message_refs r ON r.ref_key = j.value JOIN messages m ON m.id = r.message_id",
         )?;
-        let mut rows = stmt.query([json(own_keys)])?;
+        let mut rows = stmt.query([own_keys])?;
         while let Some(r) = rows.next()? {
             stored.referenced_by.entry(r.get(0)?).or_insert(r.get(1)?);
         }
@@ -245,7 +245,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             "SELECT t.id, t.buyer_alias, t.order_id, t.subject_key, t.last_message_at
              FROM json_each(?1) j JOIN threads t ON t.buyer_alias = j.value",
         )?;
-        let mut rows = stmt.query([json(aliases.into_iter().collect())])?;
+        let mut rows = stmt.query([aliases])?;
         while let Some(r) = rows.next()? {
             stored
                 .threads_by_alias
