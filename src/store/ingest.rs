@@ -18,7 +18,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::account::{self, WriteError, Written};
 use super::clocks::{self, MessageFacts};
-use super::key_set::KeySet;
+use super::key_set::{KeyMap, KeySet};
 use super::metric_days::{self, Changes};
 use super::to_secs;
 use crate::classify::Classified;
@@ -39,7 +39,7 @@ pub enum Added {
 /// bounded, and a miss falls back to the database.
 #[derive(Default)]
 pub struct Memo {
-    threads_by_key: HashMap<String, i64>,
+    threads_by_key: KeyMap<i64>,
 }
 
 impl Memo {
@@ -49,7 +49,7 @@ impl Memo {
         if self.threads_by_key.len() >= Self::CAPACITY {
             self.threads_by_key.clear();
         }
-        self.threads_by_key.insert(key.to_string(), thread_id);
+        self.threads_by_key.insert(key, thread_id);
     }
 
     fn forget(&mut self, key: &str) {
@@ -57,7 +57,7 @@ impl Memo {
     }
 
     fn thread_of(&self, key: &str) -> Option<i64> {
-        self.threads_by_key.get(key).copied()
+        self.threads_by_key.get(key)
     }
 }
 
