@@ -75,11 +75,11 @@ pub fn run_with_cpu(config: &Path, args: &[&str]) -> (Duration, u64, Duration, S
     (elapsed, usage.ru_maxrss as u64, cpu, out)
 }
 
-/// Before a timed run: dirty pages written out, then every file under `source` read, so the
-/// run measures sellerdesk rather than the last run's write-back or a cold disk.
+/// Before a timed run: every file under `source` read, then dirty pages written out, so the
+/// run measures sellerdesk rather than a cold disk or write-back it did not cause. Reading
+/// comes first: reading a file written moments ago updates its access time, and 100k inodes
+/// dirtied that way were written back during the first Maildir run.
 pub fn quiet_disk(source: &Path) {
-    // SAFETY: sync(2) takes no arguments and cannot fail.
-    unsafe { libc::sync() };
     for entry in walkdir::WalkDir::new(source).into_iter().flatten() {
         if entry.file_type().is_file()
             && let Ok(mut f) = std::fs::File::open(entry.path())
@@ -87,6 +87,8 @@ pub fn quiet_disk(source: &Path) {
             let _ = std::io::copy(&mut f, &mut std::io::sink());
         }
     }
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     std::thread::sleep(Duration::from_millis(200));
 }
 
