@@ -6,9 +6,9 @@
 //! But SQLite only rewinds the WAL to its start when a write transaction begins with the WAL
 //! fully copied; with the helper always one commit behind that never happens, and a 100k
 //! import grew a 320 MB WAL into fresh file pages (on this machine's VM a second of kernel time
-//! more than writing the same pages again). So the writer [`settle`](Checkpoints::settle)s now
-//! and then: it waits for the copy of its last commit, and the next transaction starts the WAL
-//! over.
+//! more than writing the same pages again). So before each transaction the writer asks
+//! [`before_write`](Checkpoints::before_write): when the helper has caught up the WAL starts
+//! over for free, and when it holds too many commits the writer waits for the copy first.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
@@ -22,7 +22,16 @@ struct State {
     committed: u64,
     /// Commits that a finished checkpoint attempt started after.
     copied: u64,
+    /// Commits since the WAL last started over (as far as the writer knows: a reader in
+    /// another process can hold it back, which only means a longer WAL).
+    in_wal: u64,
     closed: bool,
+}
+
+impl State {
+    fn caught_up(&self) -> bool {
+        self.copied >= self.committed
+    }
 }
 
 /// The writer's side of the helper: announce commits, wait for the copy to catch up.
@@ -39,25 +48,35 @@ impl Checkpoints {
             let (lock, wake) = &**shared;
             if let Ok(mut s) = lock.lock() {
                 s.committed += 1;
+                s.in_wal += 1;
                 wake.notify_all();
             }
         }
+    }
+
+    /// Called before a write transaction begins. If the helper has copied every commit, the
+    /// transaction starts the WAL over; if not and the WAL holds `max_commits` already, waits
+    /// for the copy so that it does. Otherwise returns at once and the WAL grows by one more.
+    pub fn before_write(&self, max_commits: u64) {
+        let Some(shared) = &self.shared else { return };
+        let Ok(mut s) = shared.0.lock() else { return };
+        if !s.caught_up() && s.in_wal < max_commits {
+            return;
+        }
+        while !s.caught_up() && !s.closed {
+            s = match shared.1.wait(s) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+        }
+        s.in_wal = 0;
     }
 
     /// Waits until a checkpoint that started after the last commit has finished, so the next
     /// write transaction can start the WAL over. A reader holding an old snapshot (another
     /// terminal) can keep the copy from completing: that only means no rewind this time.
     pub fn settle(&self) {
-        if let Some(shared) = &self.shared {
-            let (lock, wake) = &**shared;
-            let Ok(mut s) = lock.lock() else { return };
-            while s.copied < s.committed && !s.closed {
-                s = match wake.wait(s) {
-                    Ok(s) => s,
-                    Err(_) => return,
-                };
-            }
-        }
+        self.before_write(0);
     }
 
     fn close(&self) {
@@ -138,6 +157,65 @@ mod tests {
             Ok((r.get(1)?, r.get(2)?))
         })
         .unwrap()
+    }
+
+    /// A helper's state without its thread: the test copies.
+    fn detached() -> Checkpoints {
+        Checkpoints {
+            shared: Some(Arc::new((Mutex::new(State::default()), Condvar::new()))),
+        }
+    }
+
+    fn copy_all(checkpoints: &Checkpoints) {
+        let (lock, wake) = &**checkpoints.shared.as_ref().unwrap();
+        let mut s = lock.lock().unwrap();
+        s.copied = s.committed;
+        wake.notify_all();
+    }
+
+    fn in_wal(checkpoints: &Checkpoints) -> u64 {
+        checkpoints
+            .shared
+            .as_ref()
+            .unwrap()
+            .0
+            .lock()
+            .unwrap()
+            .in_wal
+    }
+
+    #[test]
+    fn the_writer_waits_only_once_the_wal_holds_enough_commits() {
+        let checkpoints = detached();
+        checkpoints.committed();
+        // One commit not yet copied: no wait (this would block forever otherwise).
+        checkpoints.before_write(2);
+        assert_eq!(in_wal(&checkpoints), 1);
+        checkpoints.committed();
+        let copied = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                copied.store(true, std::sync::atomic::Ordering::SeqCst);
+                copy_all(&checkpoints);
+            });
+            // Two: waits for the copy, and the WAL starts over.
+            checkpoints.before_write(2);
+            assert!(copied.load(std::sync::atomic::Ordering::SeqCst));
+        });
+        assert_eq!(in_wal(&checkpoints), 0);
+    }
+
+    #[test]
+    fn a_helper_that_caught_up_starts_the_count_over() {
+        let checkpoints = detached();
+        checkpoints.committed();
+        copy_all(&checkpoints);
+        checkpoints.before_write(2);
+        assert_eq!(in_wal(&checkpoints), 0);
+        checkpoints.committed();
+        checkpoints.before_write(2);
+        assert_eq!(in_wal(&checkpoints), 1);
     }
 
     #[test]
