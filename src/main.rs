@@ -3,6 +3,23 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `arena_eager_commit` (v3's option 4) defaults to committing whole arenas on
+/// Linux; off, pages are committed as they are used and the 100k-message import peaks about
+/// 30 MiB lower at the same speed. An option only reaches the first arena if it is set before
+/// the first allocation, so this runs as a constructor ordered ahead of every unprioritized one
+/// (mimalloc's own process init included); `MIMALLOC_ARENA_EAGER_COMMIT` still overrides it.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array.00100")]
+static ALLOCATOR_DEFAULTS: extern "C" fn() = allocator_defaults;
+
+#[cfg(target_os = "linux")]
+extern "C" fn allocator_defaults() {
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    // SAFETY: only stores an option value; called once, before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set_default(ARENA_EAGER_COMMIT, 0) }
+}
+
 fn main() -> std::process::ExitCode {
     sellerdesk::cli::main()
 }
