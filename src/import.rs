@@ -70,7 +70,7 @@ pub fn import_paths(
     progress.set_length(0);
     store.with_bulk_mode(|store, checkpoints| {
         std::thread::scope(|scope| -> Result<(), StoreError> {
-            let chunks =
+            let (chunks, discard) =
                 pipeline::start(scope, paths, config, now, progress).map_err(|source| {
                     StoreError::Io {
                         path: store.path().to_path_buf(),
@@ -103,7 +103,7 @@ pub fn import_paths(
                 for item in pending.drain(..) {
                     write_item(&mut batch, item, &mut report, progress)?;
                 }
-                batch.commit()?;
+                discard.discard(batch.commit_keeping_mail()?);
                 checkpoints.committed();
                 weight = 0;
             }

@@ -8,7 +8,7 @@
 //! it finds a full chunk whenever it is ready for one.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::Scope;
 
@@ -73,16 +73,31 @@ fn parse_work(work: Work, config: &Config, now: DateTime<Utc>, items: &mut Vec<I
 /// A chunk for a parser and where to hand the parsed chunk back.
 type Job = (Vec<Work>, SyncSender<Vec<Item>>);
 
+/// Something the writer is done with, for a parser to free.
+type Spent = Box<dyn Send>;
+
+/// Where the writer leaves what it is done with. The mail it stored was allocated on the
+/// parsers' threads; freeing it there, while they wait for work, takes the frees off the
+/// writer's thread, the import's critical path.
+pub struct Discard(Sender<Spent>);
+
+impl Discard {
+    pub fn discard(&self, spent: impl Send + 'static) {
+        // The parsers gone (an error stopped them): freed here, as it would be anyway.
+        let _ = self.0.send(Box::new(spent));
+    }
+}
+
 /// Starts the walker, the reader and the parsers in `scope`. The returned receiver yields one
-/// receiver per chunk, in order; dropping it stops them all. Fails only when the system cannot
-/// start a thread.
+/// receiver per chunk, in order; dropping it stops them all, once the [`Discard`] is dropped
+/// too. Fails only when the system cannot start a thread.
 pub fn start<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     paths: &'env [PathBuf],
     config: &'env Config,
     now: DateTime<Utc>,
     progress: &'env indicatif::ProgressBar,
-) -> std::io::Result<Receiver<Receiver<Vec<Item>>>> {
+) -> std::io::Result<(Receiver<Receiver<Vec<Item>>>, Discard)> {
     let (found_tx, found_rx) = channel::<Result<sources::Source, Problem>>();
     // Walking runs ahead of reading, so the progress bar learns the total early while the
     // first files are already being imported.
@@ -98,25 +113,37 @@ pub fn start<'scope, 'env>(
     let parsers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     let (job_tx, job_rx) = sync_channel::<Job>(parsers * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
+    let (spent_tx, spent_rx) = channel::<Spent>();
+    let spent_rx = Arc::new(Mutex::new(spent_rx));
     for _ in 0..parsers {
         let job_rx = Arc::clone(&job_rx);
+        let spent_rx = Arc::clone(&spent_rx);
         spawn(scope, "import-parse", move || {
             yield_to_the_writer();
             loop {
+                // Between chunks (the lock is only tried: the other parser may be freeing).
+                if let Ok(spent) = spent_rx.try_lock() {
+                    spent.try_iter().for_each(drop);
+                }
                 // The lock is held only to take a job, never while parsing.
                 let job = match job_rx.lock() {
                     Ok(rx) => rx.recv(),
                     Err(_) => return,
                 };
-                let Ok((work, done)) = job else { return };
+                let Ok((work, done)) = job else { break };
                 let mut items = Vec::with_capacity(work.len() * 2);
                 for w in work {
                     parse_work(w, config, now, &mut items);
                 }
                 // The writer gone (it stopped on an error): nothing to do but stop too.
                 if done.send(items).is_err() {
-                    return;
+                    break;
                 }
+            }
+            // Everything is parsed, but the writer still has its last batches to commit: free
+            // them here too, until it drops its `Discard`.
+            if let Ok(spent) = spent_rx.lock() {
+                spent.iter().for_each(drop);
             }
         })?;
     }
@@ -126,7 +153,7 @@ pub fn start<'scope, 'env>(
         yield_to_the_writer();
         read(found_rx, &Handover { ordered_tx, job_tx }, config, now);
     })?;
-    Ok(ordered_rx)
+    Ok((ordered_rx, Discard(spent_tx)))
 }
 
 /// Lowers the calling thread's priority. The writer is the import's critical path and the
@@ -273,4 +300,36 @@ pub fn in_order(chunks: Receiver<Receiver<Vec<Item>>>) -> impl Iterator<Item = I
     // A parser that died (a panic, which the scope re-raises) leaves its chunk's receiver
     // closed: stop there, never skip past lost mail.
     chunks.into_iter().map_while(|c| c.recv().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records the name of the thread that drops it.
+    struct Witness(std::sync::mpsc::Sender<Option<String>>);
+
+    impl Drop for Witness {
+        fn drop(&mut self) {
+            let _ = self
+                .0
+                .send(std::thread::current().name().map(str::to_string));
+        }
+    }
+
+    #[test]
+    fn what_the_writer_discards_is_freed_on_a_parser_thread() {
+        let config = Config::default();
+        let progress = indicatif::ProgressBar::hidden();
+        let (tx, rx) = channel();
+        std::thread::scope(|scope| {
+            let (chunks, discard) = start(scope, &[], &config, Utc::now(), &progress).unwrap();
+            assert_eq!(in_order(chunks).count(), 0);
+            // After the input ran out, as the last batches are.
+            discard.discard(Witness(tx.clone()));
+            discard.discard(Witness(tx));
+        });
+        let names: Vec<_> = rx.iter().collect();
+        assert_eq!(names, vec![Some("import-parse".to_string()); 2]);
+    }
 }

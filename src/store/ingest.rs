@@ -99,6 +99,16 @@ struct StagedMessage {
     resolution: Option<&'static str>,
 }
 
+/// The mail a committed batch stored and what it kept to thread it, to be freed.
+pub struct StoredMail {
+    _messages: Vec<StagedMessage>,
+    _new_threads: Vec<NewThread>,
+    _new_threads_by_alias: HashMap<String, Vec<i64>>,
+    _staged_refs: HashMap<String, i64>,
+    _touched: BTreeMap<i64, Touched>,
+    _stored: Option<Stored>,
+}
+
 /// One import batch: an open `BEGIN IMMEDIATE` transaction and what it has staged.
 pub struct Batch<'c, 'm> {
     tx: Transaction<'c>,
@@ -582,10 +592,35 @@ impl<'c, 'm> Batch<'c, 'm> {
         self.commit_with(|_| Ok(()))
     }
 
+    /// [`Batch::commit`], handing back the mail it stored, for the caller to free where it
+    /// is cheapest (see `import::pipeline::Discard`).
+    pub fn commit_keeping_mail(mut self) -> rusqlite::Result<StoredMail> {
+        let spent = self.write_and_check(|_| Ok(()));
+        let kept = StoredMail {
+            _messages: std::mem::take(&mut self.messages),
+            _new_threads: std::mem::take(&mut self.new_threads),
+            _new_threads_by_alias: std::mem::take(&mut self.new_threads_by_alias),
+            _staged_refs: std::mem::take(&mut self.staged_refs),
+            _touched: std::mem::take(&mut self.touched),
+            _stored: self.stored.take(),
+        };
+        spent?;
+        self.tx.commit()?;
+        Ok(kept)
+    }
+
     /// Writes what is staged, then runs `then` in the same transaction (rows that refer to
     /// the messages just written), then commits.
     pub fn commit_with(
         mut self,
+        then: impl FnOnce(&Transaction<'c>) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        self.write_and_check(then)?;
+        self.tx.commit()
+    }
+
+    fn write_and_check(
+        &mut self,
         then: impl FnOnce(&Transaction<'c>) -> rusqlite::Result<()>,
     ) -> rusqlite::Result<()> {
         let result = self.write_staged().and_then(|()| {
@@ -606,9 +641,8 @@ impl<'c, 'm> Batch<'c, 'm> {
             for m in &self.messages {
                 self.memo.forget(&m.mail.key);
             }
-            return result;
         }
-        self.tx.commit()
+        result
     }
 
     /// The foreign keys of what the batch wrote, checked in one query: every row it inserted
