@@ -595,7 +595,7 @@ impl<'c, 'm> Batch<'c, 'm> {
     /// [`Batch::commit`], handing back the mail it stored, for the caller to free where it
     /// is cheapest (see `import::pipeline::Discard`).
     pub fn commit_keeping_mail(mut self) -> rusqlite::Result<StoredMail> {
-        let spent = self.write_and_check(|_| Ok(()));
+        let written = self.write_and_check(|_| Ok(()));
         let kept = StoredMail {
             _messages: std::mem::take(&mut self.messages),
             _new_threads: std::mem::take(&mut self.new_threads),
@@ -604,7 +604,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             _touched: std::mem::take(&mut self.touched),
             _stored: self.stored.take(),
         };
-        spent?;
+        written?;
         self.tx.commit()?;
         Ok(kept)
     }
