@@ -266,7 +266,8 @@ impl Store {
     /// Runs `f` with settings for a bulk import, restored afterwards: a larger page cache keeps
     /// the growing indexes in memory (16 MiB: as fast as 32 MiB on 100k messages, with 15 MiB
     /// less peak memory), and checkpoints move to a helper thread
-    /// ([`checkpointer`]); `f` announces its commits to it and settles now and then.
+    /// ([`checkpointer`]); `f` announces its commits to it and, before writing, lets it catch up
+    /// when the WAL holds enough (`Checkpoints::before_write`).
     pub fn with_bulk_mode<T, E: From<rusqlite::Error> + Send>(
         &mut self,
         f: impl FnOnce(&mut Store, &checkpointer::Checkpoints) -> Result<T, E>,

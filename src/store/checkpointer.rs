@@ -57,6 +57,8 @@ impl Checkpoints {
     /// Called before a write transaction begins. If the helper has copied every commit, the
     /// transaction starts the WAL over; if not and the WAL holds `max_commits` already, waits
     /// for the copy so that it does. Otherwise returns at once and the WAL grows by one more.
+    /// A reader holding an old snapshot (another terminal) can keep a copy from completing:
+    /// that only means no rewind this time.
     pub fn before_write(&self, max_commits: u64) {
         let Some(shared) = &self.shared else { return };
         let Ok(mut s) = shared.0.lock() else { return };
@@ -70,13 +72,6 @@ impl Checkpoints {
             };
         }
         s.in_wal = 0;
-    }
-
-    /// Waits until a checkpoint that started after the last commit has finished, so the next
-    /// write transaction can start the WAL over. A reader holding an old snapshot (another
-    /// terminal) can keep the copy from completing: that only means no rewind this time.
-    pub fn settle(&self) {
-        self.before_write(0);
     }
 
     fn close(&self) {
@@ -233,7 +228,7 @@ mod tests {
                     }
                     tx.commit()?;
                     checkpoints.committed();
-                    checkpoints.settle();
+                    checkpoints.before_write(0);
                 }
                 Ok(())
             })
@@ -267,7 +262,7 @@ mod tests {
                     .unwrap();
                 checkpoints.committed();
             }
-            checkpoints.settle();
+            checkpoints.before_write(0);
         })
         .unwrap();
         let (log, copied) = wal_frames(&writer);
