@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 
 use chrono::Duration;
 
-use crate::domain::metrics::{AccountMetrics, Records, account_metrics};
+use crate::domain::account::{AmazonFigure, marketplace_domain};
+use crate::domain::metrics::{AccountMetrics, AmazonCheck, Part, Records, account_metrics};
 use crate::domain::response::LateResponseTally;
 use crate::store::account::AccountRecords;
 use crate::store::{Store, StoreError};
@@ -36,13 +37,76 @@ pub fn compute(
     })?;
     let late = tallies.map(|t| t.finish());
     let says = store.amazon_says()?;
-    Ok(account_metrics(
+    let mut m = account_metrics(
         &records_of(&records),
         now,
         &late,
         says.ahr,
-        says.ahr_status,
-    ))
+        says.ahr_status.clone(),
+    );
+    attach_amazon(store, &mut m, &says.figures, marketplace)?;
+    Ok(m)
+}
+
+/// Puts Amazon's latest figures beside ours: each metric Amazon's report gives (for the
+/// marketplace asked for, or the report's only marketplace) gains Amazon's rate and counts and
+/// ours over exactly Amazon's reporting range. Both computation paths share this step.
+pub fn attach_amazon(
+    store: &Store,
+    m: &mut AccountMetrics,
+    figures: &[AmazonFigure],
+    marketplace: Option<&str>,
+) -> Result<(), StoreError> {
+    // The latest report's figures.
+    let latest = figures.iter().map(|f| f.reported_at).max();
+    let figures: Vec<&AmazonFigure> = figures
+        .iter()
+        .filter(|f| Some(f.reported_at) == latest)
+        .collect();
+    let ids: std::collections::BTreeSet<&str> =
+        figures.iter().map(|f| f.marketplace_id.as_str()).collect();
+    let chosen: Vec<&AmazonFigure> = match marketplace {
+        Some(want) => figures
+            .into_iter()
+            .filter(|f| marketplace_domain(&f.marketplace_id) == Some(want))
+            .collect(),
+        // Without a filter, only a report of one marketplace compares with the whole account.
+        None if ids.len() == 1 => figures,
+        None => Vec::new(),
+    };
+    for f in chosen {
+        let Some(metric) = m.get_mut(&f.metric) else {
+            continue;
+        };
+        let (ours, ours_parts) = match (f.from, f.to) {
+            (Some(from), Some(to)) if from <= to => {
+                let market = marketplace.or_else(|| marketplace_domain(&f.marketplace_id));
+                // Amazon's range includes its first second.
+                let (n, d, parts) =
+                    store.counts_between(&f.metric, market, from - Duration::seconds(1), to)?;
+                (Some(Part::of(n, d)), parts)
+            }
+            _ => (None, None),
+        };
+        let agrees = match (ours, f.numerator, f.denominator) {
+            (Some(o), Some(n), Some(d)) => Some(o.numerator == n && o.denominator == d),
+            _ => None,
+        };
+        metric.amazon = Some(AmazonCheck {
+            rate: f.rate,
+            numerator: f.numerator,
+            denominator: f.denominator,
+            status: f.status.clone(),
+            from: f.from,
+            to: f.to,
+            marketplace_id: (!f.marketplace_id.is_empty()).then(|| f.marketplace_id.clone()),
+            parts: f.parts,
+            ours,
+            ours_parts,
+            agrees,
+        });
+    }
+    Ok(())
 }
 
 /// Every metric from aggregate queries over covering indexes: the same figures as `compute`
@@ -67,6 +131,15 @@ fn compute_fast_with(
     let c = store.metric_counts(now, marketplace, with_late)?;
     let says = store.amazon_says()?;
     let m = |(n, d): (u64, u64), days, target| evaluate(n, d, Some(days), target);
+    let odr = |o: &crate::store::account_sql::OdrCounts| {
+        let mut x = evaluate(o.defects, o.orders, Some(60), Some(ODR_TARGET));
+        x.parts = Some(OdrParts {
+            negative_feedback: Part::of(o.negative, o.orders),
+            a_to_z: Part::of(o.a_to_z, o.orders),
+            chargebacks: Part::of(o.chargebacks, o.orders),
+        });
+        x
+    };
     let fb = |i: usize, days: Option<u32>| {
         let (pos, all, _) = c.feedback[i];
         evaluate(pos, all, days, Some(FEEDBACK_TARGET))
@@ -75,12 +148,14 @@ fn compute_fast_with(
         let (late, counted, _, _) = c.late_response[i];
         evaluate(late, counted, Some(days), Some(LATE_RESPONSE_TARGET))
     };
-    Ok(AccountMetrics {
-        odr: m(c.odr, 60, Some(ODR_TARGET)),
+    let mut out = AccountMetrics {
+        odr: odr(&c.odr[0]),
+        odr_fba: odr(&c.odr[1]),
         lsr_10: m(c.lsr_10, 10, Some(LSR_TARGET)),
         lsr_30: m(c.lsr_30, 30, Some(LSR_TARGET)),
         pcr: m(c.pcr, 7, Some(PCR_TARGET)),
         vtr: m(c.vtr, 30, Some(VTR_TARGET)),
+        otdr: m(c.otdr, OTDR_DAYS, Some(OTDR_TARGET)),
         feedback_30: fb(0, Some(30)),
         feedback_90: fb(1, Some(90)),
         feedback_365: fb(2, Some(365)),
@@ -93,9 +168,11 @@ fn compute_fast_with(
         ahr: Ahr {
             value: says.ahr,
             status: ahr_status(says.ahr),
-            amazon_status: says.ahr_status,
+            amazon_status: says.ahr_status.clone(),
         },
-    })
+    };
+    attach_amazon(store, &mut out, &says.figures, marketplace)?;
+    Ok(out)
 }
 
 fn records_of(r: &AccountRecords) -> Records<'_> {

@@ -9,7 +9,9 @@ mod table;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::account::{Cancellation, Claim, Feedback, Order, Refund, Shipment};
+use crate::domain::account::{
+    AmazonFigure, Cancellation, Claim, Feedback, Order, Refund, Shipment,
+};
 
 /// The report formats `import` recognizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,13 +112,7 @@ pub enum Record {
         source: &'static str,
     },
     /// One of Amazon's own figures from the account health report.
-    AmazonMetric {
-        reported_at: DateTime<Utc>,
-        metric: String,
-        status: Option<String>,
-        rate: Option<f64>,
-        target: Option<f64>,
-    },
+    AmazonMetric(AmazonFigure),
 }
 
 /// A row that could not be read.
@@ -187,7 +183,7 @@ pub fn sniff(head: &[u8]) -> Option<ReportKind> {
         Some(ReportKind::ClaimsCsv)
     } else if has(&commas, &["order_id", "refunded"]) {
         Some(ReportKind::RefundsCsv)
-    } else if has(&commas, &["order_id", "cancelled", "by"]) {
+    } else if has(&commas, &["order_id", "cancelled"]) {
         Some(ReportKind::CancellationsCsv)
     } else if has(&commas, &["order_id", "delivered"]) {
         Some(ReportKind::DeliveriesCsv)

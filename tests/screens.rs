@@ -363,7 +363,10 @@ fn dashboard_of_metric_trends() {
     act(&mut d, Action::OpenDashboard);
     let t = screen(&d, 140, 44);
     let text = format!("{}", t.backend());
-    assert!(text.contains("Order defect rate 0.27%"), "{text}");
+    // Each fulfilment channel's ODR has its own chart.
+    assert!(text.contains("Order defects (seller) 0.15%"), "{text}");
+    assert!(text.contains("Order defects (FBA) 0.46%"), "{text}");
+    assert!(text.contains("On-time delivery"), "{text}");
     assert!(text.contains("Perfect orders 97.22%"), "{text}");
     insta::assert_snapshot!(t.backend());
 }

@@ -23,6 +23,19 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
     let store = inv.open_store()?;
     let m = crate::metrics::compute_fast(&store, inv.now, marketplace)?;
     let mut out = std::io::stdout().lock();
+    // The same exit code with and without --json: the worst status (at risk 1, bad 2).
+    let worst = m
+        .rows()
+        .iter()
+        .map(|(_, _, x)| x.status)
+        .chain([m.ahr.status])
+        .fold(0u8, |acc, s| {
+            acc.max(match s {
+                Status::Bad => 2,
+                Status::AtRisk => 1,
+                _ => 0,
+            })
+        });
     if json {
         let doc = MetricsJson {
             now: inv.now,
@@ -33,7 +46,7 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
             "{}",
             crate::safe_text::json(serde_json::to_string(&doc)?)
         )?;
-        return Ok(0);
+        return Ok(worst);
     }
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let paint = |s: Status, text: String| -> String {
@@ -56,25 +69,54 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
     )?;
     writeln!(
         out,
-        "{:<21} {:>9} {:>13} {:>7} {:<8} headroom",
+        "{:<23} {:>9} {:>13} {:>7} {:<8} headroom",
         "metric", "rate", "parts", "target", "status"
     )?;
-    for (_, label, metric) in m.rows() {
+    for (key, label, metric) in m.rows() {
         let status = format!("{:<8}", metric.status.as_str());
         writeln!(
             out,
-            "{label:<21} {:>9} {:>13} {:>7} {} {}",
+            "{label:<23} {:>9} {:>13} {:>7} {} {}",
             percent(metric.rate),
             format!("{}/{}", metric.numerator, metric.denominator),
             target(metric.target),
             paint(metric.status, status),
             headroom_text(metric)
         )?;
+        for line in [
+            crate::metric_fmt::odr_parts(metric),
+            crate::metric_fmt::note(key).map(str::to_string),
+            crate::metric_fmt::amazon(key, metric),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    let figures = store.amazon_says()?.figures;
+    let latest = figures.iter().map(|f| f.reported_at).max();
+    let markets: std::collections::BTreeSet<&str> = figures
+        .iter()
+        .filter(|f| Some(f.reported_at) == latest)
+        .map(|f| f.marketplace_id.as_str())
+        .collect();
+    if marketplace.is_none() && markets.len() > 1 {
+        writeln!(
+            out,
+            "Amazon's report covers {} marketplaces: compare one with --marketplace (e.g. {})",
+            markets.len(),
+            markets
+                .iter()
+                .filter_map(|id| crate::domain::account::marketplace_domain(id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
     }
     let ahr = &m.ahr;
     writeln!(
         out,
-        "{:<21} {:>9} {:>13} {:>7} {} {}",
+        "{:<23} {:>9} {:>13} {:>7} {} {}",
         "Account health (AHR)",
         ahr.value
             .map(|v| v.to_string())
@@ -87,17 +129,5 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
             .map(|s| format!("Amazon says {}", crate::safe_text::line(s)))
             .unwrap_or_default()
     )?;
-    let worst = m
-        .rows()
-        .iter()
-        .map(|(_, _, x)| x.status)
-        .chain([ahr.status])
-        .fold(0u8, |acc, s| {
-            acc.max(match s {
-                Status::Bad => 2,
-                Status::AtRisk => 1,
-                _ => 0,
-            })
-        });
     Ok(worst)
 }

@@ -65,6 +65,7 @@ fn merchant_order(
             latest_ship_at: Some(due),
             shipped_at: None,
             delivered_at: None,
+            promised_delivery_at: Some(bought + Duration::days(6)),
         },
         shipped,
     )
@@ -79,10 +80,21 @@ pub fn records(now: DateTime<Utc>, threads: &[ThreadOrder<'_>]) -> Vec<Record> {
                       i: i64,
                       valid: bool| {
         let id = order.order_id.clone();
+        let promised = order.promised_delivery_at;
         out.push(Record::Order {
             order,
             last_updated_at: None,
         });
+        // Carriers deliver three days after shipping; one parcel in 53 takes a week.
+        if let (Some(at), Some(_)) = (shipped, promised) {
+            let delivered = at + Duration::days(if i % 53 == 7 { 7 } else { 3 });
+            if delivered <= now {
+                out.push(Record::Delivery {
+                    order_id: id.clone(),
+                    delivered_at: delivered,
+                });
+            }
+        }
         if let Some(at) = shipped {
             let (carrier, tracking) = tracking(i, valid);
             out.push(Record::Shipment {
@@ -126,6 +138,7 @@ pub fn records(now: DateTime<Utc>, threads: &[ThreadOrder<'_>]) -> Vec<Record> {
                     latest_ship_at: None,
                     shipped_at: None,
                     delivered_at: None,
+                    promised_delivery_at: None,
                 },
                 last_updated_at: None,
             });
@@ -151,6 +164,7 @@ pub fn records(now: DateTime<Utc>, threads: &[ThreadOrder<'_>]) -> Vec<Record> {
                     rated_at: (bought + Duration::days(4)).min(now),
                     rating,
                     source: FeedbackSource::AllRatings,
+                    removed_at: None,
                 },
                 comments: Some(
                     match rating {

@@ -1,12 +1,15 @@
-//! The seller's order-side records, as the metrics read them (SPEC.md "Seller metrics").
-//! Plain data: the importers fill them, the store keeps them, `metrics` counts them.
+//! The seller's order-side records, as the metrics read them (docs/amazon-rules.md, "Account
+//! metrics"). Plain data: the importers fill them, the store keeps them, `metrics` counts them.
+//! How records of one order from several files merge is decided here too ([`merge`]), so the
+//! result never depends on the order the files were imported in.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Who ships the order: the seller (merchant-fulfilled, MFN) or Amazon (FBA, AFN). Shipping
-/// metrics (LSR, VTR, PCR) count only the seller's own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Who ships the order: the seller (merchant-fulfilled, MFN) or Amazon (FBA, AFN). Amazon
+/// reports the Order Defect Rate for each separately; shipping metrics (LSR, VTR, PCR, OTDR)
+/// count only the seller's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Merchant,
@@ -42,7 +45,179 @@ pub struct Order {
     pub latest_ship_at: Option<DateTime<Utc>>,
     /// The first ship confirmation.
     pub shipped_at: Option<DateTime<Utc>>,
+    /// When the carrier delivered it (deliveries CSV, or the All Orders `delivery-date`).
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The date Amazon promised the buyer: the end of the delivery window (the Orders API's
+    /// `LatestDeliveryDate`). On-time delivery compares `delivered_at` with it.
+    pub promised_delivery_at: Option<DateTime<Utc>>,
+}
+
+impl Order {
+    /// Whether a report says the order was cancelled (`Cancelled`, or `Canceled` as the
+    /// Orders API spells it).
+    pub fn is_cancelled(&self) -> bool {
+        self.status.as_deref().is_some_and(status_is_cancelled)
+    }
+}
+
+/// When each field of a stored order was last stated: the `last-updated-date` of the record
+/// that gave it (`None`: a record without one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stamps {
+    pub marketplace: Option<DateTime<Utc>>,
+    pub purchased_at: Option<DateTime<Utc>>,
+    pub status: Option<DateTime<Utc>>,
+    pub channel: Option<DateTime<Utc>>,
+    pub latest_ship_at: Option<DateTime<Utc>>,
+    pub promised_delivery_at: Option<DateTime<Utc>>,
+}
+
+/// Takes `new` (stated as of `new_at`) over `stored` (as of `stored_at`) when it is newer, or
+/// equally new and greater by `rank`; a missing value never erases one. The result is the
+/// same whichever comes first: records merge like a maximum, so files can be imported in any
+/// order, or twice.
+fn pick<T: Clone, K: Ord>(
+    stored: &mut Option<T>,
+    stored_at: &mut Option<DateTime<Utc>>,
+    new: &Option<T>,
+    new_at: Option<DateTime<Utc>>,
+    rank: impl Fn(&T) -> K,
+) {
+    let Some(v) = new else {
+        return;
+    };
+    let take = match stored {
+        None => true,
+        Some(s) => (new_at, rank(v)) > (*stored_at, rank(s)),
+    };
+    if take {
+        *stored = Some(v.clone());
+        *stored_at = new_at;
+    }
+}
+
+/// Orders statuses of one moment: a report that says cancelled outranks one that does not.
+#[allow(clippy::ptr_arg)] // `pick` ranks the stored `String` itself.
+fn status_rank(s: &String) -> (u8, String) {
+    let known = match s.trim().to_ascii_lowercase().as_str() {
+        "pending" | "pendingavailability" => 1,
+        "unshipped" => 2,
+        "partiallyshipped" => 3,
+        "shipped" | "invoiceunconfirmed" => 4,
+        "delivered" => 5,
+        "cancelled" | "canceled" => 6,
+        _ => 0,
+    };
+    (known, s.clone())
+}
+
+/// Merges what one record says about an order (as of its `last-updated-date`, `new_at`) into
+/// the stored order, field by field (docs/amazon-rules.md, "Merging records"). `shipped_at`
+/// keeps the earliest confirmation, `delivered_at` the latest delivery date.
+pub fn merge_order(
+    stored: &mut Order,
+    stamps: &mut Stamps,
+    new: &Order,
+    new_at: Option<DateTime<Utc>>,
+) {
+    pick(
+        &mut stored.marketplace,
+        &mut stamps.marketplace,
+        &new.marketplace,
+        new_at,
+        Clone::clone,
+    );
+    let mut purchased = Some(stored.purchased_at);
+    pick(
+        &mut purchased,
+        &mut stamps.purchased_at,
+        &Some(new.purchased_at),
+        new_at,
+        |t| *t,
+    );
+    stored.purchased_at = purchased.unwrap_or(stored.purchased_at);
+    pick(
+        &mut stored.status,
+        &mut stamps.status,
+        &new.status,
+        new_at,
+        status_rank,
+    );
+    let mut channel = Some(stored.channel);
+    pick(
+        &mut channel,
+        &mut stamps.channel,
+        &Some(new.channel),
+        new_at,
+        |c| *c,
+    );
+    stored.channel = channel.unwrap_or(stored.channel);
+    pick(
+        &mut stored.latest_ship_at,
+        &mut stamps.latest_ship_at,
+        &new.latest_ship_at,
+        new_at,
+        |t| *t,
+    );
+    pick(
+        &mut stored.promised_delivery_at,
+        &mut stamps.promised_delivery_at,
+        &new.promised_delivery_at,
+        new_at,
+        |t| *t,
+    );
+    stored.shipped_at = match (stored.shipped_at, new.shipped_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    stored.delivered_at = stored.delivered_at.max(new.delivered_at);
+}
+
+/// A new order as its first record states it, with that record's stamps.
+pub fn first_stamps(at: Option<DateTime<Utc>>, o: &Order) -> Stamps {
+    let when = |present: bool| if present { at } else { None };
+    Stamps {
+        marketplace: when(o.marketplace.is_some()),
+        purchased_at: at,
+        status: when(o.status.is_some()),
+        channel: at,
+        latest_ship_at: when(o.latest_ship_at.is_some()),
+        promised_delivery_at: when(o.promised_delivery_at.is_some()),
+    }
+}
+
+/// The marketplace a report's `marketplaceId` stands for, as sales channels name it
+/// (`amazon.de`); SP-API's published IDs.
+pub fn marketplace_domain(id: &str) -> Option<&'static str> {
+    Some(match id.trim() {
+        "ATVPDKIKX0DER" => "amazon.com",
+        "A2EUQ1WTGCTBG2" => "amazon.ca",
+        "A1AM78C64UM0Y8" => "amazon.com.mx",
+        "A2Q3Y263D00KWC" => "amazon.com.br",
+        "A1PA6795UKMFR9" => "amazon.de",
+        "A1F83G8C2ARO7P" => "amazon.co.uk",
+        "A13V1IB3VIYZZH" => "amazon.fr",
+        "A1RKKUPIHCS9HS" => "amazon.es",
+        "APJ6JRA9NG5V4" => "amazon.it",
+        "A1805IZSGTT6HS" => "amazon.nl",
+        "A2NODRKZP88ZB9" => "amazon.se",
+        "A1C3SOZRARQ6R3" => "amazon.pl",
+        "AMEN7PMS3EDWL" => "amazon.com.be",
+        "A33AVAJ2PDY3EV" => "amazon.com.tr",
+        "A2VIGQ35RCS4UG" => "amazon.ae",
+        "A17E79C6D8DWNP" => "amazon.sa",
+        "ARBP9OOSHTCHU" => "amazon.eg",
+        "A21TJRUUN4KGV" => "amazon.in",
+        "A1VC38T7YXB528" => "amazon.co.jp",
+        "A39IBJ37TRP1C6" => "amazon.com.au",
+        "A19VAU5U5O7RUS" => "amazon.sg",
+        _ => return None,
+    })
+}
+
+pub fn status_is_cancelled(status: &str) -> bool {
+    let s = status.trim();
+    s.eq_ignore_ascii_case("cancelled") || s.eq_ignore_ascii_case("canceled")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,16 +225,103 @@ pub struct Order {
 pub enum ClaimKind {
     #[serde(rename = "a-to-z")]
     AToZ,
+    /// A service chargeback: the buyer disputed the charge with the card issuer over the
+    /// order itself (not received, not as described, ...).
     Chargeback,
+    /// A chargeback for an unauthorized (stolen-card) purchase: Amazon handles it, and it is
+    /// not part of the Order Defect Rate.
+    FraudChargeback,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+impl ClaimKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            ClaimKind::AToZ => "a-to-z",
+            ClaimKind::Chargeback => "chargeback",
+            ClaimKind::FraudChargeback => "fraud-chargeback",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ClaimKind> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "a-to-z" | "atoz" | "a-to-z guarantee" | "a-z" => Some(ClaimKind::AToZ),
+            "chargeback" | "service-chargeback" | "service chargeback" => {
+                Some(ClaimKind::Chargeback)
+            }
+            "fraud-chargeback" | "fraud chargeback" => Some(ClaimKind::FraudChargeback),
+            _ => None,
+        }
+    }
+}
+
+/// Where a claim or chargeback stands. The outcomes are those Amazon's Order Defect Rate page
+/// distinguishes (docs/amazon-rules.md, "A-to-z Guarantee claims").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ClaimStatus {
+    /// Filed, not decided yet (pending).
     Open,
-    Granted,
-    Denied,
+    /// Withdrawn by the buyer before Amazon decided and before the seller refunded.
     Withdrawn,
+    /// Decided in the seller's favour.
+    Denied,
+    /// Granted on a not-received claim for an order shipped with Amazon's Buy Shipping
+    /// (Merchant Shipping Service) on time: Amazon keeps it off the seller's ODR.
+    BuyShippingProtected,
+    /// Decided for the buyer (also when Amazon paid it).
+    Granted,
+    /// The seller refunded after the claim was filed.
+    Refunded,
+    /// Withdrawn only after it was granted or after the seller's refund.
+    WithdrawnAfterDecision,
+}
+
+impl ClaimStatus {
+    pub const ALL: [ClaimStatus; 7] = [
+        ClaimStatus::Open,
+        ClaimStatus::Withdrawn,
+        ClaimStatus::Denied,
+        ClaimStatus::BuyShippingProtected,
+        ClaimStatus::Granted,
+        ClaimStatus::Refunded,
+        ClaimStatus::WithdrawnAfterDecision,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ClaimStatus::Open => "open",
+            ClaimStatus::Withdrawn => "withdrawn",
+            ClaimStatus::Denied => "denied",
+            ClaimStatus::BuyShippingProtected => "buy_shipping_protected",
+            ClaimStatus::Granted => "granted",
+            ClaimStatus::Refunded => "refunded",
+            ClaimStatus::WithdrawnAfterDecision => "withdrawn_after_decision",
+        }
+    }
+
+    /// The CSV's words: the keys, with `-` or spaces for `_`, and `pending` for open.
+    pub fn parse(s: &str) -> Option<ClaimStatus> {
+        let k = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        if k == "pending" {
+            return Some(ClaimStatus::Open);
+        }
+        ClaimStatus::ALL.into_iter().find(|c| c.key() == k)
+    }
+
+    /// Whether a file saying this has decided the claim: a decided outcome never returns to
+    /// open, whichever file is imported last.
+    pub fn is_decided(self) -> bool {
+        self != ClaimStatus::Open
+    }
+
+    /// Two files disagreeing on one claim, without dates to tell which is newer: the outcome
+    /// further along wins (the order of the variants: open, withdrawn, denied, protected,
+    /// granted, refunded, withdrawn after a decision). A claim a file calls granted stays a
+    /// defect until a file says it was withdrawn after that; the result is the same in any
+    /// import order.
+    pub fn merge(self, other: ClaimStatus) -> ClaimStatus {
+        self.max(other)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,11 +333,23 @@ pub struct Claim {
 }
 
 impl Claim {
-    /// SPEC: an A-to-z claim not denied, or any chargeback, is a defect.
+    /// Whether the claim is an Order Defect Rate defect (docs/amazon-rules.md, "A-to-z
+    /// Guarantee claims" and "Chargebacks"). An A-to-z claim counts when pending, granted,
+    /// refunded after filing, or withdrawn only after a decision or refund; not when denied,
+    /// withdrawn before a decision, or protected by Buy Shipping. A service chargeback counts
+    /// whatever its outcome: Amazon counts the orders that *received* one, so one decided in
+    /// the seller's favour still counts. A fraud chargeback is Amazon's liability, not a defect.
     pub fn is_defect(&self) -> bool {
         match self.kind {
-            ClaimKind::AToZ => self.status != ClaimStatus::Denied,
+            ClaimKind::AToZ => matches!(
+                self.status,
+                ClaimStatus::Open
+                    | ClaimStatus::Granted
+                    | ClaimStatus::Refunded
+                    | ClaimStatus::WithdrawnAfterDecision
+            ),
             ClaimKind::Chargeback => true,
+            ClaimKind::FraudChargeback => false,
         }
     }
 }
@@ -97,9 +371,16 @@ pub struct Feedback {
     /// 1–5 stars.
     pub rating: u8,
     pub source: FeedbackSource,
+    /// When Amazon removed it (or the buyer did): it stops counting from then on.
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 impl Feedback {
+    /// Whether it still counts at `now`: not removed, or removed only after `now`.
+    pub fn counts_at(&self, now: DateTime<Utc>) -> bool {
+        self.removed_at.is_none_or(|r| r > now)
+    }
+
     pub fn is_negative(&self) -> bool {
         self.rating <= 2
     }
@@ -108,11 +389,30 @@ impl Feedback {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Who cancelled an order. Amazon's Pre-fulfilment Cancel Rate leaves out cancellations the
+/// buyer requested through Amazon; one whose initiator no file names counts as the seller's
+/// (docs/amazon-rules.md, "How sellerdesk decides where Amazon is silent").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CancelledBy {
-    Seller,
+    Unknown,
     Buyer,
+    Seller,
+}
+
+impl CancelledBy {
+    pub fn key(self) -> &'static str {
+        match self {
+            CancelledBy::Seller => "seller",
+            CancelledBy::Buyer => "buyer",
+            CancelledBy::Unknown => "unknown",
+        }
+    }
+
+    /// Counted against the seller in PCR.
+    pub fn is_sellers(self) -> bool {
+        self != CancelledBy::Buyer
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,6 +421,29 @@ pub struct Cancellation {
     pub cancelled_at: DateTime<Utc>,
     pub by: CancelledBy,
     pub reason: Option<String>,
+}
+
+/// One of Amazon's own figures from the account health report (SP-API
+/// `GET_V2_SELLER_PERFORMANCE_REPORT`), for one marketplace and metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AmazonFigure {
+    pub reported_at: DateTime<Utc>,
+    /// The report's `marketplaceId` (`ATVPDKIKX0DER`, ...); empty when it names none.
+    pub marketplace_id: String,
+    /// sellerdesk's key: `odr` (seller-fulfilled), `odr_fba`, `lsr_10`, `lsr_30`, `pcr`, `vtr`,
+    /// `otdr`.
+    pub metric: String,
+    pub status: Option<String>,
+    pub rate: Option<f64>,
+    pub numerator: Option<u64>,
+    pub denominator: Option<u64>,
+    pub target: Option<f64>,
+    /// Amazon's reporting range, as the report gives it.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// ODR only: orders with negative feedback, A-to-z claims and chargebacks, as Amazon
+    /// counts them.
+    pub parts: Option<[Option<u64>; 3]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -223,9 +546,36 @@ mod tests {
             opened_at: DateTime::UNIX_EPOCH,
             status,
         };
+        // G200285170: pending, granted, refunded after filing, withdrawn after a decision.
         assert!(c(ClaimKind::AToZ, ClaimStatus::Open).is_defect());
         assert!(c(ClaimKind::AToZ, ClaimStatus::Granted).is_defect());
+        assert!(c(ClaimKind::AToZ, ClaimStatus::Refunded).is_defect());
+        assert!(c(ClaimKind::AToZ, ClaimStatus::WithdrawnAfterDecision).is_defect());
+        // Denied, withdrawn before a decision, Buy Shipping protection: not defects.
         assert!(!c(ClaimKind::AToZ, ClaimStatus::Denied).is_defect());
+        assert!(!c(ClaimKind::AToZ, ClaimStatus::Withdrawn).is_defect());
+        assert!(!c(ClaimKind::AToZ, ClaimStatus::BuyShippingProtected).is_defect());
+        // An order that received a chargeback counts, also when the seller won it.
         assert!(c(ClaimKind::Chargeback, ClaimStatus::Denied).is_defect());
+        assert!(c(ClaimKind::Chargeback, ClaimStatus::Open).is_defect());
+        assert!(!c(ClaimKind::FraudChargeback, ClaimStatus::Granted).is_defect());
+    }
+
+    #[test]
+    fn claim_outcomes_merge_the_same_in_any_order_and_never_reopen() {
+        for a in ClaimStatus::ALL {
+            for b in ClaimStatus::ALL {
+                assert_eq!(a.merge(b), b.merge(a));
+                if a.is_decided() {
+                    assert!(a.merge(b).is_decided());
+                }
+            }
+            assert_eq!(ClaimStatus::parse(a.key()), Some(a));
+        }
+        assert_eq!(
+            ClaimStatus::parse("Withdrawn after decision"),
+            Some(ClaimStatus::WithdrawnAfterDecision)
+        );
+        assert_eq!(ClaimStatus::parse("pending"), Some(ClaimStatus::Open));
     }
 }

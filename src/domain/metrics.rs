@@ -11,8 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::account::{
-    Cancellation, CancelledBy, Channel, Claim, ClaimKind, Feedback, FeedbackSource, Order, Refund,
-    Shipment,
+    Cancellation, Channel, Claim, ClaimKind, Feedback, FeedbackSource, Order, Refund, Shipment,
 };
 use super::response::LateResponseRate;
 
@@ -59,9 +58,19 @@ pub const LSR_TARGET: Target = Target::Below(400);
 pub const VTR_TARGET: Target = Target::Above(9_500);
 pub const FEEDBACK_TARGET: Target = Target::Above(9_500);
 pub const POP_TARGET: Target = Target::Above(9_700);
+pub const OTDR_TARGET: Target = Target::Above(9_000);
+pub const OTDR_DAYS: u32 = 14;
+/// On-time delivery leaves out the promised dates of the last week.
+pub const OTDR_LAG_DAYS: u32 = 7;
+
+/// The promised dates on-time delivery counts at `now`.
+pub fn otdr_span(now: DateTime<Utc>) -> Span {
+    let hi = now - Duration::days(i64::from(OTDR_LAG_DAYS));
+    Span::days(hi, OTDR_DAYS)
+}
 pub const LATE_RESPONSE_TARGET: Target = Target::Below(1_000);
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metric {
     /// `None`: lifetime.
     pub window_days: Option<u32>,
@@ -76,6 +85,51 @@ pub struct Metric {
     pub status: Status,
     /// How many more defects the records already in the window absorb and stay on target.
     pub headroom: Option<u64>,
+    /// The Order Defect Rate's three parts (ODR only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<OdrParts>,
+    /// Amazon's own figure from the latest account health report, with ours over exactly its
+    /// reporting range (`None`: no report gives this metric).
+    pub amazon: Option<AmazonCheck>,
+}
+
+/// Amazon's figure for a metric beside ours over the same range (docs/amazon-rules.md,
+/// "Amazon's figures beside ours").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AmazonCheck {
+    pub rate: Option<f64>,
+    pub numerator: Option<u64>,
+    pub denominator: Option<u64>,
+    /// Amazon's status word (`GOOD`, `AT_RISK`, ...), as the report gives it.
+    pub status: Option<String>,
+    /// Amazon's reporting range, as the report gives it (none when it gives none).
+    #[serde(serialize_with = "serialize_time")]
+    pub from: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "serialize_time")]
+    pub to: Option<DateTime<Utc>>,
+    /// The marketplace the figure is for, as the report names it.
+    pub marketplace_id: Option<String>,
+    /// Amazon's ODR parts: (negative feedback, A-to-z claims, chargebacks) counts.
+    #[serde(skip)]
+    pub parts: Option<[Option<u64>; 3]>,
+    /// Ours over `from`–`to` (none without a range).
+    pub ours: Option<Part>,
+    /// ODR only: our orders with negative feedback, A-to-z claims and chargebacks over
+    /// `from`–`to`.
+    #[serde(skip)]
+    pub ours_parts: Option<[u64; 3]>,
+    /// Our count equals Amazon's (numerator and denominator), where Amazon gives counts.
+    pub agrees: Option<bool>,
+}
+
+fn serialize_time<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => s.serialize_none(),
+    }
 }
 
 fn serialize_target<S: serde::Serializer>(t: &Option<Target>, s: S) -> Result<S::Ok, S::Error> {
@@ -106,6 +160,8 @@ pub fn evaluate(
         target,
         status: Status::NoData,
         headroom: None,
+        parts: None,
+        amazon: None,
     };
     if denominator == 0 {
         return m;
@@ -153,94 +209,189 @@ pub struct Records<'a> {
     pub refunds: &'a [Refund],
     pub cancellations: &'a [Cancellation],
     pub shipments: &'a [Shipment],
-    /// Orders whose buyer wrote first (a buyer-initiated message): they are not "perfect".
+    /// Orders a buyer-initiated message is about (a thread the buyer started): they are not
+    /// "perfect". A thread the seller started (proactive) does not count.
     pub buyer_contacted: &'a HashSet<String>,
 }
 
 /// `(now − days×24 h, now]`.
 pub fn in_window(t: DateTime<Utc>, now: DateTime<Utc>, days: u32) -> bool {
-    t > now - Duration::days(i64::from(days)) && t <= now
+    Span::days(now, days).has(t)
 }
 
-/// What is known against each order, looked up once.
+/// A reporting period `(lo, hi]`: the last `days` before `now`, or a range Amazon reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub lo: DateTime<Utc>,
+    pub hi: DateTime<Utc>,
+}
+
+impl Span {
+    pub fn days(now: DateTime<Utc>, days: u32) -> Span {
+        Span {
+            lo: now - Duration::days(i64::from(days)),
+            hi: now,
+        }
+    }
+
+    pub fn has(&self, t: DateTime<Utc>) -> bool {
+        t > self.lo && t <= self.hi
+    }
+}
+
+/// One part of a rate: `numerator / denominator` (`rate` none without a denominator).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Part {
+    pub rate: Option<f64>,
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Part {
+    pub fn of(numerator: u64, denominator: u64) -> Part {
+        Part {
+            rate: (denominator > 0).then(|| numerator as f64 / denominator as f64),
+            numerator,
+            denominator,
+        }
+    }
+}
+
+/// The three kinds of defect the Order Defect Rate is made of, each over the same orders (an
+/// order with two kinds counts once in the rate, once in each part).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct OdrParts {
+    pub negative_feedback: Part,
+    pub a_to_z: Part,
+    pub chargebacks: Part,
+}
+
+/// What is known against each order at the end of a period, looked up once.
 struct Facts<'a> {
+    /// Negative feedback still counting.
     negative: HashSet<&'a str>,
-    defect_claim: HashSet<&'a str>,
+    a_to_z: HashSet<&'a str>,
+    chargeback: HashSet<&'a str>,
     any_claim: HashSet<&'a str>,
     refunded: HashSet<&'a str>,
     cancelled: HashMap<&'a str, &'a Cancellation>,
+    /// Orders a report calls cancelled, with or without a cancellation record.
+    cancelled_status: HashSet<&'a str>,
 }
 
 impl<'a> Facts<'a> {
-    fn of(r: &Records<'a>) -> Facts<'a> {
+    fn of(r: &Records<'a>, at: DateTime<Utc>) -> Facts<'a> {
+        let defect = |kind: ClaimKind| -> HashSet<&'a str> {
+            r.claims
+                .iter()
+                .filter(|c| c.kind == kind && c.is_defect())
+                .map(|c| c.order_id.as_str())
+                .collect()
+        };
         Facts {
             negative: r
                 .feedback
                 .iter()
-                .filter(|f| f.is_negative())
+                .filter(|f| f.is_negative() && f.counts_at(at))
                 .filter_map(|f| f.order_id.as_deref())
                 .collect(),
-            defect_claim: r
-                .claims
-                .iter()
-                .filter(|c| c.is_defect())
-                .map(|c| c.order_id.as_str())
-                .collect(),
-            any_claim: r
-                .claims
-                .iter()
-                .filter(|c| c.kind == ClaimKind::AToZ || c.kind == ClaimKind::Chargeback)
-                .map(|c| c.order_id.as_str())
-                .collect(),
+            a_to_z: defect(ClaimKind::AToZ),
+            chargeback: defect(ClaimKind::Chargeback),
+            any_claim: r.claims.iter().map(|c| c.order_id.as_str()).collect(),
             refunded: r.refunds.iter().map(|x| x.order_id.as_str()).collect(),
             cancelled: r
                 .cancellations
                 .iter()
                 .map(|c| (c.order_id.as_str(), c))
                 .collect(),
+            cancelled_status: r
+                .orders
+                .iter()
+                .filter(|o| o.is_cancelled())
+                .map(|o| o.order_id.as_str())
+                .collect(),
+        }
+    }
+
+    fn is_cancelled(&self, id: &str) -> bool {
+        self.cancelled.contains_key(id) || self.cancelled_status.contains(id)
+    }
+
+    /// A cancellation PCR counts: by the seller (or by nobody named), before the order
+    /// shipped. A report's `Cancelled` without a record is one of unknown initiator and time.
+    fn seller_cancelled_before_shipping(&self, o: &Order) -> bool {
+        match self.cancelled.get(o.order_id.as_str()) {
+            Some(c) => c.by.is_sellers() && o.shipped_at.is_none_or(|s| c.cancelled_at <= s),
+            None => self.cancelled_status.contains(o.order_id.as_str()),
         }
     }
 }
 
-/// Order Defect Rate: orders with a negative feedback, an A-to-z claim not denied or a
-/// chargeback (each order once) / orders, by purchase date, 60 days, < 1%.
-pub fn odr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
-    let facts = Facts::of(r);
+/// Order Defect Rate of one fulfilment channel: its orders with a negative feedback, an
+/// A-to-z claim or a service chargeback that counts (each order once) / its orders, by
+/// purchase date, 60 days, < 1%, with the three parts.
+pub fn odr(r: &Records<'_>, now: DateTime<Utc>, channel: Channel) -> Metric {
+    let mut m = odr_in(r, Span::days(now, 60), channel);
+    m.window_days = Some(60);
+    m
+}
+
+/// [`odr`] over any period.
+pub fn odr_in(r: &Records<'_>, span: Span, channel: Channel) -> Metric {
+    let facts = Facts::of(r, span.hi);
     let (mut n, mut d) = (0, 0);
+    let (mut neg, mut atoz, mut cb) = (0, 0, 0);
     for o in r
         .orders
         .iter()
-        .filter(|o| in_window(o.purchased_at, now, 60))
+        .filter(|o| o.channel == channel && span.has(o.purchased_at))
     {
         d += 1;
         let id = o.order_id.as_str();
-        if facts.negative.contains(id) || facts.defect_claim.contains(id) {
+        let parts = [
+            facts.negative.contains(id),
+            facts.a_to_z.contains(id),
+            facts.chargeback.contains(id),
+        ];
+        neg += u64::from(parts[0]);
+        atoz += u64::from(parts[1]);
+        cb += u64::from(parts[2]);
+        if parts.iter().any(|p| *p) {
             n += 1;
         }
     }
-    evaluate(n, d, Some(60), Some(ODR_TARGET))
+    let mut m = evaluate(n, d, None, Some(ODR_TARGET));
+    m.parts = Some(OdrParts {
+        negative_feedback: Part::of(neg, d),
+        a_to_z: Part::of(atoz, d),
+        chargebacks: Part::of(cb, d),
+    });
+    m
 }
 
 /// Pre-fulfilment Cancel Rate: seller-fulfilled orders the seller cancelled before shipping /
-/// seller-fulfilled orders, by purchase date, 7 days, < 2.5%. Buyer-requested cancellations
-/// are not the seller's.
+/// seller-fulfilled orders, by purchase date, 7 days, < 2.5%. Cancellations the buyer asked
+/// for are not the seller's; one with no initiator named is.
 pub fn pcr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
-    let facts = Facts::of(r);
+    let mut m = pcr_in(r, Span::days(now, 7));
+    m.window_days = Some(7);
+    m
+}
+
+pub fn pcr_in(r: &Records<'_>, span: Span) -> Metric {
+    let facts = Facts::of(r, span.hi);
     let (mut n, mut d) = (0, 0);
     for o in r
         .orders
         .iter()
-        .filter(|o| o.channel == Channel::Merchant && in_window(o.purchased_at, now, 7))
+        .filter(|o| o.channel == Channel::Merchant && span.has(o.purchased_at))
     {
         d += 1;
-        if let Some(c) = facts.cancelled.get(o.order_id.as_str())
-            && c.by == CancelledBy::Seller
-            && o.shipped_at.is_none_or(|s| c.cancelled_at <= s)
-        {
+        if facts.seller_cancelled_before_shipping(o) {
             n += 1;
         }
     }
-    evaluate(n, d, Some(7), Some(PCR_TARGET))
+    evaluate(n, d, None, Some(PCR_TARGET))
 }
 
 /// Whether a seller-fulfilled order shipped late at `now`: confirmed after its latest ship
@@ -255,29 +406,42 @@ pub fn shipped_late(o: &Order, now: DateTime<Utc>) -> bool {
 
 /// Late Shipment Rate: seller-fulfilled orders confirmed after their latest ship date, or
 /// still unconfirmed past it / seller-fulfilled orders due to ship, by latest ship date,
-/// `days` (10 or 30), < 4%. Cancelled orders never ship and are not counted.
+/// `days` (10 or 30), < 4%. Cancelled orders (a cancellation, or a report's `Cancelled`)
+/// never ship and are not counted.
 pub fn lsr(r: &Records<'_>, now: DateTime<Utc>, days: u32) -> Metric {
-    let facts = Facts::of(r);
+    let mut m = lsr_in(r, Span::days(now, days));
+    m.window_days = Some(days);
+    m
+}
+
+pub fn lsr_in(r: &Records<'_>, span: Span) -> Metric {
+    let facts = Facts::of(r, span.hi);
     let (mut n, mut d) = (0, 0);
     for o in r.orders.iter().filter(|o| o.channel == Channel::Merchant) {
         let Some(due) = o.latest_ship_at else {
             continue;
         };
-        if !in_window(due, now, days) || facts.cancelled.contains_key(o.order_id.as_str()) {
+        if !span.has(due) || facts.is_cancelled(o.order_id.as_str()) {
             continue;
         }
         d += 1;
-        if shipped_late(o, now) {
+        if shipped_late(o, span.hi) {
             n += 1;
         }
     }
-    evaluate(n, d, Some(days), Some(LSR_TARGET))
+    evaluate(n, d, None, Some(LSR_TARGET))
 }
 
 /// Valid Tracking Rate: shipments (one per order ID + tracking number) with a valid tracking
 /// number / shipments, by ship date, 30 days, > 95%. Shipments of Amazon-fulfilled orders are
 /// Amazon's.
 pub fn vtr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
+    let mut m = vtr_in(r, Span::days(now, 30));
+    m.window_days = Some(30);
+    m
+}
+
+pub fn vtr_in(r: &Records<'_>, span: Span) -> Metric {
     let amazon: HashSet<&str> = r
         .orders
         .iter()
@@ -286,11 +450,7 @@ pub fn vtr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
         .collect();
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
     let (mut n, mut d) = (0, 0);
-    for s in r
-        .shipments
-        .iter()
-        .filter(|s| in_window(s.shipped_at, now, 30))
-    {
+    for s in r.shipments.iter().filter(|s| span.has(s.shipped_at)) {
         if amazon.contains(s.order_id.as_str())
             || !seen.insert((s.order_id.as_str(), s.tracking.as_deref().unwrap_or("")))
         {
@@ -301,16 +461,48 @@ pub fn vtr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
             n += 1;
         }
     }
-    evaluate(n, d, Some(30), Some(VTR_TARGET))
+    evaluate(n, d, None, Some(VTR_TARGET))
+}
+
+/// On-Time Delivery Rate: seller-fulfilled orders delivered by the date promised to the buyer
+/// / seller-fulfilled orders with both a promised and an actual delivery date, by promised
+/// date, over the 14 days that end 7 days before `now` (Amazon leaves a week for deliveries
+/// to be scanned), > 90%. Orders without both dates are not counted; cancelled orders neither.
+pub fn otdr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
+    let mut m = otdr_in(r, otdr_span(now));
+    m.window_days = Some(OTDR_DAYS);
+    m
+}
+
+pub fn otdr_in(r: &Records<'_>, span: Span) -> Metric {
+    let facts = Facts::of(r, span.hi);
+    let (mut n, mut d) = (0, 0);
+    for o in r.orders.iter().filter(|o| o.channel == Channel::Merchant) {
+        let (Some(promised), Some(delivered)) = (o.promised_delivery_at, o.delivered_at) else {
+            continue;
+        };
+        if !span.has(promised) || facts.is_cancelled(o.order_id.as_str()) {
+            continue;
+        }
+        d += 1;
+        if delivered <= promised {
+            n += 1;
+        }
+    }
+    evaluate(n, d, None, Some(OTDR_TARGET))
 }
 
 /// Feedback rating: positive (4–5 stars) / all feedback, by feedback date, over `days`
 /// (`None`: lifetime), > 95%. Amazon's report lists no positives: a window with no record from
-/// a source of every rating has no data, never 0%.
+/// a source of every rating has no data, never 0%. Removed feedback stops counting from its
+/// removal.
 pub fn feedback_rating(r: &Records<'_>, now: DateTime<Utc>, days: Option<u32>) -> Metric {
-    let in_range = |f: &&Feedback| match days {
-        Some(d) => in_window(f.rated_at, now, d),
-        None => f.rated_at <= now,
+    let in_range = |f: &&Feedback| {
+        f.counts_at(now)
+            && match days {
+                Some(d) => in_window(f.rated_at, now, d),
+                None => f.rated_at <= now,
+            }
     };
     let window: Vec<&Feedback> = r.feedback.iter().filter(in_range).collect();
     if !window
@@ -325,7 +517,7 @@ pub fn feedback_rating(r: &Records<'_>, now: DateTime<Utc>, days: Option<u32>) -
 
 /// Refund rate: refunded orders / orders, by purchase date, 30 days; shown without a target.
 pub fn refund_rate(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
-    let facts = Facts::of(r);
+    let facts = Facts::of(r, now);
     let (mut n, mut d) = (0, 0);
     for o in r
         .orders
@@ -344,7 +536,7 @@ pub fn refund_rate(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
 /// chargeback, a cancellation, a late shipment, a refund or a buyer-initiated message /
 /// orders, by purchase date, 90 days, > 97%.
 pub fn pop(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
-    let facts = Facts::of(r);
+    let facts = Facts::of(r, now);
     let (mut n, mut d) = (0, 0);
     for o in r
         .orders
@@ -355,7 +547,7 @@ pub fn pop(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
         let id = o.order_id.as_str();
         let imperfect = facts.negative.contains(id)
             || facts.any_claim.contains(id)
-            || facts.cancelled.contains_key(id)
+            || facts.is_cancelled(id)
             || facts.refunded.contains(id)
             || r.buyer_contacted.contains(id)
             || (o.channel == Channel::Merchant && shipped_late(o, now));
@@ -397,11 +589,15 @@ pub struct Ahr {
 /// Every metric, as `sellerdesk metrics --json` prints them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountMetrics {
+    /// Seller-fulfilled orders (Amazon shows and enforces each channel's ODR on its own).
     pub odr: Metric,
+    /// Amazon-fulfilled (FBA) orders.
+    pub odr_fba: Metric,
     pub lsr_10: Metric,
     pub lsr_30: Metric,
     pub pcr: Metric,
     pub vtr: Metric,
+    pub otdr: Metric,
     pub feedback_30: Metric,
     pub feedback_90: Metric,
     pub feedback_365: Metric,
@@ -418,11 +614,13 @@ impl AccountMetrics {
     /// `(key, label, metric)` in display order.
     pub fn rows(&self) -> Vec<(&'static str, &'static str, &Metric)> {
         vec![
-            ("odr", "Order defect rate", &self.odr),
+            ("odr", "Order defects (seller)", &self.odr),
+            ("odr_fba", "Order defects (FBA)", &self.odr_fba),
             ("lsr_10", "Late shipment (10d)", &self.lsr_10),
             ("lsr_30", "Late shipment (30d)", &self.lsr_30),
             ("pcr", "Pre-fulfil. cancel", &self.pcr),
             ("vtr", "Valid tracking", &self.vtr),
+            ("otdr", "On-time delivery", &self.otdr),
             ("feedback_30", "Feedback (30d)", &self.feedback_30),
             ("feedback_90", "Feedback (90d)", &self.feedback_90),
             ("feedback_365", "Feedback (365d)", &self.feedback_365),
@@ -449,6 +647,20 @@ impl AccountMetrics {
                 &self.late_response_90,
             ),
         ]
+    }
+
+    /// Each metric by key, to attach Amazon's figures.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Metric> {
+        Some(match key {
+            "odr" => &mut self.odr,
+            "odr_fba" => &mut self.odr_fba,
+            "lsr_10" => &mut self.lsr_10,
+            "lsr_30" => &mut self.lsr_30,
+            "pcr" => &mut self.pcr,
+            "vtr" => &mut self.vtr,
+            "otdr" => &mut self.otdr,
+            _ => return None,
+        })
     }
 
     /// Metrics at risk or bad, for the startup alert and notices: the first of each kind
@@ -482,11 +694,13 @@ pub fn account_metrics(
     amazon_status: Option<String>,
 ) -> AccountMetrics {
     AccountMetrics {
-        odr: odr(r, now),
+        odr: odr(r, now, Channel::Merchant),
+        odr_fba: odr(r, now, Channel::Amazon),
         lsr_10: lsr(r, now, 10),
         lsr_30: lsr(r, now, 30),
         pcr: pcr(r, now),
         vtr: vtr(r, now),
+        otdr: otdr(r, now),
         feedback_30: feedback_rating(r, now, Some(30)),
         feedback_90: feedback_rating(r, now, Some(90)),
         feedback_365: feedback_rating(r, now, Some(365)),
@@ -573,6 +787,7 @@ mod tests {
             rated_at: now - Duration::days(1),
             rating,
             source,
+            removed_at: None,
         };
         let only_report = [
             fb(1, FeedbackSource::AmazonReport),

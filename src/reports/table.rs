@@ -93,7 +93,7 @@ fn required_columns(kind: ReportKind) -> &'static [&'static str] {
         ReportKind::FeedbackCsv => &["date", "rating"],
         ReportKind::ClaimsCsv => &["order_id", "kind", "opened", "status"],
         ReportKind::RefundsCsv => &["order_id", "refunded"],
-        ReportKind::CancellationsCsv => &["order_id", "cancelled", "by"],
+        ReportKind::CancellationsCsv => &["order_id", "cancelled"],
         ReportKind::DeliveriesCsv => &["order_id", "delivered"],
         ReportKind::AhrCsv => &["date", "ahr"],
         ReportKind::OrdersApi | ReportKind::AccountHealth => &[],
@@ -237,6 +237,10 @@ fn all_orders(
             Some(d) => Some(d),
             None => row.optional_date("delivered-date", tz)?,
         },
+        promised_delivery_at: match row.optional_date("latest-delivery-date", tz)? {
+            Some(d) => Some(d),
+            None => row.optional_date("promise-date", tz)?,
+        },
     };
     let last_updated_at = row.optional_date("last-updated-date", tz)?;
     let item_key = row
@@ -305,12 +309,24 @@ fn feedback(
         Some(_) => Some(row.order_id(order_column)?),
         None => None,
     };
+    // The project's CSV may say when Amazon removed the feedback.
+    let removed_at = match row.get("removed") {
+        None => None,
+        Some(v) => Some(
+            match order {
+                Some(o) => dates::feedback_date(v, o, tz),
+                None => dates::iso(v, tz),
+            }
+            .ok_or_else(|| row.err("removed", format!("`{v}` is not a date")))?,
+        ),
+    };
     Ok(Record::Feedback {
         feedback: Feedback {
             order_id,
             rated_at,
             rating,
             source,
+            removed_at,
         },
         comments: row.text("comments"),
         response: row.text("response"),
@@ -319,28 +335,21 @@ fn feedback(
 }
 
 fn claim(row: &Row<'_>, tz: Tz) -> Result<Record, RowError> {
-    let kind = match row.required("kind")?.to_ascii_lowercase().as_str() {
-        "a-to-z" | "atoz" | "a-to-z guarantee" => ClaimKind::AToZ,
-        "chargeback" => ClaimKind::Chargeback,
-        other => {
-            return Err(row.err(
-                "kind",
-                format!("`{other}` is neither a-to-z nor chargeback"),
-            ));
-        }
-    };
-    let status = match row.required("status")?.to_ascii_lowercase().as_str() {
-        "open" => ClaimStatus::Open,
-        "granted" => ClaimStatus::Granted,
-        "denied" => ClaimStatus::Denied,
-        "withdrawn" => ClaimStatus::Withdrawn,
-        other => {
-            return Err(row.err(
-                "status",
-                format!("`{other}` is not open, granted, denied or withdrawn"),
-            ));
-        }
-    };
+    let k = row.required("kind")?;
+    let kind = ClaimKind::parse(k).ok_or_else(|| {
+        row.err(
+            "kind",
+            format!("`{k}` is not a-to-z, chargeback or fraud-chargeback"),
+        )
+    })?;
+    let v = row.required("status")?;
+    let status = ClaimStatus::parse(v).ok_or_else(|| {
+        let known: Vec<&str> = ClaimStatus::ALL.iter().map(|s| s.key()).collect();
+        row.err(
+            "status",
+            format!("`{v}` is not a claim outcome ({})", known.join(", ")),
+        )
+    })?;
     Ok(Record::Claim(Claim {
         order_id: row.order_id("order_id")?,
         kind,
@@ -360,10 +369,13 @@ fn refund(row: &Row<'_>, tz: Tz) -> Result<Record, RowError> {
 }
 
 fn cancellation(row: &Row<'_>, tz: Tz) -> Result<Record, RowError> {
-    let by = match row.required("by")?.to_ascii_lowercase().as_str() {
-        "seller" => CancelledBy::Seller,
-        "buyer" => CancelledBy::Buyer,
-        other => return Err(row.err("by", format!("`{other}` is neither seller nor buyer"))),
+    let by = match row.get("by").map(str::to_ascii_lowercase).as_deref() {
+        Some("seller") => CancelledBy::Seller,
+        Some("buyer") => CancelledBy::Buyer,
+        None | Some("unknown") => CancelledBy::Unknown,
+        Some(other) => {
+            return Err(row.err("by", format!("`{other}` is not seller, buyer or unknown")));
+        }
     };
     Ok(Record::Cancellation(Cancellation {
         order_id: row.order_id("order_id")?,

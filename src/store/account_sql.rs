@@ -6,13 +6,25 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::named_params;
 
-use super::metric_days::{Kind, Reader};
+use super::metric_days::{Kind, Reader, purchase};
 use super::{Store, StoreError, to_secs};
+
+/// One fulfilment channel's Order Defect Rate: orders with a defect, and with each kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OdrCounts {
+    pub defects: u64,
+    pub negative: u64,
+    pub a_to_z: u64,
+    pub chargebacks: u64,
+    pub orders: u64,
+}
 
 /// `(numerator, denominator)` of each metric, and the late response parts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
-    pub odr: (u64, u64),
+    /// Seller-fulfilled, then Amazon-fulfilled.
+    pub odr: [OdrCounts; 2],
+    pub otdr: (u64, u64),
     pub pcr: (u64, u64),
     pub lsr_10: (u64, u64),
     pub lsr_30: (u64, u64),
@@ -25,7 +37,7 @@ pub struct Counts {
     pub late_response: [(u64, u64, u64, i64); 3],
 }
 
-fn u(v: i64) -> u64 {
+pub(crate) fn u(v: i64) -> u64 {
     v.max(0) as u64
 }
 
@@ -39,6 +51,50 @@ fn integers<const N: usize>(r: &rusqlite::Row<'_>) -> rusqlite::Result<[i64; N]>
 }
 
 impl Store {
+    /// `(numerator, denominator, ODR parts)` of one metric (`odr`, `odr_fba`, `pcr`,
+    /// `lsr_10`, `lsr_30`, `vtr`, `otdr`) over records dated in `(lo, hi]` (each by the date
+    /// its metric goes by), as it stood at `hi`: ours beside Amazon's figure over Amazon's
+    /// range.
+    pub fn counts_between(
+        &self,
+        metric: &str,
+        marketplace: Option<&str>,
+        lo: DateTime<Utc>,
+        hi: DateTime<Utc>,
+    ) -> Result<(u64, u64, Option<[u64; 3]>), StoreError> {
+        let mut days = Reader::new(self.conn(), marketplace)?;
+        let (lo, hi) = (to_secs(lo), to_secs(hi));
+        if metric == "odr" || metric == "odr_fba" {
+            let o = days.odr(lo, hi)?[usize::from(metric == "odr_fba")];
+            return Ok((
+                o.defects,
+                o.orders,
+                Some([o.negative, o.a_to_z, o.chargebacks]),
+            ));
+        }
+        let (n, d) = match metric {
+            "pcr" => {
+                let p = days.window(Kind::Purchase, Some(lo), hi)?;
+                (u(p[purchase::SELLER_CANCELS]), u(p[purchase::MERCHANT]))
+            }
+            "lsr_10" | "lsr_30" => {
+                let d = days.window(Kind::Due, Some(lo), hi)?;
+                let (_, late) = days.late_unshipped_by_due(hi, lo, lo)?;
+                (u(d[1] + late), u(d[0]))
+            }
+            "vtr" => {
+                let s = days.window(Kind::Shipped, Some(lo), hi)?;
+                (u(s[1]), u(s[0]))
+            }
+            "otdr" => {
+                let o = days.window(Kind::Promised, Some(lo), hi)?;
+                (u(o[1]), u(o[0]))
+            }
+            _ => (0, 0),
+        };
+        Ok((n, d, None))
+    }
+
     /// With `late_response` false the late response parts stay zero (no messages read).
     pub fn metric_counts(
         &self,
@@ -52,16 +108,20 @@ impl Store {
         let mut c = Counts::default();
         let mut days = Reader::new(conn, marketplace)?;
 
-        // By purchase date: [orders, merchant, odr_defects, refunded, seller_cancels, imperfect].
+        // By purchase date: [orders, merchant, odr, negative, a-to-z, chargeback (seller
+        // fulfilled), the same four (Amazon), refunded, seller_cancels, imperfect].
         let p90 = days.window(Kind::Purchase, Some(day(90)), n)?;
-        let p60 = days.window(Kind::Purchase, Some(day(60)), n)?;
         let p30 = days.window(Kind::Purchase, Some(day(30)), n)?;
         let p7 = days.window(Kind::Purchase, Some(day(7)), n)?;
-        c.odr = (u(p60[2]), u(p60[0]));
-        c.pcr = (u(p7[4]), u(p7[1]));
-        c.refunds = (u(p30[3]), u(p30[0]));
+        c.odr = days.odr(day(60), n)?;
+        c.pcr = (u(p7[purchase::SELLER_CANCELS]), u(p7[purchase::MERCHANT]));
+        c.refunds = (u(p30[purchase::REFUNDED]), u(p30[purchase::ORDERS]));
         let late_now = days.late_unshipped_otherwise_perfect(n, day(90))?;
-        c.pop = (u(p90[0] - p90[5] - late_now), u(p90[0]));
+        let removed_later = days.negative_removed_later_otherwise_perfect(n, day(90))?;
+        c.pop = (
+            u(p90[purchase::ORDERS] - p90[purchase::IMPERFECT] - late_now - removed_later),
+            u(p90[purchase::ORDERS]),
+        );
 
         // By latest ship date: [due, late]; the unconfirmed ones late at `now` added.
         let d10 = days.window(Kind::Due, Some(day(10)), n)?;
@@ -69,6 +129,11 @@ impl Store {
         let (late10, late30) = days.late_unshipped_by_due(n, day(10), day(30))?;
         c.lsr_10 = (u(d10[1] + late10), u(d10[0]));
         c.lsr_30 = (u(d30[1] + late30), u(d30[0]));
+
+        // By promised delivery date: [counted, on time].
+        let span = crate::domain::metrics::otdr_span(now);
+        let o = days.window(Kind::Promised, Some(to_secs(span.lo)), to_secs(span.hi))?;
+        c.otdr = (u(o[1]), u(o[0]));
 
         // By ship date: [shipments, valid].
         let s30 = days.window(Kind::Shipped, Some(day(30)), n)?;
@@ -80,7 +145,12 @@ impl Store {
             .into_iter()
             .enumerate()
         {
-            let f = days.window(Kind::Rated, since, n)?;
+            let mut f = days.window(Kind::Rated, since, n)?;
+            // Removed feedback counts until its removal.
+            let back = days.feedback_removed_later(n, since)?;
+            for (x, b) in f.iter_mut().zip(back) {
+                *x += b;
+            }
             c.feedback[i] = if f[2] > 0 {
                 (u(f[1]), u(f[0]), true)
             } else {

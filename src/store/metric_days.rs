@@ -34,18 +34,42 @@ fn day_sql(col: &str) -> String {
 
 /// What is held against an order (bits of `order_defects.flags`).
 pub mod flag {
-    /// Negative feedback (1–2 stars).
+    /// Negative feedback (1–2 stars) not removed.
     pub const NEGATIVE: i64 = 1;
-    /// A claim that counts as a defect: any chargeback, an A-to-z claim not denied.
-    pub const DEFECT_CLAIM: i64 = 2;
+    /// An A-to-z claim of an outcome that counts (domain::account::Claim::is_defect).
+    pub const ATOZ_DEFECT: i64 = 2;
     pub const ANY_CLAIM: i64 = 4;
+    /// A cancellation record, or a report calling the order cancelled.
     pub const CANCELLED: i64 = 8;
+    /// Cancelled by the seller, or by nobody named.
     pub const SELLER_CANCELLED: i64 = 16;
     pub const REFUNDED: i64 = 32;
-    /// The buyer wrote about the order.
+    /// The buyer started a thread about the order.
     pub const CONTACTED: i64 = 64;
+    /// A service chargeback (whatever its outcome).
+    pub const CHARGEBACK_DEFECT: i64 = 128;
+    /// Negative feedback that was removed: it counted until its removal.
+    pub const NEGATIVE_REMOVED: i64 = 256;
+    /// An ODR defect.
+    pub const ODR: i64 = NEGATIVE | ATOZ_DEFECT | CHARGEBACK_DEFECT;
     /// What makes an order imperfect (POP), besides shipping late.
     pub const IMPERFECT: i64 = NEGATIVE | ANY_CLAIM | CANCELLED | REFUNDED | CONTACTED;
+}
+
+/// A-to-z claim outcomes that are ODR defects, as SQL (domain::account::Claim::is_defect).
+const DEFECT_OUTCOMES: &str = "('open', 'granted', 'refunded', 'withdrawn_after_decision')";
+
+/// Columns of a purchase-day window, in the order of `Kind::Purchase`'s counts.
+pub mod purchase {
+    pub const ORDERS: usize = 0;
+    pub const MERCHANT: usize = 1;
+    /// ODR, negative feedback, A-to-z, chargebacks: seller-fulfilled from here, Amazon's 4
+    /// columns later.
+    pub const ODR_MFN: usize = 2;
+    pub const ODR_AFN: usize = 6;
+    pub const REFUNDED: usize = 10;
+    pub const SELLER_CANCELS: usize = 11;
+    pub const IMPERFECT: usize = 12;
 }
 
 /// The date a set of counts is kept by.
@@ -59,6 +83,8 @@ pub enum Kind {
     Shipped,
     /// Feedback by date: the feedback rating.
     Rated,
+    /// Seller-fulfilled orders delivered, by promised delivery date: on-time delivery.
+    Promised,
 }
 
 /// Where a kind's counts come from: `SELECT <counts> FROM <from> WHERE <filter>`, by `date`,
@@ -76,7 +102,13 @@ struct Source {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Purchase, Kind::Due, Kind::Shipped, Kind::Rated];
+    pub const ALL: [Kind; 5] = [
+        Kind::Purchase,
+        Kind::Due,
+        Kind::Shipped,
+        Kind::Rated,
+        Kind::Promised,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -84,6 +116,7 @@ impl Kind {
             Kind::Due => "due",
             Kind::Shipped => "shipped",
             Kind::Rated => "rated",
+            Kind::Promised => "promised",
         }
     }
 
@@ -99,17 +132,25 @@ impl Kind {
                 filter: "1",
                 counts: &[
                     ("orders", "count(*)"),
-                    (
-                        "merchant",
-                        "count(*) FILTER (WHERE o.fulfillment_channel = 'merchant')",
-                    ),
-                    ("odr_defects", "count(*) FILTER (WHERE d.flags & 3 <> 0)"),
+                    ("merchant", "count(*) FILTER (WHERE o.fulfillment_channel = 'merchant')"),
+                    // flag::ODR = 131, NEGATIVE = 1, ATOZ_DEFECT = 2, CHARGEBACK_DEFECT = 128
+                    ("odr_mfn", "count(*) FILTER (WHERE o.fulfillment_channel = 'merchant' AND d.flags & 131 <> 0)"),
+                    ("negative_mfn", "count(*) FILTER (WHERE o.fulfillment_channel = 'merchant' AND d.flags & 1 <> 0)"),
+                    ("atoz_mfn", "count(*) FILTER (WHERE o.fulfillment_channel = 'merchant' AND d.flags & 2 <> 0)"),
+                    ("chargeback_mfn", "count(*) FILTER (WHERE o.fulfillment_channel = 'merchant' AND d.flags & 128 <> 0)"),
+                    ("odr_afn", "count(*) FILTER (WHERE o.fulfillment_channel = 'amazon' AND d.flags & 131 <> 0)"),
+                    ("negative_afn", "count(*) FILTER (WHERE o.fulfillment_channel = 'amazon' AND d.flags & 1 <> 0)"),
+                    ("atoz_afn", "count(*) FILTER (WHERE o.fulfillment_channel = 'amazon' AND d.flags & 2 <> 0)"),
+                    ("chargeback_afn", "count(*) FILTER (WHERE o.fulfillment_channel = 'amazon' AND d.flags & 128 <> 0)"),
                     ("refunded", "count(*) FILTER (WHERE d.flags & 32 <> 0)"),
                     (
                         "seller_cancels",
+                        // A cancellation of unknown time (a report's `Cancelled` alone) counts
+                        // as before shipping.
                         "count(*) FILTER (WHERE o.fulfillment_channel = 'merchant'
                              AND d.flags & 16 <> 0
-                             AND (o.shipped_at IS NULL OR d.seller_cancelled_at <= o.shipped_at))",
+                             AND (o.shipped_at IS NULL
+                                  OR coalesce(d.seller_cancelled_at <= o.shipped_at, 1)))",
                     ),
                     (
                         "imperfect",
@@ -154,11 +195,29 @@ impl Kind {
                        LEFT JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = f.order_id",
                 date: "f.rated_at",
                 marketplace: "coalesce(o.marketplace, '')",
-                filter: "1",
+                // Removed feedback no longer counts; until its removal it is added back live.
+                filter: "f.removed_at IS NULL",
                 counts: &[
                     ("ratings", "count(*)"),
                     ("positive", "count(*) FILTER (WHERE f.rating >= 4)"),
                     ("all_ratings", "coalesce(sum(f.all_ratings), 0)"),
+                ],
+            },
+            Kind::Promised => Source {
+                table: "metric_days_promised",
+                base: "orders o",
+                from: "orders o INDEXED BY orders_by_promised
+                       LEFT JOIN order_defects d ON d.order_id = o.order_id",
+                date: "o.promised_delivery_at",
+                marketplace: "coalesce(o.marketplace, '')",
+                filter: "o.fulfillment_channel = 'merchant' AND o.delivered_at IS NOT NULL
+                         AND coalesce(d.flags & 8, 0) = 0",
+                counts: &[
+                    ("counted", "count(*)"),
+                    (
+                        "on_time",
+                        "count(*) FILTER (WHERE o.delivered_at <= o.promised_delivery_at)",
+                    ),
                 ],
             },
         }
@@ -306,6 +365,18 @@ impl Changes {
     }
 }
 
+/// Whether the order `t.order_id` has a thread the buyer started (its first message is the
+/// buyer's): a buyer-initiated message, which makes an order imperfect. A thread the seller
+/// started (a proactive message) does not, even after the buyer answers.
+const BUYER_STARTED: &str = "EXISTS (SELECT 1 FROM threads h INDEXED BY threads_by_order
+     WHERE h.order_id = t.order_id AND h.buyer_alias IS NOT NULL
+       AND (SELECT m.role FROM messages m INDEXED BY messages_by_thread
+            WHERE m.thread_id = h.id ORDER BY m.sent_at, m.id LIMIT 1) = 'buyer')";
+
+/// Whether a report calls the order `t.order_id` cancelled.
+const CANCELLED_STATUS: &str = "EXISTS (SELECT 1 FROM orders o WHERE o.order_id = t.order_id
+     AND lower(o.status) IN ('cancelled', 'canceled'))";
+
 /// Fills `temp.metric_orders` with `ids`.
 fn stage_orders<'a>(
     tx: &Transaction<'_>,
@@ -328,7 +399,8 @@ fn stage_orders<'a>(
     )
 }
 
-/// Lists the purchase and latest ship days of the orders in `temp.metric_orders`.
+/// Lists the purchase, latest ship and promised delivery days of the orders in
+/// `temp.metric_orders`.
 fn mark_order_days(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "INSERT OR IGNORE INTO metric_dirty (kind, day)
@@ -337,9 +409,14 @@ fn mark_order_days(tx: &Transaction<'_>) -> rusqlite::Result<()> {
          INSERT OR IGNORE INTO metric_dirty (kind, day)
              SELECT 'due', {s} FROM temp.metric_orders t
              JOIN orders o INDEXED BY orders_by_id_covering ON o.order_id = t.order_id
-             WHERE o.latest_ship_at IS NOT NULL;",
+             WHERE o.latest_ship_at IS NOT NULL;
+         INSERT OR IGNORE INTO metric_dirty (kind, day)
+             SELECT 'promised', {d} FROM temp.metric_orders t
+             JOIN orders o ON o.order_id = t.order_id
+             WHERE o.promised_delivery_at IS NOT NULL;",
         p = day_sql("o.purchased_at"),
         s = day_sql("o.latest_ship_at"),
+        d = day_sql("o.promised_delivery_at"),
     ))
 }
 
@@ -351,28 +428,39 @@ pub fn flush(tx: &Transaction<'_>, changes: &mut Changes) -> rusqlite::Result<()
     }
     if !changes.defects.is_empty() {
         stage_orders(tx, changes.defects.iter())?;
-        tx.execute_batch(
+        tx.execute_batch(&format!(
             "DELETE FROM order_defects WHERE order_id IN (SELECT order_id FROM temp.metric_orders);
              INSERT INTO order_defects (order_id, flags, seller_cancelled_at)
              SELECT order_id, flags, seller_cancelled_at FROM (
                  SELECT t.order_id,
                      EXISTS (SELECT 1 FROM feedback f INDEXED BY feedback_by_order
-                             WHERE f.order_id = t.order_id AND f.rating <= 2) * 1
+                             WHERE f.order_id = t.order_id AND f.rating <= 2
+                               AND f.removed_at IS NULL) * 1
                    | EXISTS (SELECT 1 FROM claims c WHERE c.order_id = t.order_id
-                             AND (c.kind = 'chargeback' OR c.status <> 'denied')) * 2
+                             AND c.kind = 'a-to-z' AND c.status IN {outcomes}) * 2
                    | EXISTS (SELECT 1 FROM claims c WHERE c.order_id = t.order_id) * 4
-                   | EXISTS (SELECT 1 FROM cancellations x WHERE x.order_id = t.order_id) * 8
-                   | EXISTS (SELECT 1 FROM cancellations x WHERE x.order_id = t.order_id
-                             AND x.cancelled_by = 'seller') * 16
+                   | (EXISTS (SELECT 1 FROM cancellations x WHERE x.order_id = t.order_id)
+                      OR {cancelled}) * 8
+                   | (EXISTS (SELECT 1 FROM cancellations x WHERE x.order_id = t.order_id
+                              AND x.cancelled_by <> 'buyer')
+                      OR (NOT EXISTS (SELECT 1 FROM cancellations x WHERE x.order_id = t.order_id)
+                          AND {cancelled})) * 16
                    | EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = t.order_id) * 32
-                   | EXISTS (SELECT 1 FROM threads h INDEXED BY threads_by_order
-                             WHERE h.order_id = t.order_id AND h.buyer_alias IS NOT NULL) * 64
+                   | {buyer_started} * 64
+                   | EXISTS (SELECT 1 FROM claims c WHERE c.order_id = t.order_id
+                             AND c.kind = 'chargeback') * 128
+                   | EXISTS (SELECT 1 FROM feedback f INDEXED BY feedback_by_order
+                             WHERE f.order_id = t.order_id AND f.rating <= 2
+                               AND f.removed_at IS NOT NULL) * 256
                      AS flags,
                      (SELECT x.cancelled_at FROM cancellations x WHERE x.order_id = t.order_id
-                             AND x.cancelled_by = 'seller') AS seller_cancelled_at
+                             AND x.cancelled_by <> 'buyer') AS seller_cancelled_at
                  FROM temp.metric_orders t)
              WHERE flags <> 0;",
-        )?;
+            outcomes = DEFECT_OUTCOMES,
+            cancelled = CANCELLED_STATUS,
+            buyer_started = BUYER_STARTED,
+        ))?;
         mark_order_days(tx)?;
     }
     let contacted: Vec<&String> = changes
@@ -381,12 +469,19 @@ pub fn flush(tx: &Transaction<'_>, changes: &mut Changes) -> rusqlite::Result<()
         .filter(|id| !changes.defects.contains(*id))
         .collect();
     if !contacted.is_empty() {
+        // Only the buyer-initiated bit can have changed: a thread gained its buyer or order,
+        // or a message older than its first.
         stage_orders(tx, contacted.into_iter())?;
-        tx.execute_batch(
+        tx.execute_batch(&format!(
             "INSERT INTO order_defects (order_id, flags)
-                 SELECT order_id, 64 FROM temp.metric_orders WHERE 1
-                 ON CONFLICT (order_id) DO UPDATE SET flags = flags | 64;",
-        )?;
+                 SELECT order_id, 64 FROM temp.metric_orders t WHERE {b}
+                 ON CONFLICT (order_id) DO UPDATE SET flags = flags | 64;
+             UPDATE order_defects SET flags = flags & ~64
+                 WHERE order_id IN (SELECT t.order_id FROM temp.metric_orders t WHERE NOT {b});
+             DELETE FROM order_defects WHERE flags = 0
+                 AND order_id IN (SELECT order_id FROM temp.metric_orders);",
+            b = BUYER_STARTED,
+        ))?;
         mark_order_days(tx)?;
     }
     if !changes.shipped.is_empty() {
@@ -454,6 +549,7 @@ pub fn rebuild(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let mut ids = tx.prepare(
         "SELECT order_id FROM feedback WHERE order_id IS NOT NULL AND rating <= 2
          UNION SELECT order_id FROM claims UNION SELECT order_id FROM cancellations
+         UNION SELECT order_id FROM orders WHERE lower(status) IN ('cancelled', 'canceled')
          UNION SELECT order_id FROM refunds
          UNION SELECT order_id FROM threads WHERE order_id IS NOT NULL AND buyer_alias IS NOT NULL",
     )?;
@@ -608,6 +704,105 @@ impl<'c> Reader<'c> {
             )
     }
 
+    /// Both channels' Order Defect Rate counts over orders bought in `(lo, hi]`, at `hi`.
+    pub fn odr(
+        &mut self,
+        lo: i64,
+        hi: i64,
+    ) -> rusqlite::Result<[crate::store::account_sql::OdrCounts; 2]> {
+        use crate::store::account_sql::{OdrCounts, u};
+        let p = self.window(Kind::Purchase, Some(lo), hi)?;
+        let back = self.negative_removed_later(hi, lo)?;
+        let of = |first: usize, orders: i64, back: (i64, i64)| OdrCounts {
+            defects: u(p[first] + back.1),
+            negative: u(p[first + 1] + back.0),
+            a_to_z: u(p[first + 2]),
+            chargebacks: u(p[first + 3]),
+            orders: u(orders),
+        };
+        Ok([
+            of(purchase::ODR_MFN, p[purchase::MERCHANT], back[0]),
+            of(
+                purchase::ODR_AFN,
+                p[purchase::ORDERS] - p[purchase::MERCHANT],
+                back[1],
+            ),
+        ])
+    }
+
+    /// Orders bought in `(since, now]` whose negative feedback was removed after `now`, and
+    /// no other still counts: per channel (seller, Amazon), `(orders, those with no other ODR
+    /// defect)`. Their negative feedback still counted at `now`.
+    fn negative_removed_later(&self, now: i64, since: i64) -> rusqlite::Result<[(i64, i64); 2]> {
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FILTER (WHERE o.fulfillment_channel = 'merchant'),
+                        count(*) FILTER (WHERE o.fulfillment_channel = 'merchant'
+                                         AND coalesce(d.flags & 130, 0) = 0),
+                        count(*) FILTER (WHERE o.fulfillment_channel = 'amazon'),
+                        count(*) FILTER (WHERE o.fulfillment_channel = 'amazon'
+                                         AND coalesce(d.flags & 130, 0) = 0)
+                 FROM orders o LEFT JOIN order_defects d ON d.order_id = o.order_id
+                 WHERE o.order_id IN (SELECT f.order_id FROM feedback f INDEXED BY feedback_removed
+                                      WHERE f.removed_at > :now AND f.rating <= 2)
+                   AND coalesce(d.flags & 1, 0) = 0
+                   AND o.purchased_at > :since AND o.purchased_at <= :now
+                   AND (:m IS NULL OR o.marketplace = :m)",
+            )?
+            .query_row(
+                named_params! {":now": now, ":since": since, ":m": self.marketplace},
+                |r| Ok([(r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)]),
+            )
+    }
+
+    /// Orders bought in `(since, now]` that are imperfect at `now` only through a negative
+    /// feedback removed after `now` (POP).
+    pub fn negative_removed_later_otherwise_perfect(
+        &self,
+        now: i64,
+        since: i64,
+    ) -> rusqlite::Result<i64> {
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM orders o LEFT JOIN order_defects d ON d.order_id = o.order_id
+                 WHERE o.order_id IN (SELECT f.order_id FROM feedback f INDEXED BY feedback_removed
+                                      WHERE f.removed_at > :now AND f.rating <= 2)
+                   AND coalesce(d.flags & 109, 0) = 0
+                   AND NOT (o.fulfillment_channel = 'merchant' AND o.latest_ship_at IS NOT NULL
+                            AND (coalesce(o.shipped_at > o.latest_ship_at, 0)
+                                 OR (o.shipped_at IS NULL AND o.latest_ship_at < :now)))
+                   AND o.purchased_at > :since AND o.purchased_at <= :now
+                   AND (:m IS NULL OR o.marketplace = :m)",
+            )?
+            .query_row(
+                named_params! {":now": now, ":since": since, ":m": self.marketplace},
+                |r| r.get(0),
+            )
+    }
+
+    /// Feedback rated in `(since, now]` (`since` none: ever) and removed after `now`: it still
+    /// counted then. `[ratings, positive, all_ratings]`, as `Kind::Rated` counts.
+    pub fn feedback_removed_later(
+        &self,
+        now: i64,
+        since: Option<i64>,
+    ) -> rusqlite::Result<[i64; 3]> {
+        self.conn
+            .prepare_cached(
+                "SELECT count(*), count(*) FILTER (WHERE f.rating >= 4),
+                        coalesce(sum(f.all_ratings), 0)
+                 FROM feedback f INDEXED BY feedback_removed
+                 LEFT JOIN orders o ON o.order_id = f.order_id
+                 WHERE f.removed_at > :now AND f.rated_at <= :now
+                   AND (:since IS NULL OR f.rated_at > :since)
+                   AND (:m IS NULL OR coalesce(o.marketplace, '') = :m)",
+            )?
+            .query_row(
+                named_params! {":now": now, ":since": since, ":m": self.marketplace},
+                |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]),
+            )
+    }
+
     /// Orders bought in `(since, now]`, late at `now` only because still unconfirmed past
     /// their latest ship date, with nothing else against them (POP).
     pub fn late_unshipped_otherwise_perfect(&self, now: i64, since: i64) -> rusqlite::Result<i64> {
@@ -646,7 +841,16 @@ mod tests {
     #[test]
     fn flags_match_the_sql_literals() {
         assert_eq!(flag::IMPERFECT, 109);
-        assert_eq!(flag::NEGATIVE | flag::DEFECT_CLAIM, 3);
+        assert_eq!(flag::ODR, 131);
+        assert_eq!(
+            [
+                flag::NEGATIVE,
+                flag::ATOZ_DEFECT,
+                flag::CHARGEBACK_DEFECT,
+                flag::NEGATIVE_REMOVED
+            ],
+            [1, 2, 128, 256]
+        );
         assert_eq!(
             [
                 flag::CANCELLED,

@@ -15,9 +15,9 @@ fn all() -> Vec<M<'static>> {
         // it deleted.
         M::up_with_hook("", seed_default_templates),
         M::up(include_str!("migrations/003_account.sql")).foreign_key_check(),
-        M::up_with_hook(include_str!("migrations/004_metric_days.sql"), |tx| {
-            crate::store::metric_days::rebuild(tx).map_err(HookError::from)
-        }),
+        // 4: the per-day counts were filled here; version 15 changed their tables and fills
+        // them for every database, so this step only creates them.
+        M::up(include_str!("migrations/004_metric_days.sql")),
         // 5: complaint kinds; the threads already stored are classified with the shipped
         // phrases (the config's own are not known here).
         M::up_with_hook(
@@ -37,6 +37,11 @@ fn all() -> Vec<M<'static>> {
         M::up(include_str!("migrations/012_team_and_attachments.sql")).foreign_key_check(),
         M::up(include_str!("migrations/013_backups.sql")).foreign_key_check(),
         M::up(include_str!("migrations/014_purge.sql")).foreign_key_check(),
+        // 15: the account metrics as Amazon computes them (docs/amazon-rules.md); every
+        // per-day count recomputed from the records.
+        M::up_with_hook(include_str!("migrations/015_account_rules.sql"), |tx| {
+            crate::store::metric_days::rebuild(tx).map_err(HookError::from)
+        }),
     ]
 }
 

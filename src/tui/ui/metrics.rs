@@ -13,10 +13,13 @@ use crate::tui::theme;
 
 /// The account metrics the panel shows, with their short names.
 const PANEL_METRICS: &[(&str, &str)] = &[
+    // Amazon enforces each fulfilment channel's ODR on its own.
     ("odr", "ODR"),
+    ("odr_fba", "ODRF"),
     ("lsr_10", "LSR"),
     ("pcr", "PCR"),
     ("vtr", "VTR"),
+    ("otdr", "OTD"),
     ("feedback_90", "FB"),
     ("pop", "POP"),
     ("refund_rate", "RFD"),
