@@ -8,6 +8,7 @@ mod backup;
 mod check;
 mod check_draft;
 mod demo;
+mod feedback;
 mod import;
 mod metrics;
 mod purge;
@@ -187,11 +188,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Feedback Amazon removed (or the buyer did): it stops counting in the ODR and the
+    /// feedback rating from its removal. `restore` undoes a removal marked by mistake.
+    Feedback {
+        #[command(subcommand)]
+        action: FeedbackAction,
+    },
     /// Open a realistic demo inbox in a temporary database (never your own data or settings).
     Demo {
         /// Print the demo inbox's status as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FeedbackAction {
+    /// Mark the feedback on ORDER_ID removed (now, or at --at).
+    Remove {
+        #[arg(value_name = "ORDER_ID")]
+        order_id: String,
+        /// When it was removed: an RFC 3339 time or a date (in the config's time zone).
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
+    /// Count the feedback on ORDER_ID again.
+    Restore {
+        #[arg(value_name = "ORDER_ID")]
+        order_id: String,
     },
 }
 
@@ -326,6 +350,15 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Send { json, retry }) => send::send(&Invocation::load(&cli)?, *json, retry),
         Some(Command::Outbox { json, limit }) => {
             send::list(&Invocation::load(&cli)?, *json, *limit)
+        }
+        Some(Command::Feedback { action }) => {
+            let inv = Invocation::load(&cli)?;
+            match action {
+                FeedbackAction::Remove { order_id, at } => {
+                    feedback::remove(&inv, order_id, at.as_deref())
+                }
+                FeedbackAction::Restore { order_id } => feedback::restore(&inv, order_id),
+            }
         }
         Some(Command::Templates { action }) => {
             let inv = Invocation::load(&cli)?;

@@ -602,6 +602,56 @@ fn order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
 }
 
 impl Store {
+    /// Marks the feedback on `order_id` removed at `at` (Amazon removed it, or the buyer did):
+    /// it stops counting from then on. `None` undoes a removal marked by mistake. The number of
+    /// feedback records changed (0: none on that order).
+    pub fn set_feedback_removed(
+        &mut self,
+        order_id: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            let mut changes = Changes::default();
+            let days: Vec<i64> = tx
+                .prepare("SELECT rated_at FROM feedback WHERE order_id = ?1")?
+                .query_map([order_id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let n = tx.execute(
+                "UPDATE feedback SET removed_at = ?2 WHERE order_id = ?1",
+                params![order_id, opt(at)],
+            )?;
+            for d in days {
+                changes.day(Kind::Rated, d);
+            }
+            changes.defects.insert(order_id.to_string());
+            metric_days::flush(tx, &mut changes)?;
+            metric_days::refresh(tx)?;
+            Ok(n)
+        })
+    }
+
+    /// The feedback on an order: `(rating, rated_at, removed_at)`, if any.
+    pub fn feedback_of(
+        &self,
+        order_id: &str,
+    ) -> Result<Option<(u8, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT rating, rated_at, removed_at FROM feedback WHERE order_id = ?1
+                 ORDER BY rated_at DESC LIMIT 1",
+                [order_id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        from_secs(r.get(1)?),
+                        r.get::<_, Option<i64>>(2)?.map(from_secs),
+                    ))
+                },
+            )
+            .optional()?)
+    }
+
     /// Writes report records in one transaction; each record's outcome, in order.
     pub fn write_records(
         &mut self,

@@ -50,6 +50,9 @@ pub enum Action {
     WriteFirst,
     /// Send the thread's failed or unknown replies again (asks first).
     RetryDelivery,
+    /// Mark the feedback on the thread's order removed by Amazon, or count it again (asks
+    /// first): removed feedback stops counting in the ODR and the feedback rating.
+    FeedbackRemoved,
     /// Save the thread's inbound attachments to a folder.
     SaveAttachments,
     /// Attach a file to the reply (≤ 10 MB), or take the last one off.
@@ -115,6 +118,7 @@ impl Action {
         Action::Snooze,
         Action::WriteFirst,
         Action::RetryDelivery,
+        Action::FeedbackRemoved,
         Action::SaveAttachments,
         Action::AttachFile,
         Action::ScrollDown,
@@ -173,6 +177,7 @@ impl Action {
             Action::Snooze => "snooze",
             Action::WriteFirst => "write first",
             Action::RetryDelivery => "send again",
+            Action::FeedbackRemoved => "feedback removed",
             Action::SaveAttachments => "save attachments",
             Action::AttachFile => "attach a file",
             Action::ScrollDown => "scroll down",

@@ -327,6 +327,26 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                 })
                 .map_err(|e| e.to_string())
         }
+        Effect::ToggleFeedbackRemoved(order) => {
+            (reload, rates) = (true, true);
+            (|| -> Result<String, crate::store::StoreError> {
+                let Some((rating, _, removed)) = store.feedback_of(&order)? else {
+                    return Ok(format!(
+                        "No feedback stored for order {order}: import the feedback report first"
+                    ));
+                };
+                let to = if removed.is_some() { None } else { Some(now) };
+                store.set_feedback_removed(&order, to)?;
+                Ok(match to {
+                    Some(_) => format!(
+                        "Feedback on {order} ({rating}★) marked removed: it no longer counts · F counts it again"
+                    ),
+                    None => format!("Feedback on {order} ({rating}★) counts again"),
+                })
+            })()
+            .map(|text| app.notice = Some(text))
+            .map_err(|e| e.to_string())
+        }
         Effect::UndoMark(id) => {
             (reload, rates) = (true, true);
             store

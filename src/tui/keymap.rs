@@ -321,6 +321,7 @@ impl Default for Keymap {
                 b(ctx, Key::plain('z'), Snooze, false),
                 b(ctx, Key::plain('W'), WriteFirst, false),
                 b(ctx, Key::plain('R'), RetryDelivery, false),
+                b(ctx, Key::plain('F'), FeedbackRemoved, false),
                 b(ctx, Key::plain('a'), SaveAttachments, false),
                 b(ctx, Key::plain('f'), CycleFilter, true),
                 b(ctx, Key::code(KeyCode::Tab), NextPane, false),

@@ -149,6 +149,8 @@ pub enum Effect {
     OpenThread(i64),
     MarkNoResponse(i64),
     UndoMark(i64),
+    /// Mark the feedback on an order removed (or count it again when it is marked).
+    ToggleFeedbackRemoved(String),
     /// Open the composer on the thread, with its draft.
     OpenComposer(i64),
     SaveDraft {
@@ -935,6 +937,28 @@ impl App {
                     title: "No response needed".into(),
                     question: "Mark this thread \"no response needed\"? Its clock stops and its messages leave the late-response rate.".into(),
                     on_yes: Effect::MarkNoResponse(id),
+                }));
+                None
+            }
+            Action::FeedbackRemoved => {
+                let thread = self.target_thread()?;
+                let order = self
+                    .thread
+                    .as_ref()
+                    .filter(|t| t.row.id == thread)
+                    .map(|t| &t.row)
+                    .or_else(|| self.selected_row())
+                    .and_then(|r| r.order_id.clone());
+                let Some(order) = order else {
+                    self.notice = Some("This thread names no order: no feedback to mark".into());
+                    return None;
+                };
+                self.modal = Some(Modal::Confirm(Confirm {
+                    title: "Feedback removed".into(),
+                    question: format!(
+                        "Order {order}: mark its feedback removed by Amazon as of now (it stops counting in the ODR and the feedback rating)? If it is marked already, it counts again."
+                    ),
+                    on_yes: Effect::ToggleFeedbackRemoved(order),
                 }));
                 None
             }
