@@ -426,7 +426,7 @@ fn import_order_never_changes_a_number() {
     // Every permutation (Heap's algorithm), the first also imported twice.
     let mut c = vec![0usize; files.len()];
     let mut i = 0;
-    let mut run = |perm: &[usize], twice: bool| {
+    let run = |perm: &[usize], twice: bool| {
         let home = Home::new();
         let paths: Vec<PathBuf> = perm
             .iter()

@@ -577,6 +577,9 @@ pub struct AccountRecords {
     pub buyer_contacted: HashSet<String>,
 }
 
+/// An order's feedback: `(rating, rated_at, removed_at)`.
+pub type StoredFeedback = (u8, DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// What the account health figures are: the seller's latest number and Amazon's statuses.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AmazonSays {
@@ -630,11 +633,8 @@ impl Store {
         })
     }
 
-    /// The feedback on an order: `(rating, rated_at, removed_at)`, if any.
-    pub fn feedback_of(
-        &self,
-        order_id: &str,
-    ) -> Result<Option<(u8, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError> {
+    /// The feedback on an order, if any.
+    pub fn feedback_of(&self, order_id: &str) -> Result<Option<StoredFeedback>, StoreError> {
         Ok(self
             .conn()
             .query_row(
