@@ -14,6 +14,7 @@ pub fn target(t: Option<Target>) -> String {
     match t {
         Some(Target::Below(bp)) => format!("< {}%", f64::from(bp) / 100.0),
         Some(Target::Above(bp)) => format!("> {}%", f64::from(bp) / 100.0),
+        Some(Target::AtLeast(bp)) => format!("≥ {}%", f64::from(bp) / 100.0),
         None => "—".into(),
     }
 }
@@ -28,7 +29,7 @@ pub fn headroom(m: &Metric) -> String {
     }
     let what = match t {
         Target::Below(_) => "defect",
-        Target::Above(_) => "failure",
+        Target::Above(_) | Target::AtLeast(_) => "failure",
     };
     match h {
         0 => format!("the next {what} misses {}", target(Some(t))),

@@ -321,7 +321,7 @@ mod tests {
                     t.name
                 );
             }
-            // SPEC: no links, no review requests in a message.
+            // docs/amazon-rules.md §4: no links, no review requests in a message.
             for banned in ["http", "www.", "review", "feedback", "@"] {
                 assert!(!body.contains(banned), "{}: contains {banned}", t.name);
             }

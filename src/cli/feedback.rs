@@ -1,5 +1,5 @@
 //! `sellerdesk feedback remove ORDER_ID [--at DATE]` and `feedback restore ORDER_ID`: feedback
-//! Amazon removed stops counting from its removal (docs/amazon-rules.md, "Negative feedback").
+//! Amazon removed stops counting from its removal (docs/amazon-rules.md §1a).
 
 use std::io::Write;
 

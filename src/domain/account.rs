@@ -1,5 +1,5 @@
-//! The seller's order-side records, as the metrics read them (docs/amazon-rules.md, "Account
-//! metrics"). Plain data: the importers fill them, the store keeps them, `metrics` counts them.
+//! The seller's order-side records, as the metrics read them (docs/amazon-rules.md, "What
+//! sellerdesk computes"). Plain data: the importers fill them, the store keeps them, `metrics` counts them.
 //! How records of one order from several files merge is decided here too ([`merge`]), so the
 //! result never depends on the order the files were imported in.
 
@@ -112,7 +112,7 @@ fn status_rank(s: &String) -> (u8, String) {
 }
 
 /// Merges what one record says about an order (as of its `last-updated-date`, `new_at`) into
-/// the stored order, field by field (docs/amazon-rules.md, "Merging records"). `shipped_at`
+/// the stored order, field by field (docs/amazon-rules.md §8). `shipped_at`
 /// keeps the earliest confirmation, `delivered_at` the latest delivery date.
 pub fn merge_order(
     stored: &mut Order,
@@ -255,7 +255,7 @@ impl ClaimKind {
 }
 
 /// Where a claim or chargeback stands. The outcomes are those Amazon's Order Defect Rate page
-/// distinguishes (docs/amazon-rules.md, "A-to-z Guarantee claims").
+/// distinguishes (docs/amazon-rules.md §1b, D5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimStatus {
@@ -333,8 +333,8 @@ pub struct Claim {
 }
 
 impl Claim {
-    /// Whether the claim is an Order Defect Rate defect (docs/amazon-rules.md, "A-to-z
-    /// Guarantee claims" and "Chargebacks"). An A-to-z claim counts when pending, granted,
+    /// Whether the claim is an Order Defect Rate defect (docs/amazon-rules.md §1b
+    /// and §1c). An A-to-z claim counts when pending, granted,
     /// refunded after filing, or withdrawn only after a decision or refund; not when denied,
     /// withdrawn before a decision, or protected by Buy Shipping. A service chargeback counts
     /// whatever its outcome: Amazon counts the orders that *received* one, so one decided in
@@ -391,7 +391,7 @@ impl Feedback {
 
 /// Who cancelled an order. Amazon's Pre-fulfilment Cancel Rate leaves out cancellations the
 /// buyer requested through Amazon; one whose initiator no file names counts as the seller's
-/// (docs/amazon-rules.md, "How sellerdesk decides where Amazon is silent").
+/// (docs/amazon-rules.md §7, D1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CancelledBy {

@@ -1,4 +1,4 @@
-//! The kinds of complaint sellers meet most (SPEC.md), one per thread.
+//! The kinds of complaint sellers meet most (docs/amazon-rules.md §11), one per thread.
 
 use serde::Serialize;
 

@@ -1,4 +1,4 @@
-//! The 24-hour response clock (SPEC.md "The response clock").
+//! The 24-hour response clock (docs/amazon-rules.md §3 "The response clock").
 //!
 //! Everything here is a pure function of a thread's events and `now`, so the store can recompute
 //! the derived clock whenever a thread changes and the UI can decide states without touching IO.

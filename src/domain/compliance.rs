@@ -1,4 +1,4 @@
-//! What a message to a buyer may not contain (SPEC.md, Amazon's communication guidelines): the
+//! What a message to a buyer may not contain (docs/amazon-rules.md §4 and §10, Amazon's communication guidelines): the
 //! draft check the composer runs as the seller types and `sellerdesk check-draft` runs from the
 //! shell. Each finding names its kind, its severity, the byte span of the offending text and a
 //! one-line reason.

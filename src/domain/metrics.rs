@@ -1,4 +1,4 @@
-//! The account metrics of SPEC.md, each a pure function of the seller's records and `now`:
+//! The account metrics of docs/amazon-rules.md ("What sellerdesk computes"), each a pure function of the seller's records and `now`:
 //! window, numerator, denominator, rate, target, status and headroom.
 //!
 //! Windows are `(now − N×24 h, now]`. Rates and targets are compared in whole numbers (targets
@@ -42,12 +42,14 @@ pub enum Target {
     Below(u32),
     /// The rate must stay over this (VTR > 95%).
     Above(u32),
+    /// The rate must be this or more (on-time delivery at least 90%).
+    AtLeast(u32),
 }
 
 impl Target {
     pub fn as_fraction(self) -> f64 {
         match self {
-            Target::Below(bp) | Target::Above(bp) => f64::from(bp) / 10_000.0,
+            Target::Below(bp) | Target::Above(bp) | Target::AtLeast(bp) => f64::from(bp) / 10_000.0,
         }
     }
 }
@@ -58,7 +60,7 @@ pub const LSR_TARGET: Target = Target::Below(400);
 pub const VTR_TARGET: Target = Target::Above(9_500);
 pub const FEEDBACK_TARGET: Target = Target::Above(9_500);
 pub const POP_TARGET: Target = Target::Above(9_700);
-pub const OTDR_TARGET: Target = Target::Above(9_000);
+pub const OTDR_TARGET: Target = Target::AtLeast(9_000);
 pub const OTDR_DAYS: u32 = 14;
 /// On-time delivery leaves out the promised dates of the last week.
 pub const OTDR_LAG_DAYS: u32 = 7;
@@ -93,8 +95,7 @@ pub struct Metric {
     pub amazon: Option<AmazonCheck>,
 }
 
-/// Amazon's figure for a metric beside ours over the same range (docs/amazon-rules.md,
-/// "Amazon's figures beside ours").
+/// Amazon's figure for a metric beside ours over the same range (docs/amazon-rules.md §9).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmazonCheck {
     pub rate: Option<f64>,
@@ -175,14 +176,16 @@ pub fn evaluate(
     // rest for an "above" one.
     let (failures, allowed_bp) = match target {
         Target::Below(bp) => (numerator, bp),
-        Target::Above(bp) => (
+        Target::Above(bp) | Target::AtLeast(bp) => (
             denominator.saturating_sub(numerator),
             10_000 - bp.min(10_000),
         ),
     };
+    // "At least": failures exactly on the allowed share still meet it.
+    let inclusive = matches!(target, Target::AtLeast(_));
     let f = u128::from(failures) * 10_000;
     let allowed = u128::from(allowed_bp) * u128::from(denominator);
-    m.status = if f >= allowed {
+    m.status = if f > allowed || (f == allowed && !inclusive) {
         Status::Bad
     } else if f * 5 >= allowed * 4 {
         // 80% of the allowed share used.
@@ -190,7 +193,12 @@ pub fn evaluate(
     } else {
         Status::Good
     };
-    m.headroom = Some(match under_line(allowed_bp, denominator) {
+    let most = if inclusive {
+        Some((allowed / 10_000) as u64)
+    } else {
+        under_line(allowed_bp, denominator)
+    };
+    m.headroom = Some(match most {
         Some(max) => max.saturating_sub(failures),
         None => 0,
     });
@@ -749,6 +757,17 @@ mod tests {
         assert_eq!(m.status, Status::AtRisk);
         let m = evaluate(95, 100, Some(30), Some(VTR_TARGET));
         assert_eq!(m.status, Status::Bad);
+    }
+
+    #[test]
+    fn at_least_a_target_meets_it_exactly_on_the_line() {
+        // 9 of 10 on time against at least 90%: met, and no room for another late one.
+        let m = evaluate(9, 10, Some(14), Some(OTDR_TARGET));
+        assert_eq!((m.status, m.headroom), (Status::AtRisk, Some(0)));
+        let m = evaluate(8, 10, Some(14), Some(OTDR_TARGET));
+        assert_eq!(m.status, Status::Bad);
+        let m = evaluate(20, 20, Some(14), Some(OTDR_TARGET));
+        assert_eq!((m.status, m.headroom), (Status::Good, Some(2)));
     }
 
     #[test]

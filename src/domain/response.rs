@@ -1,4 +1,4 @@
-//! Late Response Rate and average response time (SPEC.md "The response clock").
+//! Late Response Rate and average response time (docs/amazon-rules.md §3 "The response clock").
 //!
 //! Computed from buyer messages and how each was resolved; pure, with `now` injected.
 

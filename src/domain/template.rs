@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub name: String,
-    /// A complaint kind (SPEC.md), e.g. `shipping`, `quality`, `returns`.
+    /// A complaint kind (docs/amazon-rules.md §11), e.g. `shipping`, `quality`, `returns`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// ISO 639-1 code of the language the template is written in.

@@ -111,7 +111,7 @@ pub fn orders_api(text: &str, tz: Tz, emit: &mut dyn FnMut(Result<Record, RowErr
 
 /// The account health report's metrics (SP-API `GET_V2_SELLER_PERFORMANCE_REPORT`): the
 /// report's name, sellerdesk's key, and the report's fields holding the numerator and the
-/// denominator (docs/amazon-rules.md, "Amazon's account health report"). The ODR is split by
+/// denominator (docs/amazon-rules.md §5). The ODR is split by
 /// fulfilment channel (`mfn`, `afn`) inside its object.
 const AMAZON_METRICS: &[(&str, &str, &[&str], &[&str])] = &[
     (

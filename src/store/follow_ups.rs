@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{Store, StoreError, from_secs, to_secs};
 use crate::time_fmt::serialize_rfc3339;
 
-/// How long after escalating the seller follows up, unless told otherwise (SPEC.md).
+/// How long after escalating the seller follows up, unless told otherwise (docs/amazon-rules.md §11).
 pub const ESCALATION_FOLLOW_UP: Duration = Duration::hours(48);
 /// A "check back" reminder's default distance.
 pub const CHECK_BACK: Duration = Duration::days(3);

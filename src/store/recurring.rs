@@ -1,5 +1,5 @@
 //! Recurring issues: one ASIN with several complaints of one kind in a short window, a signal to
-//! fix the listing or the product (SPEC.md).
+//! fix the listing or the product (docs/amazon-rules.md §11).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::named_params;

@@ -1,4 +1,4 @@
--- sellerdesk schema version 3: the records behind the account metrics (SPEC.md).
+-- sellerdesk schema version 3: the records behind the account metrics (docs/amazon-rules.md).
 
 -- Shipment confirmations: one per order ID + tracking number (VTR counts them so).
 CREATE TABLE shipments (

@@ -103,7 +103,7 @@ fn chart(
         ),
         Span::styled(
             match m.target {
-                Some(Target::Below(_)) | Some(Target::Above(_)) => {
+                Some(Target::Below(_) | Target::Above(_) | Target::AtLeast(_)) => {
                     format!("target {} ", crate::metric_fmt::target(m.target))
                 }
                 None => String::new(),
