@@ -520,3 +520,129 @@ fn import_order_never_changes_a_number() {
     // 11-14 08:00 (the earliest confirmation): on time.
     assert_eq!(nd(&m, "lsr_10"), (1, 2));
 }
+
+/// A bounce read before the reply it returns (`import INBOX Sent`: the inbox comes first)
+/// still takes that reply back and reopens the thread's clock, as it does the other way round.
+#[test]
+fn a_bounce_imported_before_its_reply_reopens_the_clock() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail");
+    let bounce = "From: Amazon Seller Notification <donotreply@amazon.com>\r\n\
+         To: support@example-shop.test\r\n\
+         Subject: Message Delivery Failure\r\n\
+         Message-ID: <bounce-1@amazon.test>\r\n\
+         Date: Sat, 21 Nov 2026 09:00:00 +0000\r\n\r\n\
+         We're sorry. Your message to t2bbx9k3mqz1w8r@marketplace.amazon.com could not be delivered.\r\n\r\n\
+         Reason:\r\n\
+         This message was not sent as it did not meet the Buyer-Seller Messaging guidelines.\r\n\r\n\
+         ----- Original message -----\r\nMessage-ID: <reply-1@example-shop.test>\r\n";
+    let mut states = Vec::new();
+    for inbox_first in [true, false] {
+        let home = Home::new();
+        let maildir = |name: &str| {
+            let d = home.dir.path().join(name);
+            for sub in ["new", "cur", "tmp"] {
+                std::fs::create_dir_all(d.join(sub)).unwrap();
+            }
+            d
+        };
+        let inbox = maildir("INBOX");
+        let sent = maildir("Sent");
+        std::fs::copy(
+            fixtures.join("buyer_inquiry.eml"),
+            inbox.join("cur/1795600000.buyer.host:2,S"),
+        )
+        .unwrap();
+        std::fs::write(inbox.join("cur/1795700000.bounce.host:2,S"), bounce).unwrap();
+        std::fs::copy(
+            fixtures.join("seller_reply.eml"),
+            sent.join("cur/1795650000.reply.host:2,S"),
+        )
+        .unwrap();
+        let dirs = if inbox_first {
+            [&inbox, &sent]
+        } else {
+            [&sent, &inbox]
+        };
+        let out = home
+            .sd(NOW)
+            .args(["import", "--json"])
+            .args(dirs)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status = home.sd(NOW).args(["status", "--json"]).output().unwrap();
+        let json: Value = serde_json::from_slice(&status.stdout).unwrap();
+        // The reply never reached Bob: his message of 11-20 10:00 is 50 h without an answer.
+        assert_eq!(
+            json["counts"]["critical"], 1,
+            "inbox first: {inbox_first}: {json}"
+        );
+        let conn = rusqlite::Connection::open(home.dir.path().join("x.db")).unwrap();
+        let waiting: i64 = conn
+            .query_row("SELECT count(*) FROM pending_bounces", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waiting, 0, "the bounce found its reply");
+        states.push(json["counts"].clone());
+    }
+    assert_eq!(states[0], states[1]);
+}
+
+/// POP's buyer-initiated message is a thread the buyer started about the order: a message the
+/// seller sent first (proactive) does not make the order imperfect, even once the buyer answers,
+/// whichever of the two is imported first.
+#[test]
+fn only_a_thread_the_buyer_started_makes_an_order_imperfect() {
+    let seller_first = "From: Example Shop <support@example-shop.test>\r\n\
+        To: \"Ann Lee\" <a1proactive@marketplace.amazon.com>\r\n\
+        Subject: Your order 111-0000000-0000001: delivery appointment\r\n\
+        Date: Thu, 19 Nov 2026 10:00:00 +0000\r\n\
+        Message-ID: <proactive-1@example-shop.test>\r\n\r\n\
+        Hello Ann, about order 111-0000000-0000001: when may the carrier deliver?\r\n";
+    let buyer_answer = "From: \"Ann Lee - Amazon Marketplace\" <a1proactive@marketplace.amazon.com>\r\n\
+        To: support@example-shop.test\r\n\
+        Subject: RE: Your order 111-0000000-0000001: delivery appointment\r\n\
+        Date: Thu, 19 Nov 2026 12:00:00 +0000\r\n\
+        Message-ID: <answer-1@marketplace.amazon.com>\r\n\
+        In-Reply-To: <proactive-1@example-shop.test>\r\n\
+        References: <proactive-1@example-shop.test>\r\n\r\n\
+        Any weekday after 5 pm. Order ID: 111-0000000-0000001\r\n";
+    let buyer_first = "From: \"Cy Dow - Amazon Marketplace\" <c2asks@marketplace.amazon.com>\r\n\
+        To: support@example-shop.test\r\n\
+        Subject: Inquiry from Amazon customer Cy Dow (Order: 111-0000000-0000002)\r\n\
+        Date: Thu, 19 Nov 2026 11:00:00 +0000\r\n\
+        Message-ID: <ask-2@marketplace.amazon.com>\r\n\r\n\
+        Where is my parcel? Order ID: 111-0000000-0000002\r\n";
+    let mut seen = Vec::new();
+    for seller_message_first in [true, false] {
+        let home = Home::new();
+        let tsv = home.file(
+            "orders.tsv",
+            &format!("{HEADER}{}", orders(1, 3, "Amazon", 10)),
+        );
+        let sent = home.file("sent.eml", seller_first);
+        let answer = home.file("answer.eml", buyer_answer);
+        let ask = home.file("ask.eml", buyer_first);
+        home.import(&[&tsv, &ask]);
+        if seller_message_first {
+            home.import(&[&sent]);
+            home.import(&[&answer]);
+        } else {
+            home.import(&[&answer]);
+            home.import(&[&sent]);
+        }
+        let m = home.metrics();
+        // Orders 1, 2, 3; only 2's buyer started a thread: 2 of 3 perfect.
+        assert_eq!(
+            nd(&m, "pop"),
+            (2, 3),
+            "seller first: {seller_message_first}"
+        );
+        seen.push(m);
+    }
+    assert_eq!(seen[0], seen[1]);
+}

@@ -130,6 +130,9 @@ pub struct Batch<'c, 'm> {
     changes: Changes,
     /// Replies bounced by mail in this batch: key of the reply, the bounce's reason, when.
     bounces: Vec<(String, String, i64)>,
+    /// Bounces whose reply is not stored yet (`pending_bounces`), read at the batch's first
+    /// outgoing message.
+    pending_bounces: Option<Vec<PendingBounce>>,
     /// What the store held for the batch's mail, read at once by [`Batch::prefetch`]; `None`
     /// until then, and each look-up asks the database.
     stored: Option<Stored>,
@@ -204,6 +207,7 @@ impl<'c, 'm> Batch<'c, 'm> {
             touched: BTreeMap::new(),
             changes: Changes::default(),
             bounces: Vec::new(),
+            pending_bounces: None,
             stored: None,
             foreign_keys_per_row,
         })
@@ -372,7 +376,8 @@ impl<'c, 'm> Batch<'c, 'm> {
             return Ok(Added::Duplicate);
         }
 
-        // A bounce joins the thread of the reply it returns, and takes that reply back.
+        // A bounce joins the thread of the reply it returns, and takes that reply back; one
+        // whose reply is not here yet waits for it.
         let into = match (into, &mail.bounce) {
             (None, Some(b)) => match self.bounced_reply(&mail, b)? {
                 Some((key, thread)) => {
@@ -380,10 +385,16 @@ impl<'c, 'm> Batch<'c, 'm> {
                         .push((key, b.reason.clone(), to_secs(mail.sent_at)));
                     Some(thread)
                 }
-                None => None,
+                None => {
+                    self.keep_pending_bounce(&mail, b)?;
+                    None
+                }
             },
             _ => into,
         };
+        if mail.direction == crate::domain::message::Direction::Out {
+            self.take_pending_bounce(&mail)?;
+        }
         let found = match into {
             Some(id) => Found {
                 thread_id: Some(id),
@@ -395,6 +406,10 @@ impl<'c, 'm> Batch<'c, 'm> {
             Some(id) => (id, false),
             None => (self.stage_thread(&mail), true),
         };
+        if !created && mail.direction == crate::domain::message::Direction::Out {
+            // It may be older than the thread's first message: who started it is asked again.
+            self.changes.threads.insert(thread_id);
+        }
         let touched = self.touched.entry(thread_id).or_insert_with(|| Touched {
             created,
             identity_complete: created && identity_complete(&mail),
@@ -672,6 +687,87 @@ impl<'c, 'm> Batch<'c, 'm> {
 
     /// The seller's reply a bounce returns: by a message ID it quotes (or refers to), else
     /// the newest reply to the buyer address it names, sent before it. Staged or stored.
+    /// Keeps a bounce whose reply is not stored yet, for when it comes.
+    fn keep_pending_bounce(
+        &mut self,
+        mail: &IncomingMail,
+        b: &crate::domain::message::Bounce,
+    ) -> rusqlite::Result<()> {
+        let refers_to: Vec<String> = b.refers_to.iter().chain(&mail.refs).cloned().collect();
+        if refers_to.is_empty() && b.recipient.is_none() {
+            return Ok(());
+        }
+        let pending = PendingBounce {
+            bounce_key: mail.key.clone(),
+            refers_to,
+            recipient: b.recipient.clone(),
+            reason: b.reason.clone(),
+            at: to_secs(mail.sent_at),
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO pending_bounces (bounce_key, refers_to, recipient, reason, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                pending.bounce_key,
+                pending.refers_to.join("\n"),
+                pending.recipient,
+                pending.reason,
+                pending.at
+            ])?;
+        if let Some(list) = &mut self.pending_bounces {
+            list.push(pending);
+        }
+        Ok(())
+    }
+
+    /// An outgoing message a waiting bounce returns: bounced now (its clock reopens at
+    /// commit). Matched by the Message-IDs the bounce quotes, else by the buyer address of a
+    /// reply sent before the bounce.
+    fn take_pending_bounce(&mut self, mail: &IncomingMail) -> rusqlite::Result<()> {
+        if self.pending_bounces.is_none() {
+            let list = self
+                .tx
+                .prepare_cached(
+                    "SELECT bounce_key, refers_to, recipient, reason, at FROM pending_bounces",
+                )?
+                .query_map([], |r| {
+                    let refs: String = r.get(1)?;
+                    Ok(PendingBounce {
+                        bounce_key: r.get(0)?,
+                        refers_to: refs.lines().map(str::to_string).collect(),
+                        recipient: r.get(2)?,
+                        reason: r.get(3)?,
+                        at: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            self.pending_bounces = Some(list);
+        }
+        let list = self.pending_bounces.as_mut().expect("loaded above");
+        if list.is_empty() {
+            return Ok(());
+        }
+        let sent = to_secs(mail.sent_at);
+        let found = list
+            .iter()
+            .position(|p| p.refers_to.iter().any(|k| k == &mail.key))
+            .or_else(|| {
+                list.iter().position(|p| {
+                    p.recipient.is_some() && p.recipient == mail.buyer_alias && p.at >= sent
+                })
+            });
+        if let Some(i) = found {
+            let p = list.remove(i);
+            self.tx
+                .prepare_cached("DELETE FROM pending_bounces WHERE bounce_key = ?1")?
+                .execute([&p.bounce_key])?;
+            self.bounces.push((mail.key.clone(), p.reason, p.at));
+        }
+        Ok(())
+    }
+
     fn bounced_reply(
         &self,
         mail: &IncomingMail,
@@ -965,4 +1061,14 @@ pub(super) fn insert_rows<'a, T>(
             .execute(rusqlite::params_from_iter(args.iter()))?;
     }
     Ok(())
+}
+
+/// A bounce waiting for the reply it returns (`pending_bounces`).
+#[derive(Clone, Debug)]
+struct PendingBounce {
+    bounce_key: String,
+    refers_to: Vec<String>,
+    recipient: Option<String>,
+    reason: String,
+    at: i64,
 }

@@ -16,7 +16,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rusqlite::types::ToSqlOutput;
-use rusqlite::{Connection, Transaction, named_params, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, named_params, params};
 
 use super::ingest::insert_rows;
 
@@ -303,9 +303,12 @@ pub struct Changes {
     /// Orders whose claims, refunds, cancellations, negative feedback or buyer messages may
     /// have changed: what is held against them is recomputed.
     pub defects: HashSet<String>,
-    /// Orders a buyer wrote about (a thread with the buyer and the order): only ever gains the
-    /// flag, no look-ups needed.
+    /// Orders whose threads changed who wrote first (a thread gained its buyer or order, or a
+    /// message older than its first): the buyer-initiated bit is recomputed.
     pub contacted: HashSet<String>,
+    /// Threads that took a message of the seller's: their order's buyer-initiated bit is
+    /// recomputed (a seller's message imported after the buyer's answer may be the first).
+    pub threads: HashSet<i64>,
     /// Orders written: the days of their shipments and feedback are recounted (those counts
     /// depend on the order's channel and marketplace).
     pub orders: HashSet<String>,
@@ -323,6 +326,7 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.defects.is_empty()
             && self.contacted.is_empty()
+            && self.threads.is_empty()
             && self.orders.is_empty()
             && self.shipped.is_empty()
             && self.days.is_empty()
@@ -462,6 +466,19 @@ pub fn flush(tx: &Transaction<'_>, changes: &mut Changes) -> rusqlite::Result<()
             buyer_started = BUYER_STARTED,
         ))?;
         mark_order_days(tx)?;
+    }
+    if !changes.threads.is_empty() {
+        let mut order_of = tx.prepare_cached(
+            "SELECT order_id FROM threads WHERE id = ?1 AND order_id IS NOT NULL",
+        )?;
+        for id in std::mem::take(&mut changes.threads) {
+            if let Some(order) = order_of
+                .query_row([id], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                changes.contacted.insert(order);
+            }
+        }
     }
     let contacted: Vec<&String> = changes
         .contacted

@@ -129,3 +129,15 @@ CREATE TABLE metric_dirty (
     day  INTEGER NOT NULL,
     PRIMARY KEY (kind, day)
 ) STRICT, WITHOUT ROWID;
+
+-- A bounce imported before the reply it returns (one `import INBOX Sent` run reads the inbox
+-- first): kept until that reply arrives, which then reopens its thread's clock.
+CREATE TABLE pending_bounces (
+    bounce_key TEXT    PRIMARY KEY,
+    -- The Message-IDs it quotes, one per line.
+    refers_to  TEXT    NOT NULL,
+    -- The buyer address the returned reply was for, if it names one.
+    recipient  TEXT,
+    reason     TEXT    NOT NULL,
+    at         INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
