@@ -116,16 +116,17 @@ pub fn compute_fast(
     now: DateTime<Utc>,
     marketplace: Option<&str>,
 ) -> Result<AccountMetrics, StoreError> {
-    compute_fast_with(store, now, marketplace, true)
+    compute_fast_with(store, now, marketplace, true, true)
 }
 
 /// `compute_fast`; without `with_late` the late response rates are left as no data (the
-/// trends read them from elsewhere).
+/// trends read them from elsewhere); without `with_amazon` Amazon's figures are not attached.
 fn compute_fast_with(
     store: &Store,
     now: DateTime<Utc>,
     marketplace: Option<&str>,
     with_late: bool,
+    with_amazon: bool,
 ) -> Result<AccountMetrics, StoreError> {
     use crate::domain::metrics::*;
     let c = store.metric_counts(now, marketplace, with_late)?;
@@ -171,7 +172,9 @@ fn compute_fast_with(
             amazon_status: says.ahr_status.clone(),
         },
     };
-    attach_amazon(store, &mut out, &says.figures, marketplace)?;
+    if with_amazon {
+        attach_amazon(store, &mut out, &says.figures, marketplace)?;
+    }
     Ok(out)
 }
 
@@ -197,7 +200,7 @@ pub fn compute_with_trends(
     trend_days: u32,
 ) -> Result<WithTrends, StoreError> {
     use crate::domain::metrics::late_response;
-    let mut current = compute_fast_with(store, now, None, false)?;
+    let mut current = compute_fast_with(store, now, None, false, true)?;
     current.late_response_7 = late_response(&late[0]);
     current.late_response_30 = late_response(&late[1]);
     current.late_response_90 = late_response(&late[2]);
@@ -209,7 +212,8 @@ pub fn compute_with_trends(
         .collect();
     for d in (0..trend_days).rev() {
         let at = now - Duration::days(i64::from(d));
-        let day = compute_fast_with(store, at, None, false)?;
+        // A past day's figures need no comparison with Amazon's latest report.
+        let day = compute_fast_with(store, at, None, false, false)?;
         for ((_, trend), (_, _, m)) in trends.iter_mut().zip(
             day.rows()
                 .into_iter()

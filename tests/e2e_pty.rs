@@ -598,7 +598,9 @@ fn a_thousand_random_resizes_do_not_panic() {
         std::num::NonZeroU16::new(40).unwrap(),
         std::num::NonZeroU16::new(140).unwrap(),
     );
-    // Drawn again at the last size, then answering keys.
+    // Drawn again at the last size (the alert is still open: nothing dismissed it; a screen
+    // read before the app redrew can show an older frame without it), then answering keys.
+    s.wait_for("Needs attention");
     // Esc dismisses the alert. A lone Esc right after the storm can be taken for the start
     // of an escape sequence still arriving (crossterm): pressed again, as a person would.
     let started = Instant::now();
