@@ -646,3 +646,49 @@ fn only_a_thread_the_buyer_started_makes_an_order_imperfect() {
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+/// Every command that prints JSON exits with the same code as its text: a script that switches
+/// to `--json` sees the same verdict.
+#[test]
+fn exit_codes_agree_with_and_without_json() {
+    let home = Home::new();
+    let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports");
+    let mail = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail");
+    home.import(&[
+        &reports.join("all_orders.tsv"),
+        &reports.join("claims.csv"),
+        &reports.join("account_health.json"),
+        &mail.join("buyer_inquiry.eml"),
+    ]);
+    let draft = home.file(
+        "draft.txt",
+        "Leave a 5-star review and get a free gift! www.shop.example\n",
+    );
+    let clean = home.file("clean.txt", "Hello Bob, a replacement ships today.\n");
+    let cases: Vec<Vec<String>> = vec![
+        vec!["metrics".into()],
+        vec!["status".into()],
+        vec!["check".into()],
+        vec!["report".into()],
+        vec!["outbox".into()],
+        vec!["check-draft".into(), draft.display().to_string()],
+        vec!["check-draft".into(), clean.display().to_string()],
+    ];
+    for args in cases {
+        let text = home.sd(NOW).args(&args).output().unwrap();
+        let json = home.sd(NOW).args(&args).arg("--json").output().unwrap();
+        assert_eq!(
+            text.status.code(),
+            json.status.code(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&json.stderr)
+        );
+        assert!(
+            serde_json::from_slice::<Value>(&json.stdout).is_ok(),
+            "{args:?} prints JSON"
+        );
+    }
+    // The metrics are off target here: both say so.
+    let m = home.sd(NOW).args(["metrics", "--json"]).output().unwrap();
+    assert_eq!(m.status.code(), Some(2));
+}
