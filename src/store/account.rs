@@ -533,7 +533,8 @@ fn write_order(
         }
     }
     // Whether a report calls it cancelled is held against the order.
-    if before.as_ref().map(|b| b.0.is_cancelled()) != Some(merged.is_cancelled()) {
+    let was_cancelled = before.as_ref().is_some_and(|b| b.0.is_cancelled());
+    if was_cancelled != merged.is_cancelled() {
         changes.defects.insert(merged.order_id.clone());
     }
     changes.order_written(tx, &o.order_id)?;
