@@ -3,6 +3,8 @@
 //! fulfilment channel, claim outcomes, removed feedback, cancelled orders, on-time delivery,
 //! buyer-initiated messages, and import order that never changes a number.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -10,58 +12,32 @@ use serde_json::Value;
 
 const NOW: &str = "2026-11-22T12:00:00Z";
 
-struct Home {
-    dir: tempfile::TempDir,
-}
+/// The test's seller, in UTC.
+struct Home(support::home::Home);
 
 impl Home {
     fn new() -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
-            "timezone = \"UTC\"\n[seller]\naddresses = [\"support@example-shop.test\"]\n",
-        )
-        .unwrap();
-        Home { dir }
+        Home(support::home::Home::new("UTC"))
     }
 
     fn sd(&self, now: &str) -> Command {
-        let mut c = Command::cargo_bin("sellerdesk").unwrap();
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .arg("--config")
-            .arg(self.dir.path().join("config.toml"))
-            .arg("--db")
-            .arg(self.dir.path().join("x.db"))
-            .args(["--now", now]);
-        c
+        self.0.sd(now)
     }
 
     fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
+        self.0.file(name, text)
+    }
+
+    fn dir(&self) -> &Path {
+        self.0.dir.path()
     }
 
     fn import(&self, files: &[&Path]) {
-        let out = self.sd(NOW).arg("import").args(files).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.0.import_ok(NOW, files);
     }
 
     fn metrics_at(&self, now: &str) -> Value {
-        let out = self.sd(now).args(["metrics", "--json"]).output().unwrap();
-        assert!(
-            out.status.code().is_some_and(|c| c <= 2),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        self.0.metrics(now, &[])
     }
 
     fn metrics(&self) -> Value {
@@ -328,7 +304,7 @@ fn on_time_delivery_compares_delivery_with_the_promise() {
     assert_eq!(m["metrics"]["otdr"]["window_days"], 14);
     assert_eq!(m["metrics"]["otdr"]["status"], "bad");
     // The promised date is not a delivery date: nothing was delivered by the JSON alone.
-    let conn = rusqlite::Connection::open(home.dir.path().join("x.db")).unwrap();
+    let conn = rusqlite::Connection::open(home.dir().join("x.db")).unwrap();
     let delivered: Option<i64> = conn
         .query_row(
             "SELECT delivered_at FROM orders WHERE order_id = '111-0000000-0000007'",
@@ -447,7 +423,7 @@ fn import_order_never_changes_a_number() {
             .unwrap()
             .stdout;
         let rows = {
-            let conn = rusqlite::Connection::open(home.dir.path().join("x.db")).unwrap();
+            let conn = rusqlite::Connection::open(home.dir().join("x.db")).unwrap();
             let dump: Vec<String> = [
                 "SELECT * FROM orders ORDER BY order_id",
                 "SELECT * FROM shipments ORDER BY order_id, tracking",
@@ -539,7 +515,7 @@ fn a_bounce_imported_before_its_reply_reopens_the_clock() {
     for inbox_first in [true, false] {
         let home = Home::new();
         let maildir = |name: &str| {
-            let d = home.dir.path().join(name);
+            let d = home.dir().join(name);
             for sub in ["new", "cur", "tmp"] {
                 std::fs::create_dir_all(d.join(sub)).unwrap();
             }
@@ -582,7 +558,7 @@ fn a_bounce_imported_before_its_reply_reopens_the_clock() {
             json["counts"]["critical"], 1,
             "inbox first: {inbox_first}: {json}"
         );
-        let conn = rusqlite::Connection::open(home.dir.path().join("x.db")).unwrap();
+        let conn = rusqlite::Connection::open(home.dir().join("x.db")).unwrap();
         let waiting: i64 = conn
             .query_row("SELECT count(*) FROM pending_bounces", [], |r| r.get(0))
             .unwrap();

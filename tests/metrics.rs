@@ -4,6 +4,8 @@
 //! date-only feedback of 2026-10-23 (07:00Z) falls inside the 30 days that start at
 //! 2026-10-23T03:00Z, and order ...9, bought exactly 60 days before now, falls outside.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -32,32 +34,24 @@ const REPORTS: &[&str] = &[
     "account_health.json",
 ];
 
+/// The fixtures' seller, in Los Angeles.
 struct Home {
-    dir: tempfile::TempDir,
+    home: support::home::Home,
 }
 
 impl Home {
     fn new() -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
-            "timezone = \"America/Los_Angeles\"\n[seller]\naddresses = [\"support@example-shop.test\"]\n",
-        )
-        .unwrap();
-        Home { dir }
+        Home {
+            home: support::home::Home::new("America/Los_Angeles"),
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.home.dir.path()
     }
 
     fn sd(&self) -> Command {
-        let mut c = Command::cargo_bin("sellerdesk").unwrap();
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .arg("--config")
-            .arg(self.dir.path().join("config.toml"))
-            .arg("--db")
-            .arg(self.dir.path().join("x.db"))
-            .args(["--now", NOW]);
-        c
+        self.home.sd(NOW)
     }
 
     fn import_all(&self) -> Value {
@@ -65,34 +59,13 @@ impl Home {
     }
 
     fn import(&self, fixtures: &[&str]) -> Value {
-        let out = self
-            .sd()
-            .args(["import", "--json"])
-            .args(fixtures.iter().map(|f| fixture(f)))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        let paths: Vec<PathBuf> = fixtures.iter().map(|f| fixture(f)).collect();
+        let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        self.home.import_ok(NOW, &paths)
     }
 
     fn metrics(&self, extra: &[&str]) -> Value {
-        let out = self
-            .sd()
-            .args(["metrics", "--json"])
-            .args(extra)
-            .output()
-            .unwrap();
-        // 0, 1 or 2 by the worst status, as the text table; 3 and up are errors.
-        assert!(
-            out.status.code().is_some_and(|c| c <= 2),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        self.home.metrics(NOW, extra)
     }
 }
 
@@ -265,7 +238,7 @@ fn importing_again_changes_nothing_and_a_later_update_wins() {
         again["duplicates"].as_u64().unwrap(),
         first["imported"].as_u64().unwrap() + first["duplicates"].as_u64().unwrap(),
     );
-    let conn = rusqlite::Connection::open(home.dir.path().join("x.db")).unwrap();
+    let conn = rusqlite::Connection::open(home.dir().join("x.db")).unwrap();
     // Order 3 appears three times; the row updated last (11-19) wins over an older one after it.
     let status: String = conn
         .query_row(
@@ -290,7 +263,7 @@ fn importing_again_changes_nothing_and_a_later_update_wins() {
 #[test]
 fn bad_rows_are_named_and_the_good_ones_imported() {
     let home = Home::new();
-    let dir = home.dir.path();
+    let dir = home.dir();
     let bad = dir.join("claims.csv");
     std::fs::write(
         &bad,
@@ -396,7 +369,7 @@ fn the_fast_path_equals_the_pure_functions() {
     let (demo, _) = sellerdesk::demo::build(&dir.path().join("d.db"), now).unwrap();
     let home = Home::new();
     home.import_all();
-    let fixture = sellerdesk::store::Store::open(&home.dir.path().join("x.db")).unwrap();
+    let fixture = sellerdesk::store::Store::open(&home.dir().join("x.db")).unwrap();
     for (store, at) in [
         (&demo, now),
         (

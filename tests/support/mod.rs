@@ -1,4 +1,5 @@
 //! Helpers shared by the behaviour tests (each test file uses its own part of them).
 #![allow(dead_code)]
 
+pub mod home;
 pub mod smtp;
