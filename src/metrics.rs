@@ -48,6 +48,21 @@ pub fn compute(
     Ok(m)
 }
 
+/// The figures of the latest account health report imported (older reports' figures are kept
+/// in the store, not shown).
+pub fn latest_report(figures: &[AmazonFigure]) -> Vec<&AmazonFigure> {
+    let latest = figures.iter().map(|f| f.reported_at).max();
+    figures
+        .iter()
+        .filter(|f| Some(f.reported_at) == latest)
+        .collect()
+}
+
+/// The marketplaces a report's figures are for.
+pub fn marketplace_ids<'a>(figures: &[&'a AmazonFigure]) -> std::collections::BTreeSet<&'a str> {
+    figures.iter().map(|f| f.marketplace_id.as_str()).collect()
+}
+
 /// Puts Amazon's latest figures beside ours: each metric Amazon's report gives (for the
 /// marketplace asked for, or the report's only marketplace) gains Amazon's rate and counts and
 /// ours over exactly Amazon's reporting range. Both computation paths share this step.
@@ -57,14 +72,8 @@ pub fn attach_amazon(
     figures: &[AmazonFigure],
     marketplace: Option<&str>,
 ) -> Result<(), StoreError> {
-    // The latest report's figures.
-    let latest = figures.iter().map(|f| f.reported_at).max();
-    let figures: Vec<&AmazonFigure> = figures
-        .iter()
-        .filter(|f| Some(f.reported_at) == latest)
-        .collect();
-    let ids: std::collections::BTreeSet<&str> =
-        figures.iter().map(|f| f.marketplace_id.as_str()).collect();
+    let figures = latest_report(figures);
+    let ids = marketplace_ids(&figures);
     let chosen: Vec<&AmazonFigure> = match marketplace {
         Some(want) => figures
             .into_iter()

@@ -95,12 +95,7 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
         }
     }
     let figures = store.amazon_says()?.figures;
-    let latest = figures.iter().map(|f| f.reported_at).max();
-    let markets: std::collections::BTreeSet<&str> = figures
-        .iter()
-        .filter(|f| Some(f.reported_at) == latest)
-        .map(|f| f.marketplace_id.as_str())
-        .collect();
+    let markets = crate::metrics::marketplace_ids(&crate::metrics::latest_report(&figures));
     if marketplace.is_none() && markets.len() > 1 {
         writeln!(
             out,
