@@ -129,9 +129,14 @@ pub enum Command {
         /// Print what happened as one JSON object.
         #[arg(long)]
         json: bool,
-        /// Send this failed or unknown outbox message again (see `sellerdesk outbox`); repeatable.
+        /// Send this failed outbox message again (see `sellerdesk outbox`); repeatable. One whose
+        /// delivery is unknown is skipped unless --even-if-unknown is given too.
         #[arg(long, value_name = "ID")]
         retry: Vec<i64>,
+        /// With --retry: send again even a reply whose delivery is unknown. The server may
+        /// already have taken it, so the buyer may get it twice.
+        #[arg(long, requires = "retry")]
+        even_if_unknown: bool,
     },
     /// List the outbox: replies waiting, retrying, delivered, refused or with an unknown
     /// delivery; those needing you first. Exit codes as `send`.
@@ -347,7 +352,11 @@ fn run(cli: Cli) -> Result<u8> {
             purge::run(&Invocation::load(&cli)?, older_than, *json)
         }
         Some(Command::Check { json }) => check::run(&Invocation::load(&cli)?, *json),
-        Some(Command::Send { json, retry }) => send::send(&Invocation::load(&cli)?, *json, retry),
+        Some(Command::Send {
+            json,
+            retry,
+            even_if_unknown,
+        }) => send::send(&Invocation::load(&cli)?, *json, retry, *even_if_unknown),
         Some(Command::Outbox { json, limit }) => {
             send::list(&Invocation::load(&cli)?, *json, *limit)
         }

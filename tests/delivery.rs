@@ -395,9 +395,19 @@ fn a_sender_killed_after_the_server_took_it_is_never_resent_and_shows_unknown() 
     let (code, json) = shop.run(&["send", "--json"]);
     assert_eq!((code, &json["sent"]), (2, &serde_json::json!(0)), "{json}");
     assert_eq!(server.received().len(), 1);
-    // ...until the seller asks.
+    // ...not even by a plain --retry, which says why and how...
     let id = listing["messages"][0]["id"].as_i64().unwrap().to_string();
-    let (code, json) = shop.run(&["send", "--json", "--retry", &id]);
+    let out = shop.cli(&["send", "--json", "--retry", &id]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!((out.status.code(), &json["sent"]), (Some(2), &serde_json::json!(0)));
+    assert!(
+        said.contains("twice") && said.contains(&format!("--retry {id} --even-if-unknown")),
+        "{said}"
+    );
+    assert_eq!(server.received().len(), 1);
+    // ...until the seller asks, knowing the risk.
+    let (code, json) = shop.run(&["send", "--json", "--retry", &id, "--even-if-unknown"]);
     assert_eq!((code, &json["sent"]), (0, &serde_json::json!(1)), "{json}");
     assert_eq!(server.received().len(), 2);
 }
@@ -550,7 +560,7 @@ fn amazons_bounce_for_a_reply_flags_it_reopens_the_clock_and_says_why() {
     // Importing it again changes nothing; the seller's R sends the reply again.
     let (_, json) = shop.run(&["import", "--json", maildir.to_str().unwrap()]);
     assert_eq!(json["duplicates"], 1);
-    assert!(shop.store().outbox_retry(e.id, now()).unwrap());
+    assert!(shop.store().outbox_retry(e.id, now(), false).unwrap());
     assert!(!shop.clock_running());
 }
 
@@ -672,4 +682,29 @@ fn a_wrong_password_an_untrusted_certificate_or_no_starttls_are_retried_and_say_
     assert!(error.contains("does not offer STARTTLS"), "{error}");
     assert!(plain.received().is_empty());
     assert!(server.received().is_empty());
+}
+
+#[test]
+fn a_self_signed_certificate_in_ca_file_is_trusted_as_that_certificate_only() {
+    let server = SmtpServer::start_tls_self_signed();
+    let shop = Shop::with_delivery(&starttls(
+        server.port,
+        &format!(
+            "password_command = \"echo s3cret\"\nca_file = \"{TLS_DIR}/selfsigned-cert.pem\"\n"
+        ),
+    ));
+    let summary = shop.deliver_at(now());
+    assert_eq!(summary.sent, 1, "{summary:?} {:?}", shop.entry().last_error);
+    assert_eq!(server.logins(), vec!["support@example-shop.test:s3cret"]);
+
+    // Another certificate in ca_file: the server's is not trusted, nothing is sent.
+    let server = SmtpServer::start_tls_self_signed();
+    let shop = Shop::with_delivery(&starttls(
+        server.port,
+        &format!("password_command = \"echo s3cret\"\nca_file = \"{TLS_DIR}/cert.pem\"\n"),
+    ));
+    assert_eq!(shop.deliver_at(now()).retry_later, 1);
+    let error = shop.entry().last_error.unwrap();
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert!(server.logins().is_empty() && server.received().is_empty());
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::Invocation;
 use crate::delivery::{Sender, Summary};
 use crate::safe_text;
-use crate::store::outbox::{Entry, OutboxCounts};
+use crate::store::outbox::{Entry, OutboxCounts, State};
 use crate::time_fmt::{local, serialize_rfc3339};
 
 #[derive(Serialize)]
@@ -37,23 +37,32 @@ fn verdict(c: &OutboxCounts) -> u8 {
     }
 }
 
-pub fn send(inv: &Invocation, json: bool, retry: &[i64]) -> Result<u8> {
+pub fn send(inv: &Invocation, json: bool, retry: &[i64], even_if_unknown: bool) -> Result<u8> {
     let mut store = inv.open_store()?;
     // Time runs on from `--now` while delivery takes its time.
     let (start, opened) = (inv.now, Instant::now());
     let clock = move || start + chrono::Duration::from_std(opened.elapsed()).unwrap_or_default();
     let sender = Sender::new(&inv.config, &clock);
     let recovered = sender.recover(&mut store)?;
+    let mut skipped = Vec::new();
     for &id in retry {
-        if !store.outbox_retry(id, clock())? {
+        if !store.outbox_retry(id, clock(), even_if_unknown)? {
             match store.outbox_entry(id)? {
                 None => bail!("there is no outbox message {id}"),
+                Some(e) if e.state == State::Unknown => skipped.push(id),
                 Some(e) => bail!(
                     "outbox message {id} is {}: only a failed or unknown one is sent again",
                     e.state.key()
                 ),
             }
         }
+    }
+    for id in &skipped {
+        eprintln!(
+            "sellerdesk: outbox message {id} not sent again: its delivery is unknown, the \
+             server may already have it and the buyer would get it twice. To send it anyway: \
+             sellerdesk send --retry {id} --even-if-unknown"
+        );
     }
     let run = sender.deliver_due(&mut store, &|| false)?;
     let counts = store.outbox_counts()?;
@@ -137,7 +146,7 @@ fn serialize_opt<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Resul
 fn state_label(e: &Entry) -> &'static str {
     if e.permanently_failed() {
         "failed for good"
-    } else if e.state == crate::store::outbox::State::Failed {
+    } else if e.state == State::Failed {
         "retrying"
     } else {
         e.state.key()

@@ -105,6 +105,34 @@ struct RawSendmail {
     command: Spanned<String>,
 }
 
+/// The command as a shell would split it (quotes and backslashes), `~` at the start of a word
+/// expanded to the home folder, and `-i` appended so that a line holding a single `.` is text to
+/// every sendmail-compatible program (sendmail and exim stop reading there without it).
+fn sendmail_command(text: &str) -> Result<Vec<String>, String> {
+    let words = shlex::split(text)
+        .ok_or_else(|| format!("`{text}` has an unclosed quote or a trailing backslash"))?;
+    if words.is_empty() {
+        return Err("the command is empty: e.g. \"msmtp --read-envelope-from -t\"".into());
+    }
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    let mut command: Vec<String> = words
+        .into_iter()
+        .map(|w| match (&home, w.strip_prefix('~')) {
+            (Some(home), Some(rest)) if rest.is_empty() || rest.starts_with('/') => {
+                format!("{}{rest}", home.display())
+            }
+            _ => w,
+        })
+        .collect();
+    let reads_dots_as_text = command[1..]
+        .iter()
+        .any(|a| matches!(a.as_str(), "-i" | "-oi" | "-ti" | "-it"));
+    if !reads_dots_as_text {
+        command.push("-i".into());
+    }
+    Ok(command)
+}
+
 fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
@@ -131,19 +159,8 @@ pub(super) fn parse(raw: RawDelivery, file: &Path, text: &str) -> Result<Deliver
     let sendmail = match raw.sendmail {
         Some(s) => {
             let s = s.into_inner();
-            let command: Vec<String> = s
-                .command
-                .get_ref()
-                .split_whitespace()
-                .map(str::to_string)
-                .collect();
-            if command.is_empty() {
-                return Err(err(
-                    s.command.span(),
-                    "delivery.sendmail.command",
-                    "the command is empty: e.g. \"msmtp --read-envelope-from -t\"".into(),
-                ));
-            }
+            let command = sendmail_command(s.command.get_ref())
+                .map_err(|m| err(s.command.span(), "delivery.sendmail.command", m))?;
             Some(Sendmail { command })
         }
         None => None,
@@ -382,13 +399,50 @@ mod tests {
     }
 
     #[test]
+    fn the_sendmail_command_is_split_as_a_shell_would_and_reads_a_lone_dot_as_text() {
+        let home = directories::BaseDirs::new()
+            .unwrap()
+            .home_dir()
+            .display()
+            .to_string();
+        for (text, argv) in [
+            (
+                "'/opt/my mail/sendmail' -t -oi",
+                vec!["/opt/my mail/sendmail", "-t", "-oi"],
+            ),
+            (
+                "msmtp -a \"shop account\" -t",
+                vec!["msmtp", "-a", "shop account", "-t", "-i"],
+            ),
+            ("/usr/sbin/sendmail -ti", vec!["/usr/sbin/sendmail", "-ti"]),
+            (
+                "~/bin/send --config=~/x -i",
+                vec![&format!("{home}/bin/send"), "--config=~/x", "-i"],
+            ),
+            ("a\\ b -t", vec!["a b", "-t", "-i"]),
+        ] {
+            assert_eq!(sendmail_command(text).unwrap(), argv, "{text}");
+        }
+        assert!(sendmail_command("msmtp -a 'shop").is_err());
+        let e = parse("[delivery.sendmail]\ncommand = \"msmtp 'x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("delivery.sendmail.command") && e.contains("quote"), "{e}");
+    }
+
+    #[test]
     fn sendmail_command_and_bad_transports() {
         let c =
             parse("[delivery.sendmail]\ncommand = \"msmtp --read-envelope-from -t\"\n").unwrap();
         assert_eq!(
             c.delivery.transport,
             Transport::Sendmail(Sendmail {
-                command: vec!["msmtp".into(), "--read-envelope-from".into(), "-t".into()]
+                command: vec![
+                    "msmtp".into(),
+                    "--read-envelope-from".into(),
+                    "-t".into(),
+                    "-i".into()
+                ]
             })
         );
         for (text, key) in [

@@ -36,16 +36,52 @@ fn password(source: &PasswordSource) -> Result<String, String> {
     }
 }
 
-/// The server's certificate is checked against the usual authorities, plus `ca_file`'s.
-fn tls_parameters(settings: &Smtp) -> Result<TlsParameters, String> {
+/// The server's certificate is checked against the usual authorities, plus `ca_file`'s; or,
+/// with `pinned`, compared with those certificates after the handshake (see [`check_pinned`]).
+fn tls_parameters(settings: &Smtp, pinned: Option<&[Vec<u8>]>) -> Result<TlsParameters, String> {
     let mut builder = TlsParameters::builder(settings.host.clone());
-    if let Some(path) = &settings.ca_file {
+    if pinned.is_some() {
+        // Only the handshake's own signature is checked here (the server proves it holds the
+        // certificate's key); which certificate it is, is checked before anything is sent.
+        builder = builder.dangerous_accept_invalid_certs(true);
+    } else if let Some(path) = &settings.ca_file {
         let pem = std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
         let cert = Certificate::from_pem(&pem)
             .map_err(|e| format!("ca_file {}: {}", path.display(), error(&e)))?;
         builder = builder.add_root_certificate(cert);
     }
     builder.build_rustls().map_err(|e| error(&e))
+}
+
+/// The certificates in `ca_file`, as DER.
+fn ca_file_certificates(path: &std::path::Path) -> Result<Vec<Vec<u8>>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+    CertificateDer::pem_slice_iter(&pem)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("ca_file {}: {e}", path.display()))
+}
+
+/// A self-signed server certificate (`openssl req -x509` marks it as an authority) named in
+/// `ca_file` is trusted as that very certificate, as msmtp, swaks and `openssl s_client` do:
+/// the server's certificate must be byte for byte one of `ca_file`'s and name the host.
+fn check_pinned(conn: &SmtpConnection, host: &str, pinned: &[Vec<u8>]) -> Result<(), String> {
+    use rustls::client::verify_server_name;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    use rustls::server::ParsedCertificate;
+    let der = conn.peer_certificate().map_err(|e| error(&e))?;
+    if !pinned.iter().any(|c| *c == der) {
+        return Err(format!(
+            "the certificate of {host} is not signed by a known authority nor the one in ca_file"
+        ));
+    }
+    let cert = CertificateDer::from(der);
+    let parsed = ParsedCertificate::try_from(&cert).map_err(|e| e.to_string())?;
+    let name = ServerName::try_from(host).map_err(|e| format!("{host}: {e}"))?;
+    verify_server_name(&parsed, &name)
+        .map_err(|e| format!("the certificate in ca_file is not for {host}: {e}"))
 }
 
 fn error(e: &lettre::transport::smtp::Error) -> String {
@@ -65,6 +101,26 @@ pub fn deliver(
     settings: &Smtp,
     job: &Job,
     before_final: &mut dyn FnMut() -> Result<bool, String>,
+) -> Attempt {
+    let attempt = deliver_trusting(settings, job, before_final, None);
+    // webpki refuses a certificate marked as an authority when it is the server's own; the
+    // handshake failed before anything was sent, so trying again with it pinned is safe.
+    match (&attempt, &settings.ca_file) {
+        (Attempt::Temporary(e), Some(path)) if e.contains("CaUsedAsEndEntity") => {
+            match ca_file_certificates(path) {
+                Ok(pinned) => deliver_trusting(settings, job, before_final, Some(&pinned)),
+                Err(e) => Attempt::Temporary(e),
+            }
+        }
+        _ => attempt,
+    }
+}
+
+fn deliver_trusting(
+    settings: &Smtp,
+    job: &Job,
+    before_final: &mut dyn FnMut() -> Result<bool, String>,
+    pinned: Option<&[Vec<u8>]>,
 ) -> Attempt {
     let from: Address = match job.from_addr.parse() {
         Ok(a) => a,
@@ -88,7 +144,7 @@ pub fn deliver(
     };
     let tls = match settings.security {
         Security::None => None,
-        Security::Tls | Security::StartTls => match tls_parameters(settings) {
+        Security::Tls | Security::StartTls => match tls_parameters(settings, pinned) {
             Ok(t) => Some(t),
             Err(e) => return Attempt::Temporary(e),
         },
@@ -119,6 +175,7 @@ pub fn deliver(
         &mut conn,
         settings,
         tls.as_ref(),
+        pinned,
         &hello,
         credentials,
         from,
@@ -140,6 +197,7 @@ fn transaction(
     conn: &mut SmtpConnection,
     settings: &Smtp,
     tls: Option<&TlsParameters>,
+    pinned: Option<&[Vec<u8>]>,
     hello: &ClientId,
     credentials: Option<Credentials>,
     from: Address,
@@ -159,6 +217,11 @@ fn transaction(
         {
             return Attempt::Temporary(error(&e));
         }
+    }
+    if let Some(pinned) = pinned
+        && let Err(e) = check_pinned(conn, &settings.host, pinned)
+    {
+        return Attempt::Temporary(e);
     }
     // A refused login is the account's problem, not the message's: retried (and shown) until
     // the seller fixes it, like a server that is down.

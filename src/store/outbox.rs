@@ -314,18 +314,24 @@ impl Store {
         self.write(|tx| mark_unknown(tx, id, error, now_s))
     }
 
-    /// The seller's "send it again" for a failed or unknown message: queued now, and counted
-    /// as a reply again until it fails. `false` when it is in no state to be retried.
-    pub fn outbox_retry(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// The seller's "send it again" for a failed message — and an unknown one only with
+    /// `even_if_unknown` (the buyer may get it twice): queued now, and counted as a reply again
+    /// until it fails. `false` when it is in no state to be retried.
+    pub fn outbox_retry(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        even_if_unknown: bool,
+    ) -> Result<bool, StoreError> {
         let now_s = to_secs(now);
         self.write(|tx| {
             let row: Option<(i64, i64)> = tx
                 .query_row(
                     "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, claimed_by = NULL,
                             claimed_at = NULL, updated_at = ?2
-                     WHERE id = ?1 AND state IN ('failed', 'unknown')
+                     WHERE id = ?1 AND (state = 'failed' OR (state = 'unknown' AND ?3))
                      RETURNING thread_id, message_id",
-                    params![id, now_s],
+                    params![id, now_s, even_if_unknown],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;

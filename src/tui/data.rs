@@ -478,9 +478,12 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
         }
         Effect::Attach { thread, path } => attach(app, store, thread, path, now),
         Effect::SaveAttachments { thread, dir } => save_attachments(app, store, thread, &dir),
-        Effect::RetryDelivery(thread) => {
+        Effect::RetryDelivery {
+            thread,
+            even_if_unknown,
+        } => {
             reload = true;
-            retry_delivery(app, store, thread, now)
+            retry_delivery(app, store, thread, even_if_unknown, now)
         }
         Effect::CheckBack { thread, due_at } => {
             reload = true;
@@ -565,21 +568,34 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
     };
 }
 
-/// Queues the thread's failed and unknown replies again, for the sender to deliver.
+/// Queues the thread's failed replies again (and unknown ones when the seller accepted the
+/// risk of a duplicate), for the sender to deliver.
 fn retry_delivery(
     app: &mut App,
     store: &mut Store,
     thread: i64,
+    even_if_unknown: bool,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
     let entries = store.outbox_of_thread(thread).map_err(|e| e.to_string())?;
     let mut queued = 0;
+    let mut skipped = 0;
     for e in entries.iter().filter(|e| e.needs_attention()) {
-        if store.outbox_retry(e.id, now).map_err(|e| e.to_string())? {
+        if store
+            .outbox_retry(e.id, now, even_if_unknown)
+            .map_err(|e| e.to_string())?
+        {
             queued += 1;
+        } else if e.state == crate::store::outbox::State::Unknown {
+            skipped += 1;
         }
     }
-    if queued == 0 {
+    if queued == 0 && skipped > 0 {
+        app.notice = Some(
+            "Not sent again: its delivery is unknown (open the thread, then R, to send it anyway)"
+                .into(),
+        );
+    } else if queued == 0 {
         app.notice = Some("Nothing to send again: no failed or unknown reply here".into());
     } else {
         app.wake_sender = true;

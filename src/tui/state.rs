@@ -212,8 +212,9 @@ pub enum Effect {
         thread: i64,
         until: Option<DateTime<Utc>>,
     },
-    /// Queue the thread's failed and unknown replies again.
-    RetryDelivery(i64),
+    /// Queue the thread's failed replies again, and its unknown ones too when the seller
+    /// accepted that the buyer may get them twice.
+    RetryDelivery { thread: i64, even_if_unknown: bool },
     /// Attach a file to the thread's reply; `None` takes the last one off.
     Attach {
         thread: i64,
@@ -1038,12 +1039,44 @@ impl App {
             }
             Action::RetryDelivery => {
                 let thread = self.target_thread()?;
+                // The outbox of the thread on screen; another row's is judged when it runs.
+                let unknown = self
+                    .thread
+                    .as_ref()
+                    .filter(|t| t.row.id == thread)
+                    .map(|t| {
+                        t.outbox
+                            .iter()
+                            .filter(|e| e.state == crate::store::outbox::State::Unknown)
+                            .count()
+                    })
+                    .unwrap_or(0);
+                let (title, question) = if unknown == 0 {
+                    (
+                        "Send again",
+                        "Send this thread's undelivered replies again?".to_string(),
+                    )
+                } else {
+                    (
+                        "Send again: the buyer may get it twice",
+                        format!(
+                            "{} of this thread's replies {} an unknown delivery: the server may \
+                             already have taken {} and the buyer may get {} twice.\nSend this \
+                             thread's undelivered replies again anyway?",
+                            unknown,
+                            if unknown == 1 { "has" } else { "have" },
+                            if unknown == 1 { "it" } else { "them" },
+                            if unknown == 1 { "it" } else { "them" },
+                        ),
+                    )
+                };
                 self.modal = Some(Modal::Confirm(Confirm {
-                    title: "Send again".into(),
-                    question: "Send this thread's undelivered replies again? One whose delivery \
-                               is unknown may already have reached the buyer."
-                        .into(),
-                    on_yes: Effect::RetryDelivery(thread),
+                    title: title.into(),
+                    question,
+                    on_yes: Effect::RetryDelivery {
+                        thread,
+                        even_if_unknown: unknown > 0,
+                    },
                 }));
                 None
             }
@@ -1485,6 +1518,70 @@ mod tests {
         );
         a.update(Action::Back, now());
         assert_eq!(a.focus, Focus::Inbox);
+    }
+
+    #[test]
+    fn sending_again_names_the_risk_of_a_duplicate_when_a_delivery_is_unknown() {
+        use crate::store::outbox::{Entry, State};
+        let entry = |id, state| Entry {
+            id,
+            message_id: id,
+            thread_id: 0,
+            state,
+            attempts: 1,
+            next_attempt_at: None,
+            last_error: Some("x".into()),
+            transport: Some("sendmail".into()),
+            queued_at: now(),
+            sent_at: None,
+            to_addr: None,
+            subject: "Re: x".into(),
+        };
+        let retry = |outbox: Vec<Entry>| {
+            let mut a = app(3);
+            a.thread = Some(ThreadDetail {
+                follow_ups: vec![],
+                snoozed_until: None,
+                category: None,
+                row: row(0),
+                marketplace: None,
+                asins: vec![],
+                order: None,
+                messages: vec![],
+                timeline: vec![],
+                outbox,
+            });
+            a.focus = Focus::Thread;
+            assert_eq!(a.update(Action::RetryDelivery, now()), None);
+            let Some(Modal::Confirm(c)) = a.modal.clone() else {
+                panic!("{:?}", a.modal)
+            };
+            let effect = a.update(Action::Confirm, now());
+            (c, effect)
+        };
+        let (c, effect) = retry(vec![entry(1, State::Failed)]);
+        assert!(!c.question.contains("twice"), "{c:?}");
+        assert_eq!(
+            effect,
+            Some(Effect::RetryDelivery {
+                thread: 0,
+                even_if_unknown: false
+            })
+        );
+        let (c, effect) = retry(vec![entry(1, State::Failed), entry(2, State::Unknown)]);
+        assert!(c.title.contains("twice"), "{c:?}");
+        assert!(
+            c.question
+                .contains("1 of this thread's replies has an unknown delivery"),
+            "{c:?}"
+        );
+        assert_eq!(
+            effect,
+            Some(Effect::RetryDelivery {
+                thread: 0,
+                even_if_unknown: true
+            })
+        );
     }
 
     #[test]

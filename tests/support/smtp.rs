@@ -143,16 +143,22 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
-        SmtpServer::start_with(false)
+        SmtpServer::start_with(None)
     }
 
     /// STARTTLS with the test certificate (`tests/fixtures/tls`, for localhost and 127.0.0.1)
     /// and AUTH PLAIN (password `s3cret`), which the server offers only once encrypted.
     pub fn start_tls() -> SmtpServer {
-        SmtpServer::start_with(true)
+        SmtpServer::start_with(Some("cert"))
     }
 
-    fn start_with(tls: bool) -> SmtpServer {
+    /// The same with a certificate made by a plain `openssl req -x509` (self-signed, marked
+    /// as an authority: `CA:TRUE`), as a seller's own relay often has.
+    pub fn start_tls_self_signed() -> SmtpServer {
+        SmtpServer::start_with(Some("selfsigned-cert"))
+    }
+
+    fn start_with(tls: Option<&'static str>) -> SmtpServer {
         // The test build has two rustls crypto providers (ring for lettre, aws-lc for the
         // server crate's default): the server's config needs one chosen.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -170,12 +176,13 @@ impl SmtpServer {
             server
                 .with_name("loopback.test")
                 .with_tcp_listener(listener);
-            if tls {
+            if let Some(cert) = tls {
                 let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+                let key = cert.replace("cert", "key");
                 server
                     .with_ssl(SslConfig::SelfSigned {
-                        cert_path: format!("{dir}/cert.pem"),
-                        key_path: format!("{dir}/key.pem"),
+                        cert_path: format!("{dir}/{cert}.pem"),
+                        key_path: format!("{dir}/{key}.pem"),
                     })
                     .expect("the test certificate")
                     .with_auth(AuthMechanism::Plain);
