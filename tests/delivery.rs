@@ -52,6 +52,14 @@ impl Shop {
 
     /// The same, delivering as the `[delivery.*]` table given says.
     fn with_delivery(table: &str) -> Shop {
+        Shop::with_reply_body(
+            table,
+            "Hello Bob,\n\nSorry about the lamp: a replacement leaves today.\n",
+        )
+    }
+
+    /// The same with a reply of the body given.
+    fn with_reply_body(table: &str, body: &str) -> Shop {
         let dir = tempfile::tempdir().unwrap();
         let config_path = dir.path().join("config.toml");
         std::fs::write(
@@ -80,14 +88,7 @@ impl Shop {
             .conn()
             .query_row("SELECT id FROM threads", [], |r| r.get(0))
             .unwrap();
-        let reply = prepare(
-            &store,
-            &config,
-            thread,
-            "Hello Bob,\n\nSorry about the lamp: a replacement leaves today.\n",
-            now(),
-        )
-        .unwrap();
+        let reply = prepare(&store, &config, thread, body, now()).unwrap();
         let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
         assert_eq!(
             sent.delivered, None,
@@ -397,10 +398,16 @@ fn a_sender_killed_after_the_server_took_it_is_never_resent_and_shows_unknown() 
     assert_eq!(server.received().len(), 1);
     // ...not even by a plain --retry, which says why and how...
     let id = listing["messages"][0]["id"].as_i64().unwrap().to_string();
-    let out = shop.cli(&["send", "--json", "--retry", &id]).output().unwrap();
+    let out = shop
+        .cli(&["send", "--json", "--retry", &id])
+        .output()
+        .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
-    assert_eq!((out.status.code(), &json["sent"]), (Some(2), &serde_json::json!(0)));
+    assert_eq!(
+        (out.status.code(), &json["sent"]),
+        (Some(2), &serde_json::json!(0))
+    );
     assert!(
         said.contains("twice") && said.contains(&format!("--retry {id} --even-if-unknown")),
         "{said}"

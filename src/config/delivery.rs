@@ -427,7 +427,10 @@ mod tests {
         let e = parse("[delivery.sendmail]\ncommand = \"msmtp 'x\"\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("delivery.sendmail.command") && e.contains("quote"), "{e}");
+        assert!(
+            e.contains("delivery.sendmail.command") && e.contains("quote"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -72,7 +72,7 @@ fn check_pinned(conn: &SmtpConnection, host: &str, pinned: &[Vec<u8>]) -> Result
     use rustls::pki_types::{CertificateDer, ServerName};
     use rustls::server::ParsedCertificate;
     let der = conn.peer_certificate().map_err(|e| error(&e))?;
-    if !pinned.iter().any(|c| *c == der) {
+    if !pinned.contains(&der) {
         return Err(format!(
             "the certificate of {host} is not signed by a known authority nor the one in ca_file"
         ));

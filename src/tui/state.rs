@@ -214,7 +214,10 @@ pub enum Effect {
     },
     /// Queue the thread's failed replies again, and its unknown ones too when the seller
     /// accepted that the buyer may get them twice.
-    RetryDelivery { thread: i64, even_if_unknown: bool },
+    RetryDelivery {
+        thread: i64,
+        even_if_unknown: bool,
+    },
     /// Attach a file to the thread's reply; `None` takes the last one off.
     Attach {
         thread: i64,
