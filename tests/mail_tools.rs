@@ -333,3 +333,46 @@ fn each_exit_status_of_the_command_has_its_outcome_and_unknown_is_never_resent_u
         assert!(dir.path().join("got.eml").exists(), "{end}: {out:?}");
     }
 }
+
+#[test]
+fn status_lists_stuck_replies_and_never_says_all_clear_over_them() {
+    for (end, state, code) in [
+        ("exit 75", "retrying", 1),
+        ("exit 76", "unknown", 2),
+        ("exit 67", "failed", 2),
+        ("exit 0", "", 0),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let shop = Shop::new(&stand_in(dir.path(), end));
+        shop.deliver();
+        let out = shop.cli(&["status", "--json"]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let outbox = &json["outbox"];
+        let text = shop.cli(&["status"]);
+        let said = String::from_utf8_lossy(&text.stdout);
+        if state.is_empty() {
+            assert_eq!(out.status.code(), Some(0), "{end}: {json}");
+            assert_eq!(outbox["items"], serde_json::json!([]), "{end}: {json}");
+            assert!(said.contains("All clear"), "{said}");
+            continue;
+        }
+        // The failed reply reopens the buyer's clock too: the code is the higher of both.
+        assert_eq!(out.status.code(), Some(code), "{end}: {json}");
+        assert_eq!(text.status.code(), Some(code), "{end}: {said}");
+        assert_eq!(outbox[state], 1, "{end}: {outbox}");
+        let item = &outbox["items"][0];
+        assert_eq!(item["state"], state, "{end}: {outbox}");
+        assert_eq!(item["id"], shop.entry().id, "{end}");
+        assert_eq!(item["thread"], shop.thread, "{end}");
+        assert_eq!(item["since"], NOW, "{end}");
+        assert!(
+            item["error"].as_str().unwrap().contains("said something"),
+            "{end}: {item}"
+        );
+        assert!(!said.contains("All clear"), "{end}: {said}");
+        assert!(
+            said.contains("Replies not delivered") && said.contains(state),
+            "{end}: {said}"
+        );
+    }
+}

@@ -14,6 +14,7 @@ use crate::safe_text;
 use crate::store::Store;
 use crate::store::follow_ups::FollowUp;
 use crate::store::inbox::InboxRow;
+use crate::store::outbox::State as OutboxState;
 use crate::store::queries::ClockCounts;
 use crate::time_fmt::{countdown, local, serialize_rfc3339};
 
@@ -25,6 +26,70 @@ pub struct StatusReport {
     pub threads: Vec<StatusThread>,
     /// Escalations and check-back reminders due, oldest first.
     pub follow_ups: Vec<FollowUp>,
+    /// Replies the buyer has not got: retrying, unknown or failed for good.
+    pub outbox: StuckOutbox,
+}
+
+#[derive(Serialize, Default)]
+pub struct StuckOutbox {
+    pub retrying: u32,
+    pub unknown: u32,
+    pub failed: u32,
+    /// Oldest first.
+    pub items: Vec<StuckReply>,
+}
+
+#[derive(Serialize)]
+pub struct StuckReply {
+    pub id: i64,
+    pub thread: i64,
+    /// `retrying`, `unknown` or `failed` (for good).
+    pub state: &'static str,
+    /// When the reply was queued: the buyer has waited for it since.
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub since: DateTime<Utc>,
+    pub error: Option<String>,
+}
+
+impl StuckOutbox {
+    fn build(store: &Store) -> Result<StuckOutbox> {
+        let mut out = StuckOutbox::default();
+        for e in store.outbox_stuck()? {
+            let state = match e.state {
+                OutboxState::Unknown => {
+                    out.unknown += 1;
+                    "unknown"
+                }
+                _ if e.permanently_failed() => {
+                    out.failed += 1;
+                    "failed"
+                }
+                _ => {
+                    out.retrying += 1;
+                    "retrying"
+                }
+            };
+            out.items.push(StuckReply {
+                id: e.id,
+                thread: e.thread_id,
+                state,
+                since: e.queued_at,
+                error: e.last_error,
+            });
+        }
+        Ok(out)
+    }
+
+    /// 2 when a reply failed for good or its delivery is unknown, 1 while one is retried.
+    fn exit_code(&self) -> u8 {
+        if self.unknown + self.failed > 0 {
+            2
+        } else if self.retrying > 0 {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -70,18 +135,21 @@ impl StatusReport {
             counts,
             threads,
             follow_ups,
+            outbox: StuckOutbox::build(store)?,
         })
     }
 
-    /// Nagios: 2 overdue or critical, 1 due soon, 0 otherwise.
+    /// Nagios: 2 overdue or critical, 1 due soon, 0 otherwise; or the outbox's, if higher (a
+    /// buyer's answer stuck undelivered is no "all clear").
     pub fn exit_code(&self) -> u8 {
-        if self.counts.overdue > 0 {
+        let clock = if self.counts.overdue > 0 {
             2
         } else if self.counts.due_soon > 0 || !self.follow_ups.is_empty() {
             1
         } else {
             0
-        }
+        };
+        clock.max(self.outbox.exit_code())
     }
 
     pub fn to_json(&self) -> String {
@@ -115,8 +183,29 @@ impl StatusReport {
                 ));
             }
         }
+        let o = &self.outbox;
+        if !o.items.is_empty() {
+            out.push_str(&format!(
+                "Replies not delivered: {} retrying · {} unknown · {} failed for good\n",
+                o.retrying, o.unknown, o.failed
+            ));
+            for r in &o.items {
+                out.push_str(&format!(
+                    "  outbox {:<5} thread #{:<6} {:<9} since {}  {}\n",
+                    r.id,
+                    r.thread,
+                    r.state,
+                    local(r.since, config.timezone),
+                    safe_text::line(r.error.as_deref().unwrap_or("no answer"))
+                ));
+            }
+        }
         if c.needs_reply == 0 {
-            out.push_str("All clear: no thread needs a reply.\n");
+            out.push_str(if o.items.is_empty() {
+                "All clear: no thread needs a reply.\n"
+            } else {
+                "No thread needs a reply.\n"
+            });
             return out;
         }
         out.push_str(&format!(

@@ -378,6 +378,15 @@ impl Store {
         )
     }
 
+    /// Replies not delivered that are not simply waiting: retrying, unknown, failed for good;
+    /// oldest first.
+    pub fn outbox_stuck(&self) -> Result<Vec<Entry>, StoreError> {
+        self.outbox_query(
+            "WHERE o.state IN ('failed', 'unknown') ORDER BY o.queued_at, o.id",
+            params![],
+        )
+    }
+
     pub fn outbox_entry(&self, id: i64) -> Result<Option<Entry>, StoreError> {
         Ok(self
             .outbox_query("WHERE o.id = ?1", params![id])?
