@@ -102,12 +102,16 @@ pub fn build(reply: &Reply, message_id: &str) -> Result<Vec<u8>, OutboxError> {
     }
     let body = reply.body.replace("\r\n", "\n");
     if reply.attachments.is_empty() {
-        let message = b.header(ContentType::TEXT_PLAIN).body(body)?;
+        // lettre adds MIME-Version to multipart messages only; every reader expects it.
+        let message = b
+            .header(lettre::message::header::MIME_VERSION_1_0)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)?;
         return Ok(message.formatted());
     }
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
     for a in &reply.attachments {
-        let content_type = ContentType::parse(&a.content_type)
+        let content_type = ContentType::parse(&with_charset(&a.content_type, &a.bytes))
             .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("valid"));
         parts = parts.singlepart(
             Attachment::new(a.filename.replace(['\r', '\n'], " "))
@@ -115,6 +119,24 @@ pub fn build(reply: &Reply, message_id: &str) -> Result<Vec<u8>, OutboxError> {
         );
     }
     Ok(b.multipart(parts)?.formatted())
+}
+
+/// A text attachment's content type with the charset its bytes are in (UTF-8, or the legacy
+/// encoding they look like), so that no reader has to guess; other types as they are.
+fn with_charset(content_type: &str, bytes: &[u8]) -> String {
+    let lower = content_type.to_ascii_lowercase();
+    if !lower.starts_with("text/") || lower.contains("charset=") {
+        return content_type.to_string();
+    }
+    let charset = if std::str::from_utf8(bytes).is_ok() {
+        "utf-8"
+    } else {
+        use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+        let mut detector = EncodingDetector::new(Iso2022JpDetection::Allow);
+        detector.feed(bytes, true);
+        detector.guess(None, Utf8Detection::Allow).name()
+    };
+    format!("{content_type}; charset={}", charset.to_ascii_lowercase())
 }
 
 /// Creates the outbox folder (0700) if needed.
@@ -252,6 +274,61 @@ mod tests {
         assert_eq!(
             parsed.body_text(0).unwrap().replace("\r\n", "\n"),
             reply().body
+        );
+        // Every message, single part or not, says it is MIME.
+        let (head, _) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head.matches("mime-version: 1.0").count(), 1, "{head}");
+        let mut with_file = reply();
+        with_file.attachments = vec![crate::attachments::Outgoing {
+            filename: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF".to_vec(),
+        }];
+        let text = String::from_utf8_lossy(&build(&with_file, "id2@x").unwrap()).to_lowercase();
+        let (head, _) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head.matches("mime-version: 1.0").count(), 1, "{head}");
+    }
+
+    #[test]
+    fn text_attachments_say_their_charset() {
+        assert_eq!(
+            with_charset("text/plain", "Grüße".as_bytes()),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(
+            with_charset("text/csv", b"sku;qty\n"),
+            "text/csv; charset=utf-8"
+        );
+        let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode("Größe: Très élégant, façade");
+        assert_eq!(
+            with_charset("text/plain", &latin1),
+            "text/plain; charset=windows-1252"
+        );
+        let (sjis, _, _) =
+            encoding_rs::SHIFT_JIS.encode("ご注文ありがとうございます。返品の手順です。");
+        assert_eq!(
+            with_charset("text/plain", &sjis),
+            "text/plain; charset=shift_jis"
+        );
+        assert_eq!(
+            with_charset("text/plain; charset=iso-8859-2", b"x"),
+            "text/plain; charset=iso-8859-2"
+        );
+        assert_eq!(with_charset("application/pdf", b"%PDF"), "application/pdf");
+        // And so does the message built.
+        let mut r = reply();
+        r.attachments = vec![crate::attachments::Outgoing {
+            filename: "steps.txt".into(),
+            content_type: "text/plain".into(),
+            bytes: "1. Unplug — 2. Wait".as_bytes().to_vec(),
+        }];
+        let bytes = build(&r, "id3@x").unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        let part = parsed.attachment(0).unwrap();
+        use mail_parser::MimeHeaders;
+        assert_eq!(
+            part.content_type().unwrap().attribute("charset"),
+            Some("utf-8")
         );
     }
 

@@ -376,3 +376,78 @@ fn a_reply_carries_its_attached_files_checked_for_size_before_queueing() {
     assert_eq!(listed, "return-label.pdf");
     assert!(store.draft_attachments(thread).unwrap().is_empty());
 }
+
+/// RFC 5322 §3.6.4: a reply's References are its parent's References (or its one In-Reply-To),
+/// then the parent's Message-ID; and every message says MIME-Version.
+#[test]
+fn a_reply_carries_the_parents_reference_chain_and_mime_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        seller_addresses: vec!["support@example-shop.test".into()],
+        outbox: Some(dir.path().join("outbox")),
+        ..Config::default()
+    };
+    let mut store = Store::open(&dir.path().join("x.db")).unwrap();
+    let mail = |id: &str, extra: &str, hour: u32| RawMail {
+        bytes: format!(
+            "From: Bob <t2bb@marketplace.amazon.com>\r\nTo: support@example-shop.test\r\n\
+             Subject: Lamp (Order: 111-4827163-0028371)\r\nMessage-ID: <{id}>\r\n{extra}\
+             Date: Sun, 22 Nov 2026 {hour:02}:00:00 +0000\r\n\r\nHello\r\n"
+        )
+        .into_bytes(),
+        delivered_at: None,
+        source: "test".into(),
+    };
+    // The buyer's client kept a chain that began before this database did.
+    import_raw(
+        &mut store,
+        &config,
+        [
+            mail("first@buyer.test", "", 6),
+            mail(
+                "third@buyer.test",
+                "In-Reply-To: <second@shop.test>\r\nReferences: <zero@buyer.test>\r\n \
+                 <first@buyer.test> <second@shop.test>\r\n",
+                8,
+            ),
+        ],
+        now(),
+    )
+    .unwrap();
+    let thread: i64 = store
+        .conn()
+        .query_row("SELECT thread_id FROM messages LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    let reply = prepare(&store, &config, thread, "Hello Bob", now()).unwrap();
+    assert_eq!(reply.in_reply_to.as_deref(), Some("third@buyer.test"));
+    assert_eq!(
+        reply.references,
+        [
+            "zero@buyer.test",
+            "first@buyer.test",
+            "second@shop.test",
+            "third@buyer.test"
+        ]
+    );
+    let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
+    let raw: Vec<u8> = store
+        .conn()
+        .query_row(
+            "SELECT raw FROM message_raw r JOIN outbox o ON o.message_id = r.message_id
+             WHERE o.id = ?1",
+            [sent.outbox_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let head = String::from_utf8_lossy(&raw);
+    let head = head.split("\r\n\r\n").next().unwrap();
+    assert!(head.contains("MIME-Version: 1.0"), "{head}");
+    assert!(
+        head.contains(
+            "References: <zero@buyer.test> <first@buyer.test> <second@shop.test>\r\n <third@buyer.test>"
+        ) || head.contains(
+            "References: <zero@buyer.test> <first@buyer.test> <second@shop.test> <third@buyer.test>"
+        ),
+        "{head}"
+    );
+}

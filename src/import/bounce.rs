@@ -161,6 +161,113 @@ fn reason(body: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(300).collect()
 }
 
+/// What RFC 3463's status codes mean, for a report without a Diagnostic-Code.
+fn status_meaning(status: &str) -> Option<&'static str> {
+    let detail = status.split_once('.')?.1;
+    Some(match detail {
+        "1.1" => "no such mailbox",
+        "1.2" => "no such domain",
+        "1.3" => "bad address syntax",
+        "1.6" => "mailbox has moved",
+        "2.1" => "mailbox disabled",
+        "2.2" => "mailbox full",
+        "2.3" => "message too large for the mailbox",
+        "3.4" => "message too big for the system",
+        "4.1" | "4.4" => "no answer from the host",
+        "4.7" => "delivery time expired",
+        "7.1" => "delivery not authorized, message refused",
+        _ => return None,
+    })
+}
+
+/// The reason a delivery-status report (RFC 3464) gives for its first failed recipient: the
+/// `Status` code and the `Diagnostic-Code` text, e.g. "5.1.1 user unknown".
+fn dsn_reason(raw: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(raw);
+    let body = text
+        .find("\r\n\r\n")
+        .or_else(|| text.find("\n\n"))
+        .map_or(&text[..], |i| &text[i..]);
+    // Fields unfolded (a line starting with blanks continues the one before); a blank line
+    // ends a block — the per-message one, then one per recipient.
+    let mut blocks: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for line in body.lines() {
+        let block = blocks.last_mut().expect("one block at least");
+        if line.trim().is_empty() {
+            if !block.is_empty() {
+                blocks.push(Vec::new());
+            }
+        } else if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = block.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            block.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        } else {
+            block.clear();
+        }
+    }
+    let field = |block: &[(String, String)], name: &str| {
+        block
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let is_status = |s: &str| {
+        let parts: Vec<&str> = s.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let with_status: Vec<&Vec<(String, String)>> = blocks
+        .iter()
+        .filter(|b| {
+            field(b, "status").is_some_and(|s| is_status(s.split_whitespace().next().unwrap_or("")))
+        })
+        .collect();
+    let block = with_status
+        .iter()
+        .find(|b| field(b, "action").is_some_and(|a| a.eq_ignore_ascii_case("failed")))
+        .or(with_status.first())?;
+    let status = field(block, "status")?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let reason = match field(block, "diagnostic-code") {
+        Some(diagnostic) => {
+            // "smtp; 550 5.1.1 <bob@x>: user unknown": the type, the reply code and a repeat of
+            // the status say nothing the status does not.
+            let text = diagnostic
+                .split_once(';')
+                .map_or(&diagnostic[..], |(_, t)| t)
+                .trim();
+            let text = text
+                .strip_prefix(|c: char| c.is_ascii_digit())
+                .filter(|_| text.len() > 3 && text.as_bytes()[..3].iter().all(u8::is_ascii_digit))
+                .map_or(text, |_| text[3..].trim_start_matches(['-', ' ']));
+            let text = text.strip_prefix(status.as_str()).unwrap_or(text).trim();
+            if text.is_empty() {
+                status.clone()
+            } else {
+                format!("{status} {text}")
+            }
+        }
+        None => match status_meaning(&status) {
+            Some(meaning) => format!("{status} {meaning}"),
+            None => status.clone(),
+        },
+    };
+    Some(
+        reason
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(300)
+            .collect(),
+    )
+}
+
 /// A bounce, if this inbound message is one.
 pub fn detect(
     from_addr: Option<&str>,
@@ -181,7 +288,7 @@ pub fn detect(
         return None;
     }
     Some(Bounce {
-        reason: reason(body),
+        reason: dsn_reason(raw).unwrap_or_else(|| reason(body)),
         refers_to: quoted_ids(raw),
         recipient: recipient(body),
     })
@@ -223,6 +330,60 @@ Subject: Re: Inquiry from Amazon customer Bob Wilson\r\n";
             vec!["sellerdesk.1795000000.abc@example-shop.test"]
         );
         assert_eq!(b.recipient.as_deref(), Some("t2bb@marketplace.amazon.com"));
+    }
+
+    /// A Postfix bounce: prose first, then the report, then the returned message.
+    const POSTFIX: &str = "From: MAILER-DAEMON@mail.example-shop.test (Mail Delivery System)\r\n\
+Subject: Undelivered Mail Returned to Sender\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
+--B\r\nContent-Type: text/plain\r\n\r\n\
+This is the mail system at host mail.example-shop.test.\r\n\r\n\
+I'm sorry to have to inform you that your message could not\r\n\
+be delivered to one or more recipients.\r\n\r\n\
+--B\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; mail.example-shop.test\r\n\
+Arrival-Date: Sun, 22 Nov 2026 12:00:00 +0000\r\n\r\n\
+Final-Recipient: rfc822; t2bb@marketplace.amazon.com\r\n\
+Original-Recipient: rfc822;t2bb@marketplace.amazon.com\r\n\
+Action: failed\r\n\
+Status: 5.1.1\r\n\
+Remote-MTA: dns; inbound.amazon.test\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 <t2bb@marketplace.amazon.com>: Recipient address\r\n\t\
+    rejected: User unknown\r\n\r\n\
+--B\r\nContent-Type: message/rfc822\r\n\r\n\
+Message-ID: <sellerdesk.1.abc@example-shop.test>\r\nSubject: Re: x\r\n\r\nHello\r\n--B--\r\n";
+
+    #[test]
+    fn a_delivery_status_report_gives_its_status_and_diagnostic() {
+        let b = detect(
+            Some("MAILER-DAEMON@mail.example-shop.test"),
+            "Undelivered Mail Returned to Sender",
+            "This is the mail system at host mail.example-shop.test.\n\nI'm sorry to have to \
+             inform you that your message could not\nbe delivered to one or more recipients.",
+            POSTFIX.as_bytes(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            b.reason,
+            "5.1.1 <t2bb@marketplace.amazon.com>: Recipient address rejected: User unknown"
+        );
+        assert_eq!(b.refers_to, vec!["sellerdesk.1.abc@example-shop.test"]);
+        // Exim's style, and a report without a diagnostic.
+        let exim = "Subject: x\n\nReporting-MTA: dns; mx\n\nAction: failed\nFinal-Recipient: \
+                    rfc822;b@x\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 mailbox unavailable\n";
+        assert_eq!(
+            dsn_reason(exim.as_bytes()).unwrap(),
+            "5.0.0 mailbox unavailable"
+        );
+        let delayed_then_failed = "Subject: x\n\nReporting-MTA: dns; mx\n\n\
+            Final-Recipient: rfc822;a@x\nAction: delayed\nStatus: 4.4.1\n\n\
+            Final-Recipient: rfc822;b@x\nAction: failed\nStatus: 5.2.2\n";
+        assert_eq!(
+            dsn_reason(delayed_then_failed.as_bytes()).unwrap(),
+            "5.2.2 mailbox full"
+        );
+        assert_eq!(dsn_reason(AMAZON.as_bytes()), None);
     }
 
     #[test]

@@ -16,13 +16,43 @@ pub struct ReplyFacts {
     pub subject: String,
     /// Message-ID (no angle brackets) of the newest inbound message.
     pub in_reply_to: Option<String>,
-    /// Message-IDs of the thread, oldest first (the last few).
+    /// The parent's References (or its In-Reply-To) and its Message-ID, oldest first
+    /// (RFC 5322 §3.6.4); the thread's own Message-IDs when the parent's header is not kept.
     pub references: Vec<String>,
     pub context: ReplyContext,
 }
 
-/// References kept in a reply: enough for any mail client to thread it.
-const MAX_REFERENCES: usize = 10;
+/// References kept in a reply: enough for any mail client to thread it. A longer chain keeps
+/// its first (the conversation's start) and its last ones.
+const MAX_REFERENCES: usize = 20;
+
+/// The References of a reply to `parent`: its References, or else its one In-Reply-To, then its
+/// own Message-ID (RFC 5322 §3.6.4). `None` when the header cannot be read.
+fn reference_chain(raw: &[u8], parent: &str) -> Option<Vec<String>> {
+    let message = mail_parser::MessageParser::new().parse_headers(raw)?;
+    let ids = |v: &mail_parser::HeaderValue<'_>| -> Vec<String> {
+        v.as_text_list()
+            .unwrap_or_default()
+            .iter()
+            .map(|id| id.trim().trim_matches(['<', '>']).to_string())
+            .filter(|id| !id.is_empty())
+            .collect()
+    };
+    let mut chain = ids(message.references());
+    if chain.is_empty() {
+        let replied = ids(message.in_reply_to());
+        if replied.len() == 1 {
+            chain = replied;
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    chain.retain(|id| id != parent && seen.insert(id.clone()));
+    chain.push(parent.to_string());
+    if chain.len() > MAX_REFERENCES {
+        chain.drain(1..chain.len() - (MAX_REFERENCES - 1));
+    }
+    Some(chain)
+}
 
 impl Store {
     pub fn reply_facts(&self, thread_id: i64) -> Result<Option<ReplyFacts>, StoreError> {
@@ -66,8 +96,25 @@ impl Store {
             .rev()
             .find(|(_, dir)| dir == "in")
             .map(|(k, _)| k.clone());
-        let skip = keys.len().saturating_sub(MAX_REFERENCES);
-        facts.references = keys.into_iter().skip(skip).map(|(k, _)| k).collect();
+        let parent_raw: Option<Vec<u8>> = match &facts.in_reply_to {
+            Some(parent) => conn
+                .query_row(
+                    "SELECT r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
+                     WHERE m.thread_id = ?1 AND m.message_key = ?2 LIMIT 1",
+                    rusqlite::params![thread_id, parent],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        };
+        facts.references = match (&facts.in_reply_to, parent_raw) {
+            (Some(parent), Some(raw)) => reference_chain(&raw, parent),
+            _ => None,
+        }
+        .unwrap_or_else(|| {
+            let skip = keys.len().saturating_sub(MAX_REFERENCES);
+            keys.into_iter().skip(skip).map(|(k, _)| k).collect()
+        });
 
         facts.context.asin = conn
             .query_row(
@@ -149,5 +196,35 @@ impl Store {
             review_requests_before,
             asks_review: false,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_the_parents_chain_then_the_parent() {
+        let chain = |head: &str| reference_chain(format!("{head}\r\n\r\nbody").as_bytes(), "p@x");
+        assert_eq!(
+            chain("Message-ID: <p@x>\r\nReferences: <a@x> <b@x>\r\n\tIn-Reply-To: <b@x>"),
+            Some(vec!["a@x".into(), "b@x".into(), "p@x".into()])
+        );
+        // No References: the one In-Reply-To stands for them.
+        assert_eq!(
+            chain("Message-ID: <p@x>\r\nIn-Reply-To: <b@x>"),
+            Some(vec!["b@x".into(), "p@x".into()])
+        );
+        assert_eq!(
+            chain("Message-ID: <p@x>\r\nSubject: first"),
+            Some(vec!["p@x".into()])
+        );
+        // A long chain keeps its start and its end.
+        let long: Vec<String> = (0..30).map(|i| format!("<m{i}@x>")).collect();
+        let refs = chain(&format!("References: {}", long.join(" "))).unwrap();
+        assert_eq!(refs.len(), MAX_REFERENCES);
+        assert_eq!(refs[0], "m0@x");
+        assert_eq!(refs[MAX_REFERENCES - 2], "m29@x");
+        assert_eq!(refs[MAX_REFERENCES - 1], "p@x");
     }
 }
