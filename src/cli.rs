@@ -12,6 +12,7 @@ mod feedback;
 mod import;
 mod metrics;
 mod purge;
+mod reply;
 mod report;
 mod send;
 mod status;
@@ -174,6 +175,36 @@ pub enum Command {
     Restore {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+    },
+    /// Answer a buyer without the app: fill a template (or a file), check it against Amazon's
+    /// messaging rules, and queue it as the app's send does (`sellerdesk send` delivers it).
+    /// Exit 0 queued, 1 refused for warnings (see --force), 2 refused for rule errors
+    /// (unfilled placeholders included), 3 a target or template that cannot be used.
+    #[command(group(clap::ArgGroup::new("text").required(true).args(["template", "body_file"])))]
+    Reply {
+        /// A thread ID, an order ID (its thread waiting for a reply), or `-`: a buyer's message
+        /// on standard input (from a mail client), matched to its thread by Message-ID.
+        #[arg(value_name = "TARGET", allow_hyphen_values = true)]
+        target: String,
+        /// The template, by its name or its export file name (case-insensitive).
+        #[arg(long, value_name = "NAME")]
+        template: Option<String>,
+        /// The reply's text from a UTF-8 file (`-`: standard input); placeholders are filled.
+        #[arg(long, value_name = "FILE")]
+        body_file: Option<PathBuf>,
+        /// Fill (or override) placeholder KEY with VALUE, e.g. --set delivery_date="4 December";
+        /// repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Open $VISUAL/$EDITOR on the filled text before it is checked.
+        #[arg(long)]
+        edit: bool,
+        /// Queue it despite warnings (errors are never overridden here).
+        #[arg(long)]
+        force: bool,
+        /// Print {"outbox_id", "thread", "warnings"} (or the refusal) as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Check the database: integrity, foreign keys, settings, file permissions, backup age.
     /// Exit 0 healthy, 1 warnings, 2 damaged.
@@ -352,6 +383,32 @@ fn run(cli: Cli) -> Result<u8> {
             purge::run(&Invocation::load(&cli)?, older_than, *json)
         }
         Some(Command::Check { json }) => check::run(&Invocation::load(&cli)?, *json),
+        Some(Command::Reply {
+            target,
+            template,
+            body_file,
+            set,
+            edit,
+            force,
+            json,
+        }) => {
+            let body = match (template, body_file) {
+                (Some(name), _) => reply::Body::Template(name),
+                (None, Some(file)) => reply::Body::File(file),
+                (None, None) => unreachable!("clap requires one"),
+            };
+            reply::run(
+                &Invocation::load(&cli)?,
+                &reply::Options {
+                    target,
+                    body,
+                    set,
+                    edit: *edit,
+                    force: *force,
+                    json: *json,
+                },
+            )
+        }
         Some(Command::Send {
             json,
             retry,

@@ -60,8 +60,29 @@ pub fn check_body(body: &str) -> Result<(), SendError> {
     Ok(())
 }
 
-/// The reply `body` would become on `thread_id`, every check passed: what the confirmation shows.
+/// The reply `body` would become on `thread_id`, with the files attached to the thread's draft,
+/// every check passed: what the confirmation shows.
 pub fn prepare(
+    store: &Store,
+    config: &Config,
+    thread_id: i64,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<Reply, SendError> {
+    let mut reply = prepare_text(store, config, thread_id, body, now)?;
+    // Read now, size-checked before and after: the reply is queued with these bytes.
+    reply.attachments = store
+        .draft_attachments(thread_id)?
+        .iter()
+        .map(|p| crate::attachments::read(p))
+        .collect::<Result<_, _>>()
+        .map_err(SendError::Attachment)?;
+    Ok(reply)
+}
+
+/// The reply `body` would become on `thread_id`, without attachments (the thread's draft is
+/// not involved).
+pub fn prepare_text(
     store: &Store,
     config: &Config,
     thread_id: i64,
@@ -88,13 +109,7 @@ pub fn prepare(
         references: facts.references,
         body: body.trim_end().to_string() + "\n",
         date: now,
-        // Read now, size-checked before and after: the reply is queued with these bytes.
-        attachments: store
-            .draft_attachments(thread_id)?
-            .iter()
-            .map(|p| crate::attachments::read(p))
-            .collect::<Result<_, _>>()
-            .map_err(SendError::Attachment)?,
+        attachments: Vec::new(),
     })
 }
 
@@ -190,6 +205,15 @@ pub fn describe(findings: &[Finding]) -> String {
         .join(", ")
 }
 
+/// What becomes of the thread's draft once a reply is queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Draft {
+    /// The reply was the draft (the app): it goes.
+    Clear,
+    /// The reply came from elsewhere (`sellerdesk reply`): the draft stays as the seller left it.
+    Keep,
+}
+
 /// Records `reply` on `thread_id` and queues it in the outbox (delivered at once when the
 /// transport is the `.eml` folder); the thread's draft goes. Rule
 /// errors block it unless each kind is in `overridden` (the seller confirmed); the override is
@@ -202,6 +226,30 @@ pub fn send(
     now: DateTime<Utc>,
     overridden: &[compliance::Kind],
     proactive: Option<compliance::Reason>,
+) -> Result<Sent, SendError> {
+    queue(
+        store,
+        config,
+        thread_id,
+        reply,
+        now,
+        overridden,
+        proactive,
+        Draft::Clear,
+    )
+}
+
+/// [`send`], saying what becomes of the thread's draft.
+#[allow(clippy::too_many_arguments)]
+pub fn queue(
+    store: &mut Store,
+    config: &Config,
+    thread_id: i64,
+    reply: &Reply,
+    now: DateTime<Utc>,
+    overridden: &[compliance::Kind],
+    proactive: Option<compliance::Reason>,
+    draft: Draft,
 ) -> Result<Sent, SendError> {
     check_body(&reply.body)?;
     let facts = match proactive {
@@ -262,11 +310,13 @@ pub fn send(
             |r| r.get(0),
         )?;
         outbox_id = crate::store::outbox::enqueue(tx, id, thread_id, now)?;
-        tx.execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
-        tx.execute(
-            "DELETE FROM draft_attachments WHERE thread_id = ?1",
-            [thread_id],
-        )?;
+        if draft == Draft::Clear {
+            tx.execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
+            tx.execute(
+                "DELETE FROM draft_attachments WHERE thread_id = ?1",
+                [thread_id],
+            )?;
+        }
         let at = crate::store::to_secs(now);
         if let (Some(reason), Some(f)) = (proactive, &facts) {
             tx.execute(

@@ -164,6 +164,28 @@ pub fn fill(text: &str, ctx: &ReplyContext, now: DateTime<Utc>, tz: Tz) -> Strin
         .into_owned()
 }
 
+/// [`fill`], with `values` (placeholder name → text, as `--set` gives them) filling or
+/// overriding placeholders first; each value made one clean line.
+pub fn fill_with(
+    text: &str,
+    ctx: &ReplyContext,
+    values: &[(String, String)],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> String {
+    PLACEHOLDER
+        .replace_all(text, |caps: &regex::Captures<'_>| {
+            values
+                .iter()
+                .rev()
+                .find(|(name, _)| name.eq_ignore_ascii_case(&caps[1]))
+                .and_then(|(_, v)| clean(v))
+                .or_else(|| ctx.value(&caps[1], now, tz))
+                .unwrap_or_else(|| caps[0].to_string())
+        })
+        .into_owned()
+}
+
 /// The placeholders still in `text`, in order of appearance, each once: sending is blocked
 /// while there is any.
 pub fn unfilled(text: &str) -> Vec<String> {

@@ -52,12 +52,26 @@ pub fn edit(
         .map_err(|e| format!("cannot hand over the terminal: {e}"))?;
     super::EDITOR_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
     // Through the shell, so that an editor set with arguments works as it does in git.
-    let status = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
         .arg("sh")
-        .arg(file.path())
-        .status();
+        .arg(file.path());
+    // Run from a pipe (a mail client piping a message to `sellerdesk reply -`, output captured
+    // by a script), the editor still gets the terminal.
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal()
+        && let Ok(tty) = std::fs::File::open("/dev/tty")
+    {
+        command.stdin(tty);
+    }
+    if !std::io::stdout().is_terminal()
+        && let Ok(tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty")
+    {
+        command.stdout(tty);
+    }
+    let status = command.status();
     super::EDITOR_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
     handoff
         .resume()
