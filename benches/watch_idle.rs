@@ -104,7 +104,8 @@ fn main() {
         if let Ok(Ok(e)) = events.recv_timeout(left)
             && matches!(e.kind, EventKind::Access(AccessKind::Open(_)))
         {
-            opens += e.paths.len() as u64;
+            // Listing a folder opens it; only message files count.
+            opens += e.paths.iter().filter(|p| !p.is_dir()).count() as u64;
         }
     }
     let (ticks1, rchar1, syscr1) = usage(pid);

@@ -190,6 +190,11 @@ fn bump_attempts(store: &mut Store, job: &Job) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// What a refused login says, whichever transport met it: retried until the seller fixes it.
+pub(crate) fn login_refused(detail: &str) -> String {
+    format!("the SMTP server refused the login: {detail} (check username and password)")
+}
+
 /// Buyer-visible text never reaches the terminal raw; neither does a server's or command's
 /// answer: one line, no controls, bounded.
 pub(crate) fn clean_error(text: &str) -> String {

@@ -100,8 +100,10 @@ fn listed(boxes: &[PathBuf]) -> Vec<PathBuf> {
         .filter_map(|dir| std::fs::read_dir(dir).ok())
         .flatten()
         .filter_map(|e| e.ok())
+        // The directory entry's own type: no stat of each of (maybe) 100,000 files.
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
         .map(|e| e.path())
-        .filter(|p| delivered(p))
         .collect()
 }
 
@@ -172,6 +174,7 @@ impl Intake {
                         .iter()
                         .filter_map(|p| unique_name(p).map(str::to_string))
                         .collect(),
+                    retried: HashSet::new(),
                     report: &report,
                     clock: &clock,
                     rescan,
@@ -179,6 +182,10 @@ impl Intake {
                 // What arrived while nothing was watching first (imports are idempotent).
                 let at = clock();
                 let first = import(intake.store, intake.config, &boxes, at);
+                if first.is_err() {
+                    // Nothing listed counts as read: the next rescan tries them all again.
+                    intake.seen.clear();
+                }
                 let sent = report.send(Arrival {
                     at,
                     catch_up: true,
@@ -217,15 +224,19 @@ fn import_followed(
 ) -> Result<ImportReport, String> {
     let mut report = import(store, config, files, at)?;
     let mut followed = Vec::new();
-    report.problems.retain(|p| match moved(&p.path) {
-        Some(now_at) if !p.path.exists() => {
-            followed.push(now_at);
-            false
+    report.problems.retain(|p| {
+        if p.path.exists() {
+            return true;
         }
-        _ => true,
+        match moved(&p.path) {
+            Some(now_at) => {
+                followed.push(now_at);
+                false
+            }
+            None => true,
+        }
     });
     if !followed.is_empty() {
-        // Each was counted failed (not as a file read: it could not be reached).
         report.failed = report.failed.saturating_sub(followed.len() as u64);
         let again = import(store, config, &followed, at)?;
         report.files += again.files;
@@ -252,6 +263,8 @@ struct Loop<'a> {
     boxes: &'a [PathBuf],
     /// Unique names of the messages read (or listed before the first import).
     seen: HashSet<String>,
+    /// Names that could not be read once and were let through to be read again.
+    retried: HashSet<String>,
     report: &'a Sender<Arrival>,
     clock: &'a dyn Fn() -> DateTime<Utc>,
     rescan: Duration,
@@ -313,12 +326,26 @@ impl Loop<'_> {
             return true;
         }
         let at = (self.clock)();
-        let arrival = Arrival {
-            at,
-            catch_up: false,
-            report: import_followed(self.store, self.config, &fresh, at),
+        let report = import_followed(self.store, self.config, &fresh, at);
+        // What could not be read is read again at the next delivery or rescan — once: a file
+        // written straight into new/ may have been read half-written; one that fails twice is
+        // reported and left.
+        let unread: Vec<&Path> = match &report {
+            Ok(r) => r.problems.iter().map(|p| p.path.as_path()).collect(),
+            Err(_) => fresh.iter().map(PathBuf::as_path).collect(),
         };
-        self.report.send(arrival).is_ok()
+        for name in unread.iter().filter_map(|p| unique_name(p)) {
+            if self.retried.insert(name.to_string()) {
+                self.seen.remove(name);
+            }
+        }
+        self.report
+            .send(Arrival {
+                at,
+                catch_up: false,
+                report,
+            })
+            .is_ok()
     }
 }
 

@@ -128,7 +128,10 @@ fn with_charset(content_type: &str, bytes: &[u8]) -> String {
     if !lower.starts_with("text/") || lower.contains("charset=") {
         return content_type.to_string();
     }
-    let charset = if std::str::from_utf8(bytes).is_ok() {
+    let charset = if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        // UTF-16 with its byte-order mark (Excel's and Notepad's "Unicode text"), or UTF-8's.
+        encoding.name()
+    } else if std::str::from_utf8(bytes).is_ok() {
         "utf-8"
     } else {
         use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
@@ -315,6 +318,14 @@ mod tests {
             "text/plain; charset=iso-8859-2"
         );
         assert_eq!(with_charset("application/pdf", b"%PDF"), "application/pdf");
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("sku\tqty".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(
+            with_charset("text/plain", &utf16),
+            "text/plain; charset=utf-16le"
+        );
         // And so does the message built.
         let mut r = reply();
         r.attachments = vec![crate::attachments::Outgoing {

@@ -136,13 +136,17 @@ impl Shop {
     }
 
     fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_at(NOW, args)
+    }
+
+    fn cli_at(&self, now: &str, args: &[&str]) -> std::process::Output {
         Command::new(BIN)
             .arg("--config")
             .arg(&self.config_path)
             .arg("--db")
             .arg(&self.db)
             .arg("--now")
-            .arg(NOW)
+            .arg(now)
             .args(args)
             .env_remove("SELLERDESK_CONFIG")
             .env_remove("SELLERDESK_DB")
@@ -375,4 +379,97 @@ fn status_lists_stuck_replies_and_never_says_all_clear_over_them() {
             "{end}: {said}"
         );
     }
+
+    // Queued and nothing sends it (no cron `send`, no app): fine for a few minutes, then it is
+    // a reply the buyer does not have.
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::new(&stand_in(dir.path(), "exit 0"));
+    let out = shop.cli_at("2026-11-22T12:05:00Z", &["status", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = shop.cli_at("2026-11-22T12:30:00Z", &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{json}");
+    assert_eq!(json["outbox"]["waiting"], 1, "{json}");
+    assert_eq!(json["outbox"]["items"][0]["state"], "waiting", "{json}");
+    let text = shop.cli_at("2026-11-22T12:30:00Z", &["status"]);
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(said.contains("1 waiting for `sellerdesk send`"), "{said}");
+}
+
+/// A stand-in SMTP server that takes a message and drops the connection right after the final
+/// dot, before answering it: the sender cannot know whether it was delivered. Counts the
+/// messages it took.
+fn server_dropping_after_the_dot() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let taken = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&taken);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = stream.write_all(b"220 stand-in ESMTP\r\n");
+            let mut line = String::new();
+            let mut in_data = false;
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if in_data {
+                    if line == ".\r\n" {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        break; // dropped: no answer to the dot
+                    }
+                    continue;
+                }
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                let answer: &[u8] = match verb.as_str() {
+                    "EHLO" => b"250-stand-in\r\n250 8BITMIME\r\n",
+                    "DATA" => {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    }
+                    "QUIT" => b"221 bye\r\n",
+                    _ => b"250 ok\r\n",
+                };
+                if stream.write_all(answer).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (port, taken)
+}
+
+#[test]
+fn msmtp_losing_the_connection_after_the_dot_is_unknown_and_never_sent_twice_unasked() {
+    let Some(_) = installed("msmtp", "msmtp") else {
+        return;
+    };
+    let (port, taken) = server_dropping_after_the_dot();
+    let dir = tempfile::tempdir().unwrap();
+    let rc = dir.path().join("msmtprc");
+    std::fs::write(
+        &rc,
+        format!(
+            "account default\nhost 127.0.0.1\nport {port}\nfrom support@example-shop.test\n\
+             auth off\ntls off\ntimeout 5\n"
+        ),
+    )
+    .unwrap();
+    let shop = Shop::new(&format!("msmtp -C {} -t", rc.display()));
+    shop.deliver();
+    let e = shop.entry();
+    assert_eq!(e.state, State::Unknown, "{e:?}");
+    assert_eq!(taken.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Later runs leave it alone; only the seller's explicit retry sends it again.
+    assert_eq!(shop.deliver(), Summary::default());
+    let id = e.id.to_string();
+    shop.cli(&["send", "--retry", &id]);
+    assert_eq!(taken.load(std::sync::atomic::Ordering::SeqCst), 1);
+    shop.cli(&["send", "--retry", &id, "--even-if-unknown"]);
+    assert_eq!(taken.load(std::sync::atomic::Ordering::SeqCst), 2);
 }

@@ -1,6 +1,7 @@
 //! `watch` is idle when no mail arrives: it reads a message once, when it is delivered, never
 //! again — not after its own reads, not when a mail client moves it from `new/` to `cur/` or
-//! changes its flags, not at the safety-net rescan. File opens are counted with inotify.
+//! changes its flags, not at the safety-net rescan (run every 200 ms here, through the
+//! library). File opens are counted with inotify.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -71,7 +72,8 @@ impl Opens {
         }
     }
 
-    /// The files opened during `period`.
+    /// The message files opened during `period` (listing `new/` or `cur/` opens the folder,
+    /// which reads no message).
     fn during(&self, period: Duration) -> Vec<PathBuf> {
         let end = Instant::now() + period;
         let mut opened = Vec::new();
@@ -79,7 +81,7 @@ impl Opens {
             if let Ok(Ok(e)) = self.events.recv_timeout(left)
                 && matches!(e.kind, EventKind::Access(AccessKind::Open(_)))
             {
-                opened.extend(e.paths);
+                opened.extend(e.paths.into_iter().filter(|p| !p.is_dir()));
             }
         }
         opened
@@ -213,4 +215,45 @@ fn a_message_moved_by_a_client_before_it_is_read_is_imported_not_failed() {
     }
     assert_eq!((imported, failed), (200, 0));
     assert_eq!(watch.messages(), 200);
+}
+
+#[test]
+fn the_safety_net_rescan_lists_the_folders_and_reads_nothing_it_has_seen() {
+    use sellerdesk::intake::Intake;
+    let home = tempfile::tempdir().unwrap();
+    let dir = maildir(home.path(), 30);
+    let config_path = home.path().join("sellerdesk.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[seller]\naddresses = [\"support@example-shop.test\"]\n[[mailbox]]\npath = \"{}\"\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let config = sellerdesk::config::Config::load(&config_path, true).unwrap();
+    let db = home.path().join("inbox.db");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+    let intake = Intake::spawn_with(&db, &config, move || now, Duration::from_millis(200)).unwrap();
+    let first = intake
+        .arrivals
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap();
+    assert!(first.catch_up);
+    assert_eq!(first.report.unwrap().imported, 30);
+    let opens = Opens::watch(&dir);
+    // About ten rescans.
+    let read = opens.during(Duration::from_secs(2));
+    assert!(read.is_empty(), "a rescan read again: {read:?}");
+    assert!(intake.arrivals.try_recv().is_err(), "nothing new to report");
+    // A delivery is still read, once.
+    let new = deliver(&dir, 500);
+    let arrival = intake
+        .arrivals
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(arrival.report.unwrap().imported, 1);
+    let read = opens.during(Duration::from_secs(1));
+    assert!(read.iter().all(|p| p == &new), "{read:?}");
+    assert!(intake.arrivals.try_recv().is_err());
 }

@@ -55,6 +55,12 @@ struct Refused<'a> {
 
 pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
     let values = parse_set(opts.set)?;
+    if opts.target.trim() == "-" && matches!(opts.body, Body::File(p) if p == Path::new("-")) {
+        bail!(
+            "standard input cannot hold both the buyer's message and the reply: give the reply \
+             with --template or --body-file FILE"
+        );
+    }
     let mut store = inv.open_store()?;
     let thread = resolve_target(&mut store, inv, opts.target)?;
     let text = match opts.body {
@@ -302,6 +308,7 @@ fn thread_of_piped_message(store: &mut Store, inv: &Invocation) -> Result<i64> {
     };
     let key = crate::import::parse::parse_mail(raw(), &inv.config, inv.now).key;
     let find = |store: &Store| -> Result<Option<i64>> {
+        use rusqlite::OptionalExtension;
         Ok(store
             .conn()
             .query_row(
@@ -309,11 +316,7 @@ fn thread_of_piped_message(store: &mut Store, inv: &Invocation) -> Result<i64> {
                 [&key],
                 |r| r.get(0),
             )
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?)
+            .optional()?)
     };
     if let Some(thread) = find(store)? {
         return Ok(thread);
@@ -409,7 +412,7 @@ mod tests {
 
     #[test]
     fn a_path_is_not_needed_to_describe_a_finding() {
-        let f = compliance::check("Call me at +1 206 555 0100", &Default::default());
+        let f = compliance::check("Please leave us a 5-star review!", &Default::default());
         assert!(!f.is_empty());
         assert!(describe(&f[0]).starts_with("error"), "{}", describe(&f[0]));
     }

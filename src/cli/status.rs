@@ -30,11 +30,17 @@ pub struct StatusReport {
     pub outbox: StuckOutbox,
 }
 
+/// A reply queued this long with no sender taking it: nothing runs `sellerdesk send` (or the
+/// app) — the buyer still has no answer, though the thread's clock has stopped.
+const WAITING_TOO_LONG: chrono::Duration = chrono::Duration::minutes(15);
+
 #[derive(Serialize, Default)]
 pub struct StuckOutbox {
     pub retrying: u32,
     pub unknown: u32,
     pub failed: u32,
+    /// Queued more than 15 minutes ago and never attempted (or left mid-send).
+    pub waiting: u32,
     /// Oldest first.
     pub items: Vec<StuckReply>,
 }
@@ -43,7 +49,7 @@ pub struct StuckOutbox {
 pub struct StuckReply {
     pub id: i64,
     pub thread: i64,
-    /// `retrying`, `unknown` or `failed` (for good).
+    /// `retrying`, `unknown`, `failed` (for good) or `waiting` (no sender has taken it).
     pub state: &'static str,
     /// When the reply was queued: the buyer has waited for it since.
     #[serde(serialize_with = "serialize_rfc3339")]
@@ -52,13 +58,17 @@ pub struct StuckReply {
 }
 
 impl StuckOutbox {
-    fn build(store: &Store) -> Result<StuckOutbox> {
+    fn build(store: &Store, now: DateTime<Utc>) -> Result<StuckOutbox> {
         let mut out = StuckOutbox::default();
-        for e in store.outbox_stuck()? {
+        for e in store.outbox_stuck(now - WAITING_TOO_LONG)? {
             let state = match e.state {
                 OutboxState::Unknown => {
                     out.unknown += 1;
                     "unknown"
+                }
+                OutboxState::Queued | OutboxState::Sending => {
+                    out.waiting += 1;
+                    "waiting"
                 }
                 _ if e.permanently_failed() => {
                     out.failed += 1;
@@ -80,11 +90,12 @@ impl StuckOutbox {
         Ok(out)
     }
 
-    /// 2 when a reply failed for good or its delivery is unknown, 1 while one is retried.
+    /// 2 when a reply failed for good or its delivery is unknown, 1 while one is retried or
+    /// waits for a sender.
     fn exit_code(&self) -> u8 {
         if self.unknown + self.failed > 0 {
             2
-        } else if self.retrying > 0 {
+        } else if self.retrying + self.waiting > 0 {
             1
         } else {
             0
@@ -135,7 +146,7 @@ impl StatusReport {
             counts,
             threads,
             follow_ups,
-            outbox: StuckOutbox::build(store)?,
+            outbox: StuckOutbox::build(store, now)?,
         })
     }
 
@@ -185,8 +196,13 @@ impl StatusReport {
         }
         let o = &self.outbox;
         if !o.items.is_empty() {
+            let waiting = if o.waiting > 0 {
+                format!(" · {} waiting for `sellerdesk send`", o.waiting)
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "Replies not delivered: {} retrying · {} unknown · {} failed for good\n",
+                "Replies not delivered: {} retrying · {} unknown · {} failed for good{waiting}\n",
                 o.retrying, o.unknown, o.failed
             ));
             for r in &o.items {

@@ -106,7 +106,7 @@ struct RawSendmail {
 }
 
 /// The command as a shell would split it (quotes and backslashes), `~` at the start of a word
-/// expanded to the home folder, and `-i` appended so that a line holding a single `.` is text to
+/// expanded to the home folder, and `-i` added so that a line holding a single `.` is text to
 /// every sendmail-compatible program (sendmail and exim stop reading there without it).
 fn sendmail_command(text: &str) -> Result<Vec<String>, String> {
     let words = shlex::split(text)
@@ -128,7 +128,9 @@ fn sendmail_command(text: &str) -> Result<Vec<String>, String> {
         .iter()
         .any(|a| matches!(a.as_str(), "-i" | "-oi" | "-ti" | "-it"));
     if !reads_dots_as_text {
-        command.push("-i".into());
+        // Right after the program: sendmail and exim take what follows `--` or a recipient
+        // given on the command line as addresses.
+        command.insert(1, "-i".into());
     }
     Ok(command)
 }
@@ -412,14 +414,18 @@ mod tests {
             ),
             (
                 "msmtp -a \"shop account\" -t",
-                vec!["msmtp", "-a", "shop account", "-t", "-i"],
+                vec!["msmtp", "-i", "-a", "shop account", "-t"],
             ),
             ("/usr/sbin/sendmail -ti", vec!["/usr/sbin/sendmail", "-ti"]),
             (
                 "~/bin/send --config=~/x -i",
                 vec![&format!("{home}/bin/send"), "--config=~/x", "-i"],
             ),
-            ("a\\ b -t", vec!["a b", "-t", "-i"]),
+            ("a\\ b -t", vec!["a b", "-i", "-t"]),
+            (
+                "/usr/sbin/sendmail -- bob@example.test",
+                vec!["/usr/sbin/sendmail", "-i", "--", "bob@example.test"],
+            ),
         ] {
             assert_eq!(sendmail_command(text).unwrap(), argv, "{text}");
         }
@@ -442,9 +448,9 @@ mod tests {
             Transport::Sendmail(Sendmail {
                 command: vec![
                     "msmtp".into(),
+                    "-i".into(),
                     "--read-envelope-from".into(),
                     "-t".into(),
-                    "-i".into()
                 ]
             })
         );

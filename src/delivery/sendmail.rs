@@ -60,10 +60,9 @@ fn outcome(name: &str, code: Option<i32>, read_all: bool, said: &str) -> Attempt
         Some(EX_UNAVAILABLE) => Attempt::Temporary(format!(
             "`{name}` exited {EX_UNAVAILABLE} (service unavailable): {said}"
         )),
-        Some(EX_NOPERM) => Attempt::Temporary(format!(
-            "the SMTP server refused the login: `{name}` exited {EX_NOPERM}: {said} (check \
-             username and password)"
-        )),
+        Some(EX_NOPERM) => Attempt::Temporary(super::login_refused(&format!(
+            "`{name}` exited {EX_NOPERM}: {said}"
+        ))),
         Some(code @ (EX_IOERR | EX_PROTOCOL)) => Attempt::Unknown(format!(
             "`{name}` exited {code} (the connection failed, perhaps after the server took the \
              message): {said}"

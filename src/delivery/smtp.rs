@@ -228,10 +228,7 @@ fn transaction(
     if let Some(credentials) = credentials
         && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
     {
-        return Attempt::Temporary(format!(
-            "the SMTP server refused the login: {} (check username and password)",
-            error(&e)
-        ));
+        return Attempt::Temporary(super::login_refused(&error(&e)));
     }
     let mut options = Vec::new();
     if !job.raw.is_ascii() {

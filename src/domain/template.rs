@@ -156,12 +156,7 @@ impl ReplyContext {
 
 /// `text` with every placeholder the context can fill replaced; the rest left as written.
 pub fn fill(text: &str, ctx: &ReplyContext, now: DateTime<Utc>, tz: Tz) -> String {
-    PLACEHOLDER
-        .replace_all(text, |caps: &regex::Captures<'_>| {
-            ctx.value(&caps[1], now, tz)
-                .unwrap_or_else(|| caps[0].to_string())
-        })
-        .into_owned()
+    fill_with(text, ctx, &[], now, tz)
 }
 
 /// [`fill`], with `values` (placeholder name → text, as `--set` gives them) filling or

@@ -180,9 +180,28 @@ fn status_meaning(status: &str) -> Option<&'static str> {
     })
 }
 
-/// The reason a delivery-status report (RFC 3464) gives for its first failed recipient: the
-/// `Status` code and the `Diagnostic-Code` text, e.g. "5.1.1 user unknown".
+/// What a delivery-status report (RFC 3464) in a message says.
+#[derive(Debug, PartialEq, Eq)]
+enum Report {
+    /// A recipient failed: the `Status` code and the `Diagnostic-Code` text, e.g. "5.1.1 user
+    /// unknown".
+    Failed(String),
+    /// Only delays, relays or deliveries: the message is still on its way (or arrived).
+    NotFailed,
+    /// No report the message carries could be read.
+    None,
+}
+
+/// The reason a delivery-status report gives for its first failed recipient.
+#[cfg(test)]
 fn dsn_reason(raw: &[u8]) -> Option<String> {
+    match dsn(raw) {
+        Report::Failed(reason) => Some(reason),
+        _ => None,
+    }
+}
+
+fn dsn(raw: &[u8]) -> Report {
     let text = String::from_utf8_lossy(raw);
     let body = text
         .find("\r\n\r\n")
@@ -227,14 +246,22 @@ fn dsn_reason(raw: &[u8]) -> Option<String> {
             field(b, "status").is_some_and(|s| is_status(s.split_whitespace().next().unwrap_or("")))
         })
         .collect();
-    let block = with_status
-        .iter()
-        .find(|b| field(b, "action").is_some_and(|a| a.eq_ignore_ascii_case("failed")))
-        .or(with_status.first())?;
-    let status = field(block, "status")?
-        .split_whitespace()
-        .next()?
-        .to_string();
+    if with_status.is_empty() {
+        return Report::None;
+    }
+    // A recipient failed when its report says so; without an Action, a 5.x.x status is final.
+    let failed = |b: &&&Vec<(String, String)>| match field(b, "action") {
+        Some(action) => action.eq_ignore_ascii_case("failed"),
+        None => field(b, "status").is_some_and(|s| s.starts_with('5')),
+    };
+    let Some(block) = with_status.iter().find(failed) else {
+        return Report::NotFailed;
+    };
+    let Some(status) =
+        field(block, "status").and_then(|s| s.split_whitespace().next().map(str::to_string))
+    else {
+        return Report::None;
+    };
     let reason = match field(block, "diagnostic-code") {
         Some(diagnostic) => {
             // "smtp; 550 5.1.1 <bob@x>: user unknown": the type, the reply code and a repeat of
@@ -259,7 +286,7 @@ fn dsn_reason(raw: &[u8]) -> Option<String> {
             None => status.clone(),
         },
     };
-    Some(
+    Report::Failed(
         reason
             .chars()
             .filter(|c| !c.is_control())
@@ -287,8 +314,14 @@ pub fn detect(
     if !says_so && !is_delivery_report {
         return None;
     }
+    let reason = match dsn(raw) {
+        Report::Failed(reason) => reason,
+        // "Delayed", "relayed", "delivered": not a bounce, whatever its prose says.
+        Report::NotFailed => return None,
+        Report::None => reason(body),
+    };
     Some(Bounce {
-        reason: dsn_reason(raw).unwrap_or_else(|| reason(body)),
+        reason,
         refers_to: quoted_ids(raw),
         recipient: recipient(body),
     })
@@ -375,6 +408,24 @@ Message-ID: <sellerdesk.1.abc@example-shop.test>\r\nSubject: Re: x\r\n\r\nHello\
         assert_eq!(
             dsn_reason(exim.as_bytes()).unwrap(),
             "5.0.0 mailbox unavailable"
+        );
+        // Only delayed: the reply is still on its way, not bounced.
+        let delayed = "From: MAILER-DAEMON@mx.example-shop.test\r\n\
+            Subject: Delayed Mail (still being retried)\r\n\r\n\
+            Your message could not be delivered yet; retrying.\r\n\r\n\
+            Reporting-MTA: dns; mx\r\n\r\n\
+            Final-Recipient: rfc822;t2bb@marketplace.amazon.com\r\n\
+            Action: delayed\r\nStatus: 4.4.1\r\n";
+        assert_eq!(dsn(delayed.as_bytes()), Report::NotFailed);
+        assert!(
+            detect(
+                Some("MAILER-DAEMON@mx.example-shop.test"),
+                "Delayed Mail (still being retried)",
+                "Your message could not be delivered yet; retrying.",
+                delayed.as_bytes(),
+                true,
+            )
+            .is_none()
         );
         let delayed_then_failed = "Subject: x\n\nReporting-MTA: dns; mx\n\n\
             Final-Recipient: rfc822;a@x\nAction: delayed\nStatus: 4.4.1\n\n\

@@ -378,12 +378,15 @@ impl Store {
         )
     }
 
-    /// Replies not delivered that are not simply waiting: retrying, unknown, failed for good;
+    /// Replies the buyer has not got that need a look: retrying, unknown, failed for good, and
+    /// those queued (or being sent) since before `stale` — no sender has taken them since;
     /// oldest first.
-    pub fn outbox_stuck(&self) -> Result<Vec<Entry>, StoreError> {
+    pub fn outbox_stuck(&self, stale: DateTime<Utc>) -> Result<Vec<Entry>, StoreError> {
         self.outbox_query(
-            "WHERE o.state IN ('failed', 'unknown') ORDER BY o.queued_at, o.id",
-            params![],
+            "WHERE o.state IN ('failed', 'unknown')
+                OR (o.state IN ('queued', 'sending') AND o.updated_at <= ?1)
+             ORDER BY o.queued_at, o.id",
+            params![to_secs(stale)],
         )
     }
 

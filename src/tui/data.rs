@@ -600,8 +600,13 @@ fn retry_delivery(
     } else {
         app.wake_sender = true;
         app.rates_due = true;
+        let unknown = if skipped > 0 {
+            format!(" ({skipped} with an unknown delivery left alone: open the thread, then R)")
+        } else {
+            String::new()
+        };
         app.notice = Some(format!(
-            "{queued} repl{} queued again",
+            "{queued} repl{} queued again{unknown}",
             if queued == 1 { "y" } else { "ies" }
         ));
     }
