@@ -195,26 +195,36 @@ fn a_migration_killed_twenty_times_leaves_the_old_version_or_the_new() {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "").unwrap();
     let latest = sellerdesk::store::migrations::latest_version();
-    // How long a whole migration takes, start to exit: the kills fall anywhere in it.
-    let probe = dir.path().join("probe.db");
-    std::fs::copy(fixture, &probe).unwrap();
-    let started = Instant::now();
-    assert!(
-        sd(&config, &probe, &["status"])
-            .status()
-            .unwrap()
-            .code()
-            .is_some_and(|c| c < 3)
-    );
-    let whole_ms = started.elapsed().as_millis() as u64;
+    // How long a whole migration takes, start to exit (the quickest of three: a first run pays
+    // for cold caches): the kills fall anywhere in it.
+    let mut whole_ms = u64::MAX;
+    for probe_round in 0..3 {
+        let probe = dir.path().join(format!("probe-{probe_round}.db"));
+        std::fs::copy(fixture, &probe).unwrap();
+        let started = Instant::now();
+        assert!(
+            sd(&config, &probe, &["status"])
+                .status()
+                .unwrap()
+                .code()
+                .is_some_and(|c| c < 3)
+        );
+        whole_ms = whole_ms.min(started.elapsed().as_millis() as u64);
+    }
     let mut delays = Delays(0x2545_f491_4f6c_dd1d);
     let mut seen = std::collections::BTreeMap::new();
     let mut killed = 0;
-    for round in 0..ROUNDS {
+    let mut round = 0;
+    // ROUNDS at least, and on until half of them were killed mid-way: on a busy machine a
+    // migration can end before its kill, and then the window shrinks.
+    while round < ROUNDS || (killed < ROUNDS / 2 && round < 4 * ROUNDS) {
+        round += 1;
         let db = dir.path().join(format!("round-{round}.db"));
         std::fs::copy(fixture, &db).unwrap();
         if kill_after(sd(&config, &db, &["status"]), delays.next_ms(whole_ms)) {
             killed += 1;
+        } else {
+            whole_ms = (whole_ms * 4 / 5).max(5);
         }
         let conn = rusqlite::Connection::open(&db).unwrap();
         let version: i64 = conn
@@ -239,10 +249,7 @@ fn a_migration_killed_twenty_times_leaves_the_old_version_or_the_new() {
         assert!(messages > 0);
     }
     println!(
-        "versions found after {killed} of {ROUNDS} migrations killed within {whole_ms} ms (v1 → v{latest}): {seen:?}"
+        "versions found after {killed} of {round} migrations killed within {whole_ms} ms (v1 → v{latest}): {seen:?}"
     );
-    assert!(
-        killed >= ROUNDS / 2,
-        "{killed} of {ROUNDS} runs were killed"
-    );
+    assert!(killed >= ROUNDS / 2, "{killed} of {round} runs were killed");
 }
