@@ -327,7 +327,14 @@ impl Invocation {
             .context("no database path: pass --db PATH (no home folder to put a default in)")
     }
 
+    /// The database, which must exist (every command that only reads or acts on what is there).
     pub fn open_store(&self) -> Result<Store> {
+        Ok(Store::open_existing(&self.db_path()?)?)
+    }
+
+    /// The database, created when missing: only for the commands that bring data (import,
+    /// watch, the app on a terminal).
+    pub fn create_store(&self) -> Result<Store> {
         Ok(Store::open(&self.db_path()?)?)
     }
 }
@@ -438,7 +445,7 @@ fn run(cli: Cli) -> Result<u8> {
         None => {
             let inv = Invocation::load(&cli)?;
             if interactive() {
-                crate::tui::run(inv.open_store()?, inv.config.clone(), inv.now)?;
+                crate::tui::run(inv.create_store()?, inv.config.clone(), inv.now)?;
                 Ok(0)
             } else {
                 status::run(&inv, false, None)

@@ -44,6 +44,135 @@ pub const APPLICATION_ID: i32 = 0x5344_4b31; // "SDK1"
 /// Page size of new databases.
 pub const PAGE_SIZE: i64 = 16_384;
 
+/// Why a migration failed, without the SQL it was running (kilobytes of schema are no help).
+fn migration_cause(e: &rusqlite_migration::Error) -> String {
+    match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => err.to_string(),
+        rusqlite_migration::Error::Hook(message) => message.clone(),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect(),
+    }
+}
+
+/// Held while a database is set up and migrated, so that two processes opening one new (or
+/// old) database at once take turns: the second finds it migrated. An advisory `flock` on the
+/// database file itself, apart from SQLite's own `fcntl` locks; released when dropped.
+struct SetupLock(std::fs::File);
+
+impl SetupLock {
+    fn take(path: &Path) -> Result<SetupLock> {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open(path).map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        // SAFETY: flock on a descriptor this struct owns; blocks until the other setup ends.
+        loop {
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(SetupLock(file));
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
+        }
+    }
+}
+
+impl Drop for SetupLock {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: unlocking the descriptor we locked.
+        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+    }
+}
+
+/// What is at a database path, judged without opening it with SQLite (a FIFO would block, a
+/// device or another program's file must not be changed).
+#[derive(Debug, PartialEq, Eq)]
+enum Existing {
+    Nothing,
+    /// A zero-byte regular file.
+    Empty,
+    /// A SQLite file that is sellerdesk's, or a SQLite file with no schema yet.
+    Ours,
+}
+
+fn existing(path: &Path) -> Result<Existing> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let refuse = |what| {
+        Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            what,
+        })
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Nothing),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return refuse("a folder");
+    }
+    if kind.is_fifo() {
+        return refuse("a FIFO (named pipe)");
+    }
+    if kind.is_socket() {
+        return refuse("a socket");
+    }
+    if kind.is_char_device() || kind.is_block_device() {
+        return refuse("a device");
+    }
+    if !kind.is_file() {
+        return refuse("not a regular file");
+    }
+    if meta.len() == 0 {
+        return Ok(Existing::Empty);
+    }
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .map(|_| true)
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => Ok(false),
+            _ => Err(e),
+        })
+        .map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if !read || !header.starts_with(b"SQLite format 3\0") {
+        return refuse("not a SQLite database");
+    }
+    // The header's application ID (offset 68) and schema cookie (offset 40): another program's
+    // database has its own ID, or none and a schema.
+    let app_id = i32::from_be_bytes(header[68..72].try_into().expect("4 bytes"));
+    let schema_cookie = u32::from_be_bytes(header[40..44].try_into().expect("4 bytes"));
+    if app_id == APPLICATION_ID || (app_id == 0 && schema_cookie == 0) {
+        Ok(Existing::Ours)
+    } else {
+        Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
@@ -56,6 +185,12 @@ pub enum StoreError {
     },
     #[error("{path}: not a sellerdesk database (it holds other tables); it was not touched")]
     Foreign { path: PathBuf },
+    #[error("{path}: {what}, not a sellerdesk database; it was not touched")]
+    NotADatabase { path: PathBuf, what: &'static str },
+    #[error(
+        "{path}: no database here — check --db or [store] db (`sellerdesk import` creates one)"
+    )]
+    Missing { path: PathBuf },
     #[error("{path}: {what} is not in effect ({actual}); the database was opened but not used")]
     Setting {
         path: PathBuf,
@@ -67,10 +202,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: migration failed: {source}")]
+    // Not a `source`: error chains would print it, SQL text and all.
+    #[error("{path}: migration failed: {}", migration_cause(.error))]
     Migration {
         path: PathBuf,
-        source: rusqlite_migration::Error,
+        error: rusqlite_migration::Error,
     },
     #[error("a template named \"{0}\" already exists")]
     NameTaken(String),
@@ -122,11 +258,39 @@ impl Store {
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens the database at `path`, creating it (and its folder) when nothing is there: for
+    /// the commands that bring data (import, watch, the app, restore).
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_as(path, true)
+    }
+
+    /// Opens the database at `path`, which must exist: a mistyped path is an error, never a new
+    /// empty database that reports "all clear".
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        Store::open_as(path, false)
+    }
+
+    fn open_as(path: &Path, create: bool) -> Result<Store> {
         let io = |source| StoreError::Io {
             path: path.to_path_buf(),
             source,
         };
+        match existing(path)? {
+            Existing::Ours => {}
+            Existing::Nothing if create => {}
+            Existing::Nothing => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                });
+            }
+            Existing::Empty if create => {}
+            Existing::Empty => {
+                return Err(StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                    what: "an empty file",
+                });
+            }
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && !dir.exists()
         {
@@ -189,6 +353,19 @@ impl Store {
         if (app_id != 0 && app_id != APPLICATION_ID) || (app_id == 0 && foreign_tables > 0) {
             return Err(StoreError::Foreign { path });
         }
+        // Up to date: nothing to change, nothing to wait for. Otherwise one process at a time
+        // sets up and migrates; what the others read before is read again under the lock.
+        let _setup = if version < known && path != Path::new(":memory:") {
+            Some(SetupLock::take(&path)?)
+        } else {
+            None
+        };
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let foreign_tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )?;
 
         if version == 0 && foreign_tables == 0 {
             // Only a new, empty database can take a page size; a WAL database keeps its own.
@@ -220,9 +397,9 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrations()
             .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migration {
+            .map_err(|error| StoreError::Migration {
                 path: path.clone(),
-                source,
+                error,
             })?;
         Ok(Store { conn, path })
     }
@@ -304,6 +481,23 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_migration_says_why_without_its_sql() {
+        let e = StoreError::Migration {
+            path: PathBuf::from("/x/inbox.db"),
+            error: rusqlite_migration::Error::RusqliteError {
+                query: "CREATE TABLE threads (id INTEGER PRIMARY KEY)".into(),
+                err: rusqlite::Error::InvalidQuery,
+            },
+        };
+        let shown = format!("{:#}", anyhow::Error::from(e));
+        assert!(
+            shown.starts_with("/x/inbox.db: migration failed: "),
+            "{shown}"
+        );
+        assert!(!shown.contains("CREATE"), "{shown}");
+    }
 
     #[test]
     fn new_database_is_private_wal_with_foreign_keys() {

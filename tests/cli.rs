@@ -392,6 +392,15 @@ fn templates_export_edit_import_round_trip() {
             .output()
             .unwrap()
     };
+    // Templates need a database; only a command that brings data creates one.
+    let missing = run(&["templates", "list"]);
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(!db.exists());
+    assert!(
+        run(&["import", fixture("buyer_inquiry.eml").to_str().unwrap()])
+            .status
+            .success()
+    );
     let list = run(&["templates", "list"]);
     assert!(list.status.success());
     let listed = String::from_utf8(list.stdout).unwrap();

@@ -11,7 +11,7 @@ use crate::import::import_paths;
 use crate::safe_text;
 
 pub fn run(inv: &Invocation, paths: &[PathBuf], json: bool, defer_index: bool) -> Result<u8> {
-    let mut store = inv.open_store()?;
+    let mut store = inv.create_store()?;
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(

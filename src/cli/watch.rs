@@ -20,7 +20,7 @@ pub fn run(inv: &Invocation) -> Result<u8> {
     }
     let db = inv.db_path()?;
     // Opened here first: a database that must be refused is refused before any thread starts.
-    drop(inv.open_store()?);
+    drop(inv.create_store()?);
     // Time runs on from --now, as in the app.
     let (start, opened) = (inv.now, Instant::now());
     let intake = Intake::spawn(&db, &inv.config, move || {
