@@ -3,6 +3,22 @@
 //! Exit codes follow the Nagios convention so `status` can drive monitoring: 0 OK, 1 warning,
 //! 2 critical, and 3 (UNKNOWN) for every usage or operational error — clap's own 2 is remapped.
 
+/// A line on standard output; a reader that went away (`| head`) ends the output quietly.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!($crate::cli::out::stdout(), $($arg)*);
+    }};
+}
+
+/// A line on standard error, never a panic when stderr is a closed pipe.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod attachments;
 mod backup;
 mod check;
@@ -11,6 +27,7 @@ mod demo;
 mod feedback;
 mod import;
 mod metrics;
+pub mod out;
 mod purge;
 mod reply;
 mod report;
@@ -290,7 +307,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("sellerdesk: error: {e:#}");
+            errln!("sellerdesk: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }

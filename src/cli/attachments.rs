@@ -29,7 +29,7 @@ pub fn run(inv: &Invocation, thread: i64, save: Option<&Path>, json: bool) -> Re
             .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?,
         None => Vec::new(),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         let rows: Vec<FileJson> = files
             .iter()

@@ -10,7 +10,7 @@ use super::Invocation;
 pub fn backup(inv: &Invocation, target: &Path, json: bool) -> Result<u8> {
     let mut store = inv.open_store()?;
     let size = store.backup_to(target, inv.now)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         let doc = serde_json::json!({
             "path": std::path::absolute(target)?.display().to_string(),
@@ -31,7 +31,7 @@ pub fn restore(inv: &Invocation, from: &Path) -> Result<u8> {
     let db = inv.db_path()?;
     let kept = crate::store::backup::restore(&db, from, inv.now)?;
     writeln!(
-        std::io::stdout().lock(),
+        crate::cli::out::stdout(),
         "restored {} from {}; the database as it was is kept as {}",
         db.display(),
         from.display(),

@@ -170,7 +170,7 @@ pub fn run(inv: &Invocation, json: bool) -> Result<u8> {
         },
     );
     let worst = findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         let doc = serde_json::json!({ "status": worst, "findings": findings });
         writeln!(out, "{}", safe_text::json(serde_json::to_string(&doc)?))?;

@@ -83,7 +83,7 @@ pub fn run(
             &body
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         let report = Report {
             file: file.display().to_string(),

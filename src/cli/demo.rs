@@ -22,7 +22,7 @@ pub fn run(now: DateTime<Utc>, json: bool) -> Result<u8> {
     let report = StatusReport::build(&store, &config, now, None)?;
     print(&report, &config, json)?;
     if !json {
-        println!(
+        outln!(
             "\n(demo inbox: {} threads in a temporary database, removed on exit)",
             store.count(crate::store::queries::Table::Threads)?
         );

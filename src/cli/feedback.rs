@@ -42,7 +42,7 @@ pub fn remove(inv: &Invocation, order_id: &str, at: Option<&str>) -> Result<u8> 
     };
     store.set_feedback_removed(id, Some(at))?;
     writeln!(
-        std::io::stdout().lock(),
+        crate::cli::out::stdout(),
         "feedback on {id} ({rating}★) removed as of {}: it no longer counts from then on",
         crate::time_fmt::local(at, inv.config.timezone)
     )?;
@@ -57,14 +57,14 @@ pub fn restore(inv: &Invocation, order_id: &str) -> Result<u8> {
     };
     if removed.is_none() {
         writeln!(
-            std::io::stdout().lock(),
+            crate::cli::out::stdout(),
             "feedback on {id} ({rating}★) was not marked removed"
         )?;
         return Ok(0);
     }
     store.set_feedback_removed(id, None)?;
     writeln!(
-        std::io::stdout().lock(),
+        crate::cli::out::stdout(),
         "feedback on {id} ({rating}★) counts again"
     )?;
     Ok(0)

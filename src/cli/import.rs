@@ -36,29 +36,33 @@ pub fn run(inv: &Invocation, paths: &[PathBuf], json: bool, defer_index: bool) -
     let index_time = started.elapsed();
 
     for p in &report.problems {
-        eprintln!(
+        errln!(
             "sellerdesk: {}: {}",
             safe_text::line(&p.path.display().to_string()),
             p.message
         );
     }
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
+        outln!(
             "files {} · imported {} · duplicates {} · flagged {} · failed {}",
-            report.files, report.imported, report.duplicates, report.flagged, report.failed
+            report.files,
+            report.imported,
+            report.duplicates,
+            report.flagged,
+            report.failed
         );
         if report.skipped > 0 {
-            println!("skipped {} files that are not e-mail", report.skipped);
+            outln!("skipped {} files that are not e-mail", report.skipped);
         }
         if indexed > 0 {
-            println!(
+            outln!(
                 "indexed for search: {indexed} messages in {:.2} s",
                 index_time.as_secs_f64()
             );
         }
-        println!("database: {}", store.path().display());
+        outln!("database: {}", store.path().display());
     }
     Ok(if report.failed > 0 { 1 } else { 0 })
 }
@@ -68,7 +72,7 @@ pub fn index(inv: &Invocation) -> Result<u8> {
     let mut store = inv.open_store()?;
     let started = std::time::Instant::now();
     let n = store.index_all_messages()?;
-    println!(
+    outln!(
         "indexed for search: {n} messages in {:.2} s",
         started.elapsed().as_secs_f64()
     );

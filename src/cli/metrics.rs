@@ -22,7 +22,7 @@ struct MetricsJson<'a> {
 pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8> {
     let store = inv.open_store()?;
     let m = crate::metrics::compute_fast(&store, inv.now, marketplace)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     // The same exit code with and without --json: the worst status (at risk 1, bad 2).
     let worst = m
         .rows()

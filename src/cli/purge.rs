@@ -29,7 +29,7 @@ pub fn run(inv: &Invocation, older_than: &str, json: bool) -> Result<u8> {
     let mut store = inv.open_store()?;
     let outbox = inv.config.outbox_dir();
     let report = store.purge_pii(inv.now, days, outbox.as_deref())?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         writeln!(
             out,

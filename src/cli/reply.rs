@@ -112,7 +112,7 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
     } else {
         None
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if let Some(code) = refuse {
         if opts.json {
             let doc = Refused {
@@ -127,16 +127,16 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
             } else {
                 "with warnings: check them, then add --force to send anyway"
             };
-            eprintln!("sellerdesk: reply to thread {thread} not queued, {what}:");
+            errln!("sellerdesk: reply to thread {thread} not queued, {what}:");
             for f in errors.iter().chain(&warnings) {
-                eprintln!("  {}", describe(f));
+                errln!("  {}", describe(f));
             }
         }
         return Ok(code);
     }
     let Some(reply) = reply else {
         // The draft check names every placeholder as an error; this is only a second guard.
-        eprintln!(
+        errln!(
             "sellerdesk: reply to thread {thread} not queued: {}",
             unfilled.unwrap_or_default()
         );

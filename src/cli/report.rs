@@ -28,7 +28,7 @@ pub fn run(inv: &Invocation, json: bool, days: Option<u32>, min: Option<u32>) ->
     };
     let store = inv.open_store()?;
     let (issues, _) = store.recurring_issues(inv.now, rule, None)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         let doc = ReportJson {
             now: inv.now,

@@ -58,7 +58,7 @@ pub fn send(inv: &Invocation, json: bool, retry: &[i64], even_if_unknown: bool) 
         }
     }
     for id in &skipped {
-        eprintln!(
+        errln!(
             "sellerdesk: outbox message {id} not sent again: its delivery is unknown, the \
              server may already have it and the buyer would get it twice. To send it anyway: \
              sellerdesk send --retry {id} --even-if-unknown"
@@ -66,7 +66,7 @@ pub fn send(inv: &Invocation, json: bool, retry: &[i64], even_if_unknown: bool) 
     }
     let run = sender.deliver_due(&mut store, &|| false)?;
     let counts = store.outbox_counts()?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         let doc = SendJson {
             run,
@@ -157,7 +157,7 @@ pub fn list(inv: &Invocation, json: bool, limit: usize) -> Result<u8> {
     let store = inv.open_store()?;
     let entries = store.outbox_entries(limit)?;
     let counts = store.outbox_counts()?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::out::stdout();
     if json {
         let rows: Vec<EntryJson> = entries
             .iter()

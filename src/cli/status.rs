@@ -302,7 +302,7 @@ pub fn print(report: &StatusReport, config: &Config, json: bool) -> Result<()> {
     } else {
         report.to_text(config, colour)
     };
-    let mut lock = stdout.lock();
+    let mut lock = crate::cli::out::Quiet(stdout.lock());
     lock.write_all(text.as_bytes())?;
     lock.flush()?;
     Ok(())

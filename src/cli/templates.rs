@@ -13,7 +13,7 @@ pub fn list(inv: &Invocation) -> Result<u8> {
     let store = inv.open_store()?;
     for row in store.templates()? {
         let t = &row.template;
-        println!(
+        outln!(
             "{:<36} {:<18} {}",
             safe_text::line(&t.name),
             safe_text::line(t.category.as_deref().unwrap_or("-")),
@@ -28,7 +28,7 @@ pub fn export(inv: &Invocation, dir: &Path) -> Result<u8> {
     let templates: Vec<_> = store.templates()?.into_iter().map(|r| r.template).collect();
     let files = crate::templates::export(&templates, dir)
         .with_context(|| format!("cannot export to {}", dir.display()))?;
-    println!("exported {} templates to {}", files.len(), dir.display());
+    outln!("exported {} templates to {}", files.len(), dir.display());
     Ok(0)
 }
 
@@ -48,10 +48,10 @@ pub fn import(inv: &Invocation, dir: &Path) -> Result<u8> {
             },
             Err(e) => {
                 failed += 1;
-                eprintln!("sellerdesk: {}", safe_text::line(&e.to_string()));
+                errln!("sellerdesk: {}", safe_text::line(&e.to_string()));
             }
         }
     }
-    println!("created {created} · updated {updated} · unchanged {unchanged} · failed {failed}");
+    outln!("created {created} · updated {updated} · unchanged {unchanged} · failed {failed}");
     Ok(if failed > 0 { super::EXIT_ERROR } else { 0 })
 }

@@ -36,26 +36,26 @@ pub fn run(inv: &Invocation) -> Result<u8> {
         let report = match arrival.report {
             Ok(report) => report,
             Err(e) => {
-                eprintln!("sellerdesk: import failed: {e}");
+                errln!("sellerdesk: import failed: {e}");
                 continue;
             }
         };
         for p in &report.problems {
-            eprintln!(
+            errln!(
                 "sellerdesk: {}: {}",
                 safe_text::line(&p.path.display().to_string()),
                 p.message
             );
         }
         if arrival.catch_up {
-            println!(
+            outln!(
                 "watching {boxes} mailbox{} · caught up: imported {} · duplicates {}",
                 if boxes == 1 { "" } else { "es" },
                 report.imported,
                 report.duplicates
             );
         } else if report.imported > 0 || report.failed > 0 {
-            println!(
+            outln!(
                 "{} · imported {} · duplicates {} · flagged {} · failed {}",
                 crate::time_fmt::local(arrival.at, inv.config.timezone),
                 report.imported,
