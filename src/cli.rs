@@ -299,15 +299,24 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            if !e.use_stderr() {
+                // --help, --version: our own text.
+                let _ = e.print();
+                return ExitCode::from(0);
+            }
+            // It may quote what was typed (a path, a value): no control reaches the terminal.
+            errln!("{}", crate::safe_text::block(e.to_string().trim_end()));
+            return ExitCode::from(EXIT_ERROR);
         }
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            errln!("sellerdesk: error: {e:#}");
+            // Errors name paths and values from the command line and config: made safe to show.
+            errln!(
+                "sellerdesk: error: {}",
+                crate::safe_text::block(&format!("{e:#}"))
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -53,6 +53,12 @@ pub fn line(s: &str) -> Cow<'_, str> {
     sanitize(s, false)
 }
 
+/// A path from the command line, the config or a folder listing, as one safe line: a file
+/// name may hold any byte but `/` and NUL.
+pub fn path(p: &std::path::Path) -> String {
+    line(&p.display().to_string()).into_owned()
+}
+
 /// A block of untrusted text (a message body): newlines and tabs kept, other controls visible.
 pub fn block(s: &str) -> Cow<'_, str> {
     let s = if s.contains('\r') {

@@ -22,7 +22,11 @@ pub fn backup(inv: &Invocation, target: &Path, json: bool) -> Result<u8> {
             crate::safe_text::json(serde_json::to_string(&doc)?)
         )?;
     } else {
-        writeln!(out, "backed up to {} ({size} bytes)", target.display())?;
+        writeln!(
+            out,
+            "backed up to {} ({size} bytes)",
+            crate::safe_text::path(target)
+        )?;
     }
     Ok(0)
 }
@@ -33,9 +37,9 @@ pub fn restore(inv: &Invocation, from: &Path) -> Result<u8> {
     writeln!(
         crate::cli::out::stdout(),
         "restored {} from {}; the database as it was is kept as {}",
-        db.display(),
-        from.display(),
-        kept.display()
+        crate::safe_text::path(&db),
+        crate::safe_text::path(from),
+        crate::safe_text::path(&kept)
     )?;
     Ok(0)
 }

@@ -62,7 +62,7 @@ pub fn run(inv: &Invocation, paths: &[PathBuf], json: bool, defer_index: bool) -
                 index_time.as_secs_f64()
             );
         }
-        outln!("database: {}", store.path().display());
+        outln!("database: {}", safe_text::path(store.path()));
     }
     Ok(if report.failed > 0 { 1 } else { 0 })
 }

@@ -28,7 +28,11 @@ pub fn export(inv: &Invocation, dir: &Path) -> Result<u8> {
     let templates: Vec<_> = store.templates()?.into_iter().map(|r| r.template).collect();
     let files = crate::templates::export(&templates, dir)
         .with_context(|| format!("cannot export to {}", dir.display()))?;
-    outln!("exported {} templates to {}", files.len(), dir.display());
+    outln!(
+        "exported {} templates to {}",
+        files.len(),
+        crate::safe_text::path(dir)
+    );
     Ok(0)
 }
 
