@@ -36,6 +36,17 @@ pub enum Attempt {
 }
 
 impl Attempt {
+    /// The same outcome with its text changed by `f`.
+    pub fn map_text(self, f: impl FnOnce(String) -> String) -> Attempt {
+        match self {
+            Attempt::Sent(t) => Attempt::Sent(f(t)),
+            Attempt::Temporary(t) => Attempt::Temporary(f(t)),
+            Attempt::Permanent(t) => Attempt::Permanent(f(t)),
+            Attempt::Unknown(t) => Attempt::Unknown(f(t)),
+            Attempt::Lost => Attempt::Lost,
+        }
+    }
+
     /// One line for the seller.
     pub fn describe(&self) -> String {
         match self {
@@ -198,6 +209,11 @@ pub(crate) fn login_refused(detail: &str) -> String {
 /// Buyer-visible text never reaches the terminal raw; neither does a server's or command's
 /// answer: one line, no controls, bounded.
 pub(crate) fn clean_error(text: &str) -> String {
+    // A server (or a command's log) echoing an AUTH command shows the credentials it carried.
+    static AUTH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b(AUTH\s+[A-Z0-9_-]+)\s+\S+").expect("valid regex")
+    });
+    let text = AUTH.replace_all(text, "$1 [redacted]");
     let line: String = text
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -231,5 +247,9 @@ mod tests {
             "550 5.1.1 no such[31m user"
         );
         assert_eq!(clean_error(" \n"), "no explanation given");
+        assert_eq!(
+            clean_error("500 unrecognized: AUTH PLAIN AHN1cHBvcnQAczNjcmV0"),
+            "500 unrecognized: AUTH PLAIN [redacted]"
+        );
     }
 }

@@ -11,29 +11,93 @@ use super::{Attempt, clean_error};
 use crate::config::delivery::{PasswordSource, Security, Smtp};
 use crate::store::outbox::Job;
 
-/// The password, read now from where the config says it is.
-fn password(source: &PasswordSource) -> Result<String, String> {
-    match source {
+/// The password, read now from where the config says it is; a command gets `timeout` (the
+/// transport's own) to print it. An empty password is refused, wherever it comes from.
+fn password(source: &PasswordSource, timeout: std::time::Duration) -> Result<String, String> {
+    let password = match source {
         PasswordSource::Env(name) => std::env::var(name).map_err(|_| {
             format!("the SMTP password is not set: environment variable {name} is empty or missing")
-        }),
-        PasswordSource::Command(command) => {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(command)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .output()
-                .map_err(|e| format!("the password command could not be run: {e}"))?;
-            if !out.status.success() {
-                // Its output may hold part of a secret: never shown.
-                return Err(format!("the password command failed ({})", out.status));
+        })?,
+        PasswordSource::Command(command) => run_password_command(command, timeout)?,
+    };
+    if password.is_empty() {
+        return Err(match source {
+            PasswordSource::Env(name) => format!(
+                "the SMTP password is not set: environment variable {name} is empty or missing"
+            ),
+            PasswordSource::Command(_) => {
+                "the password command printed no password (its first line is empty)".into()
             }
-            let text = String::from_utf8(out.stdout)
-                .map_err(|_| "the password command printed something not UTF-8".to_string())?;
-            Ok(text.lines().next().unwrap_or_default().to_string())
-        }
+        });
     }
+    Ok(password)
+}
+
+fn run_password_command(command: &str, timeout: std::time::Duration) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("the password command could not be run: {e}"))?;
+    // Read on a thread of its own: a command printing more than a pipe holds still finishes.
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                // The whole group: `sh -c 'sleep 100'` leaves its sleep holding the pipe.
+                // SAFETY: signals the process group this child leads (process_group(0)).
+                unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+                let _ = child.wait();
+                return Err(format!(
+                    "the password command did not finish within {} s (timeout_secs)",
+                    timeout.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Err(e) => return Err(format!("the password command could not be waited for: {e}")),
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        // Its output may hold part of a secret: never shown.
+        return Err(format!("the password command failed ({status})"));
+    }
+    let text = String::from_utf8(out)
+        .map_err(|_| "the password command printed something not UTF-8".to_string())?;
+    Ok(text.lines().next().unwrap_or_default().to_string())
+}
+
+/// `text` with the login's secrets taken out, as a server may echo what it was sent: the
+/// password, and its base64 forms in AUTH PLAIN and AUTH LOGIN.
+fn without_secrets(text: String, user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    if password.is_empty() {
+        return text;
+    }
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut out = text;
+    for secret in [
+        b64(&format!("\0{user}\0{password}")),
+        b64(&format!("{user}\0{user}\0{password}")),
+        b64(password),
+        password.to_string(),
+    ] {
+        out = out.replace(&secret, "[redacted]");
+    }
+    out
 }
 
 /// The server's certificate is checked against the usual authorities, plus `ca_file`'s; or,
@@ -134,14 +198,17 @@ fn deliver_trusting(
             return Attempt::Permanent(format!("`{}` is not a recipient address", job.to_addr));
         }
     };
-    let credentials = match (&settings.username, &settings.password) {
-        (Some(user), Some(source)) => match password(source) {
-            Ok(p) => Some(Credentials::new(user.clone(), p)),
+    let login: Option<(String, String)> = match (&settings.username, &settings.password) {
+        (Some(user), Some(source)) => match password(source, settings.timeout) {
+            Ok(p) => Some((user.clone(), p)),
             Err(e) => return Attempt::Temporary(e),
         },
-        (Some(user), None) => Some(Credentials::new(user.clone(), String::new())),
+        (Some(user), None) => Some((user.clone(), String::new())),
         _ => None,
     };
+    let credentials = login
+        .as_ref()
+        .map(|(user, p)| Credentials::new(user.clone(), p.clone()));
     let tls = match settings.security {
         Security::None => None,
         Security::Tls | Security::StartTls => match tls_parameters(settings, pinned) {
@@ -189,7 +256,10 @@ fn deliver_trusting(
         }
         _ => conn.abort(),
     }
-    attempt
+    match login {
+        Some((user, password)) => attempt.map_text(|t| without_secrets(t, &user, &password)),
+        None => attempt,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -279,25 +349,57 @@ mod tests {
 
     #[test]
     fn the_password_comes_from_the_environment_or_a_command() {
-        // SAFETY: this test's own variable name, read only here.
+        let t = std::time::Duration::from_secs(5);
+        // SAFETY: this test's own variable names, read only here.
         unsafe { std::env::set_var("SELLERDESK_TEST_SMTP_PW", "s3cret") };
+        unsafe { std::env::set_var("SELLERDESK_TEST_SMTP_EMPTY", "") };
         assert_eq!(
-            password(&PasswordSource::Env("SELLERDESK_TEST_SMTP_PW".into())),
+            password(&PasswordSource::Env("SELLERDESK_TEST_SMTP_PW".into()), t),
             Ok("s3cret".into())
         );
-        let missing = password(&PasswordSource::Env("SELLERDESK_TEST_NO_SUCH_VAR".into()));
+        let missing = password(
+            &PasswordSource::Env("SELLERDESK_TEST_NO_SUCH_VAR".into()),
+            t,
+        );
         assert!(missing.unwrap_err().contains("SELLERDESK_TEST_NO_SUCH_VAR"));
+        let empty = password(&PasswordSource::Env("SELLERDESK_TEST_SMTP_EMPTY".into()), t);
+        assert!(empty.unwrap_err().contains("empty"));
         assert_eq!(
-            password(&PasswordSource::Command(
-                "printf 'pw-line\\nsecond\\n'".into()
-            )),
+            password(
+                &PasswordSource::Command("printf 'pw-line\\nsecond\\n'".into()),
+                t
+            ),
             Ok("pw-line".into())
         );
-        let failed = password(&PasswordSource::Command("echo leaked; exit 3".into())).unwrap_err();
+        let failed =
+            password(&PasswordSource::Command("echo leaked; exit 3".into()), t).unwrap_err();
         assert!(failed.contains("failed"), "{failed}");
         assert!(
             !failed.contains("leaked"),
             "a failing command's output is never shown"
         );
+        let nothing = password(&PasswordSource::Command("printf '\\nx'".into()), t);
+        assert!(nothing.unwrap_err().contains("no password"));
+        // A command that hangs is given the transport's timeout, then stopped.
+        let started = std::time::Instant::now();
+        let slow = password(
+            &PasswordSource::Command("sleep 100; echo late".into()),
+            std::time::Duration::from_millis(300),
+        );
+        assert!(slow.unwrap_err().contains("did not finish"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_servers_echo_never_keeps_the_login() {
+        use base64::Engine as _;
+        let plain = base64::engine::general_purpose::STANDARD.encode("\0shop@x.test\0s3cret!");
+        let echoed = format!("535 5.7.8 bad credentials for {plain} (s3cret!)");
+        let clean = without_secrets(echoed, "shop@x.test", "s3cret!");
+        assert!(
+            !clean.contains(&plain) && !clean.contains("s3cret"),
+            "{clean}"
+        );
+        assert!(clean.contains("[redacted]"));
     }
 }
