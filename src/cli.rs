@@ -95,7 +95,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// List at most this many threads (the counts are always complete).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         limit: Option<u64>,
     },
     /// Account metrics (ODR, LSR, PCR, VTR, feedback, refunds, POP, late responses, AHR) with
@@ -117,11 +117,11 @@ pub enum Command {
     Report {
         #[arg(long)]
         json: bool,
-        /// The window, in days.
-        #[arg(long, value_name = "N")]
+        /// The window, in days (1-365, as `[recurring] days`).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=365))]
         days: Option<u32>,
-        /// Complaints of one kind on one ASIN that make an issue.
-        #[arg(long, value_name = "N")]
+        /// Complaints of one kind on one ASIN that make an issue (2-1000).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=1000))]
         min: Option<u32>,
     },
     /// Check a draft against Amazon's messaging guidelines (links, e-mail addresses, HTML,
@@ -162,9 +162,9 @@ pub enum Command {
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
-        /// At most this many messages.
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
+        /// At most this many messages (1-100000).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: u32,
     },
     /// List the files buyers sent on a thread, or save them into a folder (created if missing;
     /// an existing file is never overwritten).
@@ -448,7 +448,7 @@ fn run(cli: Cli) -> Result<u8> {
             even_if_unknown,
         }) => send::send(&Invocation::load(&cli)?, *json, retry, *even_if_unknown),
         Some(Command::Outbox { json, limit }) => {
-            send::list(&Invocation::load(&cli)?, *json, *limit)
+            send::list(&Invocation::load(&cli)?, *json, *limit as usize)
         }
         Some(Command::Feedback { action }) => {
             let inv = Invocation::load(&cli)?;

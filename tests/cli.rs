@@ -769,3 +769,40 @@ fn attachments_are_listed_and_saved_without_overwriting() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("there is no thread 999"));
 }
+
+#[test]
+fn durations_and_counts_out_of_range_are_refused_clearly_never_a_panic() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("x.db");
+    sd(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["import", fixture("buyer_inquiry.eml").to_str().unwrap()])
+        .assert()
+        .success();
+    for (args, says) in [
+        (
+            &["purge-pii", "--older-than", "106751991d"][..],
+            "at most 36500d",
+        ),
+        (
+            &["purge-pii", "--older-than", "9223372036854775807w"][..],
+            "at most 36500d",
+        ),
+        (&["purge-pii", "--older-than", "0d"][..], "at least 1d"),
+        (&["report", "--days", "0"][..], "1..=365"),
+        (&["report", "--days", "4000000000"][..], "--days"),
+        (&["report", "--min", "1"][..], "2..=1000"),
+        (&["status", "--limit", "0"][..], "--limit"),
+        (&["outbox", "--limit", "0"][..], "--limit"),
+    ] {
+        sd(home.path())
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", NOW])
+            .args(args)
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(says));
+    }
+}

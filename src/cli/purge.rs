@@ -6,22 +6,53 @@ use anyhow::{Result, bail};
 
 use super::Invocation;
 
-/// `30d`, `45d`, `6w`: at least one day.
+/// The longest `--older-than`: a hundred years (any more reaches before the first message).
+const MAX_DAYS: i64 = 36_500;
+
+/// `30d`, `45d`, `6w`: at least one day, at most a hundred years.
 fn days(text: &str) -> Result<i64> {
     let t = text.trim();
     let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: i64 = n
-        .parse()
-        .map_err(|_| anyhow::anyhow!("`{text}` is not a duration like 30d"))?;
+    let too_long = || anyhow::anyhow!("--older-than {text}: at most {MAX_DAYS}d (100 years)");
+    let n: i64 = match n.parse() {
+        Ok(n) => n,
+        Err(_) if !n.is_empty() => return Err(too_long()),
+        Err(_) => bail!("`{text}` is not a duration like 30d"),
+    };
     let d = match unit {
-        "" | "d" => n,
-        "w" => n * 7,
+        "" | "d" => Some(n),
+        "w" => n.checked_mul(7),
         _ => bail!("`{text}` is not a duration like 30d or 6w"),
     };
-    if d < 1 {
-        bail!("--older-than must be at least 1d");
+    match d {
+        Some(d) if d < 1 => bail!("--older-than must be at least 1d"),
+        Some(d) if d <= MAX_DAYS => Ok(d),
+        _ => Err(too_long()),
     }
-    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_range_checked() {
+        assert_eq!(days("30d").unwrap(), 30);
+        assert_eq!(days("6w").unwrap(), 42);
+        assert_eq!(days("45").unwrap(), 45);
+        for bad in ["0d", "x", "3m", ""] {
+            assert!(days(bad).is_err(), "{bad}");
+        }
+        for huge in [
+            "106751991d",
+            "36501d",
+            "99999999999999999999d",
+            "9223372036854775807w",
+        ] {
+            let e = days(huge).unwrap_err().to_string();
+            assert!(e.contains("at most 36500d"), "{huge}: {e}");
+        }
+    }
 }
 
 pub fn run(inv: &Invocation, older_than: &str, json: bool) -> Result<u8> {
