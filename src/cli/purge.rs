@@ -31,30 +31,6 @@ fn days(text: &str) -> Result<i64> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_range_checked() {
-        assert_eq!(days("30d").unwrap(), 30);
-        assert_eq!(days("6w").unwrap(), 42);
-        assert_eq!(days("45").unwrap(), 45);
-        for bad in ["0d", "x", "3m", ""] {
-            assert!(days(bad).is_err(), "{bad}");
-        }
-        for huge in [
-            "106751991d",
-            "36501d",
-            "99999999999999999999d",
-            "9223372036854775807w",
-        ] {
-            let e = days(huge).unwrap_err().to_string();
-            assert!(e.contains("at most 36500d"), "{huge}: {e}");
-        }
-    }
-}
-
 pub fn run(inv: &Invocation, older_than: &str, json: bool) -> Result<u8> {
     let days = days(older_than)?;
     let mut store = inv.open_store()?;
@@ -103,5 +79,24 @@ mod tests {
         assert!(days("0d").is_err());
         assert!(days("soon").is_err());
         assert!(days("3h").is_err());
+    }
+
+    #[test]
+    fn durations_are_range_checked() {
+        assert_eq!(days("30d").unwrap(), 30);
+        assert_eq!(days("6w").unwrap(), 42);
+        assert_eq!(days("45").unwrap(), 45);
+        for bad in ["0d", "x", "3m", ""] {
+            assert!(days(bad).is_err(), "{bad}");
+        }
+        for huge in [
+            "106751991d",
+            "36501d",
+            "99999999999999999999d",
+            "9223372036854775807w",
+        ] {
+            let e = days(huge).unwrap_err().to_string();
+            assert!(e.contains("at most 36500d"), "{huge}: {e}");
+        }
     }
 }
