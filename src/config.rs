@@ -114,8 +114,8 @@ struct RawSeller {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 struct RawStore {
-    db: Option<String>,
-    outbox: Option<String>,
+    db: Option<Spanned<String>>,
+    outbox: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -210,11 +210,22 @@ impl Config {
                 )
             })?;
         }
-        if let Some(db) = raw.store.db {
-            config.db = Some(resolve_path(&db, file));
-        }
-        if let Some(outbox) = raw.store.outbox {
-            config.outbox = Some(resolve_path(&outbox, file));
+        for (key, value, slot) in [
+            ("store.db", raw.store.db, &mut config.db),
+            ("store.outbox", raw.store.outbox, &mut config.outbox),
+        ] {
+            if let Some(v) = value {
+                // An empty path would name the config's own folder.
+                if v.get_ref().trim().is_empty() {
+                    return Err(err(
+                        Some(v.span()),
+                        Some(key.into()),
+                        "the path is empty: give a file or folder, e.g. \"~/sellerdesk/inbox.db\""
+                            .into(),
+                    ));
+                }
+                *slot = Some(resolve_path(v.get_ref(), file));
+            }
         }
         if let Some(h) = &raw.clock.due_soon_hours {
             if !(1..24).contains(h.get_ref()) {
@@ -519,6 +530,13 @@ mod tests {
 
     #[test]
     fn relative_db_is_beside_the_config() {
+        for text in ["[store]\ndb = \"\"\n", "[store]\noutbox = \" \"\n"] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(
+                e.contains("line 2") && e.contains("the path is empty"),
+                "{e}"
+            );
+        }
         let c = parse("[store]\ndb = \"inbox.db\"\noutbox = \"out\"\n").unwrap();
         assert_eq!(c.db, Some(PathBuf::from("/etc/sd/inbox.db")));
         assert_eq!(c.outbox_dir(), Some(PathBuf::from("/etc/sd/out")));
