@@ -7,31 +7,18 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sellerdesk::config::Config;
 use sellerdesk::delivery::{Sender, Summary};
 use sellerdesk::domain::clock::Thresholds;
 use sellerdesk::domain::message::flags;
 use sellerdesk::import::{RawMail, import_raw};
-use sellerdesk::reply::{prepare, send};
 use sellerdesk::store::Store;
 use sellerdesk::store::outbox::State;
 use support::smtp::{Mode, SmtpServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
-const NOW: &str = "2026-11-22T12:00:00Z";
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
-}
-
-const INQUIRY: &str = "From: \"Bob Wilson - Amazon Marketplace\" <t2bb@marketplace.amazon.com>\r\n\
-To: support@example-shop.test\r\n\
-Subject: Inquiry from Amazon customer Bob Wilson (Order: 111-4827163-0028371)\r\n\
-Message-ID: <m1@amazon.test>\r\n\
-Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n\
-\r\n\
-Hello, my lamp arrived broken. Order 111-4827163-0028371.\r\n";
+use support::queued::{INQUIRY, NOW, now, reply_queued};
 
 struct Shop {
     dir: tempfile::TempDir,
@@ -58,48 +45,21 @@ impl Shop {
         )
     }
 
-    /// The same with a reply of the body given.
+    /// The same with a reply of the body given (SMTP is the sender's job, not send()'s: it
+    /// stays queued).
     fn with_reply_body(table: &str, body: &str) -> Shop {
         let dir = tempfile::tempdir().unwrap();
-        let config_path = dir.path().join("config.toml");
-        std::fs::write(
-            &config_path,
-            format!(
-                "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n\
-                 [delivery]\nsent_maildir = \"Sent\"\n{table}"
-            ),
-        )
-        .unwrap();
-        let config = Config::load(&config_path, true).unwrap();
-        let db = dir.path().join("inbox.db");
-        let mut store = Store::open(&db).unwrap();
-        import_raw(
-            &mut store,
-            &config,
-            [RawMail {
-                bytes: INQUIRY.as_bytes().to_vec(),
-                delivered_at: None,
-                source: "test".into(),
-            }],
-            now(),
-        )
-        .unwrap();
-        let thread: i64 = store
-            .conn()
-            .query_row("SELECT id FROM threads", [], |r| r.get(0))
-            .unwrap();
-        let reply = prepare(&store, &config, thread, body, now()).unwrap();
-        let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
-        assert_eq!(
-            sent.delivered, None,
-            "SMTP is the sender's job, not send()'s"
+        let q = reply_queued(
+            dir.path(),
+            &format!("[delivery]\nsent_maildir = \"Sent\"\n{table}"),
+            body,
         );
         Shop {
             dir,
-            config_path,
-            config,
-            db,
-            thread,
+            config_path: q.config_path,
+            config: q.config,
+            db: q.db,
+            thread: q.thread,
         }
     }
 

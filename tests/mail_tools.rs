@@ -10,30 +10,15 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{DateTime, TimeZone, Utc};
 use sellerdesk::config::Config;
 use sellerdesk::delivery::{Sender, Summary};
-use sellerdesk::import::{RawMail, import_raw};
-use sellerdesk::reply::{prepare, send};
 use sellerdesk::store::Store;
 use sellerdesk::store::outbox::{Entry, State};
+use support::queued::{NOW, now, reply_queued};
 use support::smtp::SmtpServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
-const NOW: &str = "2026-11-22T12:00:00Z";
 const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
-}
-
-const INQUIRY: &str = "From: \"Bob Wilson - Amazon Marketplace\" <t2bb@marketplace.amazon.com>\r\n\
-To: support@example-shop.test\r\n\
-Subject: Inquiry from Amazon customer Bob Wilson (Order: 111-4827163-0028371)\r\n\
-Message-ID: <m1@amazon.test>\r\n\
-Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n\
-\r\n\
-Hello, my lamp arrived broken. Order 111-4827163-0028371.\r\n";
 
 /// A reply whose body has a line holding a single dot, and text after it.
 const BODY: &str = "Hello Bob,\n\nThe steps:\n1. unplug the lamp\n.\nThen the rest of the reply, \
@@ -65,42 +50,20 @@ impl Shop {
     /// One buyer inquiry, a reply with `BODY` queued, delivered by the sendmail command given.
     fn new(command: &str) -> Shop {
         let dir = tempfile::tempdir().unwrap();
-        let config_path = dir.path().join("config.toml");
-        std::fs::write(
-            &config_path,
-            format!(
-                "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n\
-                 [delivery.sendmail]\ncommand = {}\n",
+        let q = reply_queued(
+            dir.path(),
+            &format!(
+                "[delivery.sendmail]\ncommand = {}\n",
                 toml::Value::String(command.into())
             ),
-        )
-        .unwrap();
-        let config = Config::load(&config_path, true).unwrap();
-        let db = dir.path().join("inbox.db");
-        let mut store = Store::open(&db).unwrap();
-        import_raw(
-            &mut store,
-            &config,
-            [RawMail {
-                bytes: INQUIRY.as_bytes().to_vec(),
-                delivered_at: None,
-                source: "test".into(),
-            }],
-            now(),
-        )
-        .unwrap();
-        let thread: i64 = store
-            .conn()
-            .query_row("SELECT id FROM threads", [], |r| r.get(0))
-            .unwrap();
-        let reply = prepare(&store, &config, thread, BODY, now()).unwrap();
-        send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
+            BODY,
+        );
         Shop {
             _dir: dir,
-            config_path,
-            config,
-            db,
-            thread,
+            config_path: q.config_path,
+            config: q.config,
+            db: q.db,
+            thread: q.thread,
         }
     }
 

@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub mod home;
+pub mod queued;
 pub mod smtp;
