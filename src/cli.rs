@@ -48,6 +48,10 @@ use crate::store::Store;
 
 pub const EXIT_ERROR: u8 = 3;
 
+/// The database this command works on, so that SQLite finding it damaged deep inside a query
+/// is reported with the file's name and the way back.
+static DATABASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
 #[derive(Parser, Debug)]
 #[command(
     name = "sellerdesk",
@@ -312,11 +316,18 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            let mut text = format!("{e:#}");
+            if crate::store::damage::in_chain(e.as_ref())
+                && let Some(db) = DATABASE.get()
+            {
+                text = format!(
+                    "{}: the database is damaged ({text}); {}",
+                    db.display(),
+                    crate::store::damage::advice(db)
+                );
+            }
             // Errors name paths and values from the command line and config: made safe to show.
-            errln!(
-                "sellerdesk: error: {}",
-                crate::safe_text::block(&format!("{e:#}"))
-            );
+            errln!("sellerdesk: error: {}", crate::safe_text::block(&text));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -346,11 +357,14 @@ impl Invocation {
     }
 
     pub fn db_path(&self) -> Result<PathBuf> {
-        self.db
+        let path = self
+            .db
             .clone()
             .or_else(|| self.config.db.clone())
             .or_else(Store::default_path)
-            .context("no database path: pass --db PATH (no home folder to put a default in)")
+            .context("no database path: pass --db PATH (no home folder to put a default in)")?;
+        let _ = DATABASE.set(path.clone());
+        Ok(path)
     }
 
     /// The database, which must exist (every command that only reads or acts on what is there).

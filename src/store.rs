@@ -10,12 +10,14 @@ pub mod backup;
 pub mod casework;
 pub mod checkpointer;
 pub mod clocks;
+pub mod damage;
 pub mod drafts;
 pub mod follow_ups;
 pub mod inbox;
 pub mod ingest;
 pub mod instance;
 mod key_set;
+pub mod lossy;
 pub mod marks;
 pub mod metric_days;
 pub mod migrations;
@@ -29,6 +31,7 @@ pub mod search_index;
 pub mod snooze;
 pub mod takes;
 pub mod templates;
+pub mod text_scan;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -57,6 +60,29 @@ fn migration_cause(e: &rusqlite_migration::Error) -> String {
             .chars()
             .take(300)
             .collect(),
+    }
+}
+
+impl StoreError {
+    /// SQLite saying the file is malformed becomes [`StoreError::Damaged`], naming the file and
+    /// the way back.
+    pub fn or_damaged(self, path: &Path) -> StoreError {
+        let sql = match &self {
+            StoreError::Sqlite(e) => e,
+            StoreError::Migration {
+                error: rusqlite_migration::Error::RusqliteError { err, .. },
+                ..
+            } => err,
+            _ => return self,
+        };
+        if !damage::is_damage(sql) {
+            return self;
+        }
+        StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: damage::words(sql),
+            advice: damage::advice(path),
+        }
     }
 }
 
@@ -197,6 +223,12 @@ pub enum StoreError {
         what: &'static str,
         actual: String,
     },
+    #[error("{path}: the database is damaged ({detail}); {advice}")]
+    Damaged {
+        path: PathBuf,
+        detail: String,
+        advice: String,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -322,7 +354,7 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Store::setup(conn, path.to_path_buf())
+        Store::setup(conn, path.to_path_buf()).map_err(|e| e.or_damaged(path))
     }
 
     /// A private in-memory database (tests, the benchmark's scratch work).

@@ -263,3 +263,178 @@ fn check_says_healthy_unsafe_or_damaged() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("13 days old"));
 }
+
+/// Makes the database many pages long (two thousand notes) and folds its WAL in, so that
+/// damage to the file is damage to the data.
+fn grow(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+         INSERT INTO events (thread_id, at, kind, detail)
+         SELECT (SELECT min(id) FROM threads), i, 'noted', 'note ' || i || hex(randomblob(60))
+         FROM n;",
+    )
+    .unwrap();
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+        .unwrap();
+}
+
+#[test]
+fn a_torn_or_zeroed_database_is_reported_damaged_with_its_newest_backup_and_restores() {
+    for damage in ["truncated", "zeroed"] {
+        let (dir, db) = shop();
+        grow(&db);
+        let backup = dir.path().join("monday.db");
+        assert!(
+            sd(&db, &["backup", backup.to_str().unwrap()])
+                .status
+                .success()
+        );
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+        let len = std::fs::metadata(&db).unwrap().len();
+        {
+            use std::io::{Seek, Write};
+            let mut file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+            if damage == "truncated" {
+                file.set_len(len / 2).unwrap();
+            } else {
+                // The second half of the pages, as a disk that lost them would give back.
+                file.seek(std::io::SeekFrom::Start(len / 2)).unwrap();
+                file.write_all(&vec![0u8; (len - len / 2) as usize])
+                    .unwrap();
+            }
+        }
+        let damaged_bytes = std::fs::read(&db).unwrap();
+
+        let out = sd(&db, &["check"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{damage}: {text}");
+        assert!(text.contains("DAMAGED integrity"), "{damage}: {text}");
+        assert!(
+            text.contains(db.to_str().unwrap()),
+            "names the file: {text}"
+        );
+        assert!(
+            text.contains(&format!("restore {}", backup.display())),
+            "{damage}: names the newest backup and the command: {text}"
+        );
+        let out = sd(&db, &["check", "--json"]);
+        assert_eq!(out.status.code(), Some(2));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["status"], "damaged", "{json}");
+        assert!(
+            json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["check"] == "restore" && f["level"] == "damaged"),
+            "{json}"
+        );
+
+        if damage == "truncated" {
+            // Any other command names the file and the way back, not SQLite's words alone.
+            let out = sd(&db, &["status"]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{err}");
+            assert!(
+                err.contains(&format!("{}: the database is damaged", db.display())),
+                "{err}"
+            );
+            assert!(err.contains("restore"), "{err}");
+        }
+
+        let out = sd(&db, &["restore", backup.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{damage}: a damaged database can be restored over: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(contents(&db), contents(&backup), "{damage}");
+        let kept: Vec<PathBuf> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(&"Z".to_string()))
+            .filter(|p| p.to_string_lossy().contains(".before-restore-"))
+            .collect();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(
+            std::fs::read(&kept[0]).unwrap(),
+            damaged_bytes,
+            "the damaged file is kept as it was"
+        );
+        let out = sd(&db, &["check"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("ok      integrity"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn stored_text_that_is_not_utf8_is_shown_lossily_and_check_names_its_row() {
+    let (_dir, db) = shop();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let id: i64 = conn
+        .query_row("SELECT min(id) FROM threads", [], |r| r.get(0))
+        .unwrap();
+    conn.execute(
+        // Overdue too, so that `status` lists it.
+        "UPDATE threads SET subject = CAST(x'576865726520FF3F' AS TEXT),
+                clock_start = clock_start - 2 * 86400 WHERE id = ?1",
+        [id],
+    )
+    .unwrap();
+    drop(conn);
+    let out = sd(&db, &["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Where \u{FFFD}?"), "{text}");
+    let out = sd(&db, &["status", "--json"]);
+    assert!(out.status.success() || out.status.code() == Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Where \u{FFFD}?"));
+
+    let out = sd(&db, &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("threads id={id} subject")),
+        "names the row: {text}"
+    );
+    assert!(text.contains("WARNING text"), "{text}");
+}
+
+#[test]
+fn restore_is_refused_while_another_process_holds_the_database_through_a_hard_link() {
+    let (dir, db) = shop();
+    let backup = dir.path().join("b.db");
+    assert!(
+        sd(&db, &["backup", backup.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let link = dir.path().join("other-name.db");
+    std::fs::hard_link(&db, &link).unwrap();
+    let before = contents(&db);
+    // Another process with the file open under the other name.
+    let mut holder = Command::new("sleep")
+        .arg("60")
+        .stdin(std::fs::File::open(&link).unwrap())
+        .spawn()
+        .unwrap();
+    let out = sd(&db, &["restore", backup.to_str().unwrap()]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("is open in another process"), "{err}");
+    assert!(err.contains(&holder.id().to_string()), "names it: {err}");
+    assert_eq!(contents(&db), before, "nothing touched");
+}

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::Invocation;
 use crate::safe_text;
+use crate::store::{Store, StoreError};
 
 /// A backup older than this is worth a warning.
 const BACKUP_MAX_AGE_DAYS: i64 = 7;
@@ -64,13 +65,50 @@ pub fn run(inv: &Invocation, json: bool) -> Result<u8> {
         let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
         mode_finding("file permissions", &file, 0o600, &mut findings);
     }
-    let store = inv.open_store()?;
+    match Store::open_existing(&path) {
+        Ok(store) => {
+            if let Err(e) = database_findings(inv, &store, &mut findings) {
+                damaged(e.or_damaged(&path), &mut findings)?;
+            }
+        }
+        Err(e) => damaged(e, &mut findings)?,
+    }
+    let worst = findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok);
+    let mut out = crate::cli::out::stdout();
+    if json {
+        let doc = serde_json::json!({ "status": worst, "findings": findings });
+        writeln!(out, "{}", safe_text::json(serde_json::to_string(&doc)?))?;
+    } else {
+        for f in &findings {
+            let mark = match f.level {
+                Level::Ok => "ok     ",
+                Level::Warning => "WARNING",
+                Level::Damaged => "DAMAGED",
+            };
+            writeln!(out, "{mark} {:<17} {}", f.check, safe_text::line(&f.detail))?;
+        }
+    }
+    Ok(match worst {
+        Level::Ok => 0,
+        Level::Warning => 1,
+        Level::Damaged => 2,
+    })
+}
+
+/// What the open database says about itself. An error here may be SQLite finding the file
+/// damaged part-way through.
+fn database_findings(
+    inv: &Invocation,
+    store: &Store,
+    findings: &mut Vec<Finding>,
+) -> Result<(), StoreError> {
     let conn = store.conn();
     let integrity: Vec<String> = conn
         .prepare("PRAGMA integrity_check")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    findings.push(if integrity == ["ok"] {
+    let whole = integrity == ["ok"];
+    findings.push(if whole {
         Finding {
             level: Level::Ok,
             check: "integrity",
@@ -80,9 +118,16 @@ pub fn run(inv: &Invocation, json: bool) -> Result<u8> {
         Finding {
             level: Level::Damaged,
             check: "integrity",
-            detail: integrity.join("; "),
+            detail: format!("{}: {}", store.path().display(), integrity.join("; ")),
         }
     });
+    if !whole {
+        findings.push(Finding {
+            level: Level::Damaged,
+            check: "restore",
+            detail: crate::store::damage::advice(store.path()),
+        });
+    }
     let fk: Vec<(String, i64)> = conn
         .prepare("PRAGMA foreign_key_check")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -169,24 +214,64 @@ pub fn run(inv: &Invocation, json: bool) -> Result<u8> {
             }
         },
     );
-    let worst = findings.iter().map(|f| f.level).max().unwrap_or(Level::Ok);
-    let mut out = crate::cli::out::stdout();
-    if json {
-        let doc = serde_json::json!({ "status": worst, "findings": findings });
-        writeln!(out, "{}", safe_text::json(serde_json::to_string(&doc)?))?;
-    } else {
-        for f in &findings {
-            let mark = match f.level {
-                Level::Ok => "ok     ",
-                Level::Warning => "WARNING",
-                Level::Damaged => "DAMAGED",
-            };
-            writeln!(out, "{mark} {:<17} {}", f.check, safe_text::line(&f.detail))?;
+    text_findings(store, findings)?;
+    Ok(())
+}
+
+/// Stored text that is not UTF-8 is shown with U+FFFD; the rows are named so they can be
+/// fixed or restored.
+fn text_findings(store: &Store, findings: &mut Vec<Finding>) -> Result<(), StoreError> {
+    const NAMED: usize = 5;
+    let (total, rows) = store.text_not_utf8(NAMED)?;
+    findings.push(if total == 0 {
+        Finding {
+            level: Level::Ok,
+            check: "text",
+            detail: "all stored text is UTF-8".into(),
         }
+    } else {
+        let named: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{} {} {}", r.table, r.row, r.column))
+            .collect();
+        Finding {
+            level: Level::Warning,
+            check: "text",
+            detail: format!(
+                "{total} stored {} not UTF-8 (shown with �): {}{}",
+                if total == 1 { "value is" } else { "values are" },
+                named.join(", "),
+                if total as usize > rows.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ),
+        }
+    });
+    Ok(())
+}
+
+/// A database SQLite finds damaged is a finding, with the way back; any other error stops.
+fn damaged(e: StoreError, findings: &mut Vec<Finding>) -> Result<()> {
+    match e {
+        StoreError::Damaged {
+            path,
+            detail,
+            advice,
+        } => {
+            findings.push(Finding {
+                level: Level::Damaged,
+                check: "integrity",
+                detail: format!("{}: {detail}", path.display()),
+            });
+            findings.push(Finding {
+                level: Level::Damaged,
+                check: "restore",
+                detail: advice,
+            });
+            Ok(())
+        }
+        other => Err(other.into()),
     }
-    Ok(match worst {
-        Level::Ok => 0,
-        Level::Warning => 1,
-        Level::Damaged => 2,
-    })
 }

@@ -102,6 +102,11 @@ impl Store {
                 rusqlite::params![path.to_string_lossy(), to_secs(now), size as i64],
             )
         })?;
+        // Also beside the database: a damaged database file cannot say where its backup is.
+        // Only a hint for that day, so failing to write it fails nothing.
+        if self.path() != Path::new(":memory:") {
+            let _ = super::damage::remember_backup(self.path(), &path);
+        }
         Ok(size)
     }
 
@@ -121,13 +126,15 @@ impl Store {
     }
 }
 
-/// Other processes with `db` (or its -wal/-shm) open, as `pid (name)`: Linux's /proc.
+/// Other processes with `db` (or its -wal/-shm) open, as `pid (name)`: Linux's /proc. Files
+/// are compared by device and inode, so a process that opened the database through another
+/// name (a hard link, a symlinked folder) is found too.
 pub fn other_users(db: &Path) -> Vec<String> {
-    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let db = canonical(db);
-    let names: Vec<PathBuf> = ["", "-wal", "-shm"]
+    use std::os::unix::fs::MetadataExt;
+    let files: Vec<(u64, u64)> = ["", "-wal", "-shm"]
         .iter()
-        .map(|s| PathBuf::from(format!("{}{s}", db.display())))
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
+        .map(|m| (m.dev(), m.ino()))
         .collect();
     let me = std::process::id();
     let mut users = Vec::new();
@@ -144,10 +151,11 @@ pub fn other_users(db: &Path) -> Vec<String> {
         let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
             continue;
         };
+        // metadata() follows /proc's link to the open file itself, whatever its name.
         if fds
             .flatten()
-            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
-            .any(|target| names.contains(&target))
+            .filter_map(|fd| std::fs::metadata(fd.path()).ok())
+            .any(|m| files.contains(&(m.dev(), m.ino())))
         {
             let name = std::fs::read_to_string(p.path().join("comm")).unwrap_or_default();
             users.push(format!("{pid} ({})", name.trim()));
@@ -197,19 +205,32 @@ pub fn restore(db: &Path, from: &Path, now: DateTime<Utc>) -> Result<PathBuf, St
             )));
         }
     }
-    // The current database, kept whole first.
-    let mut current = Store::open(db)?;
     let kept = PathBuf::from(format!(
         "{}.before-restore-{}",
         db.display(),
         now.format("%Y%m%dT%H%M%SZ")
     ));
-    current.backup_to(&kept, now)?;
+    // The current database, kept whole first; a damaged one cannot be copied page by page, so
+    // its files are moved aside as they are and a new database takes its place.
+    let (mut current, damaged) = match Store::open(db) {
+        Ok(mut current) => {
+            current.backup_to(&kept, now)?;
+            (current, false)
+        }
+        Err(StoreError::Damaged { .. }) => {
+            set_aside(db, &kept)?;
+            (Store::open(db)?, true)
+        }
+        Err(e) => return Err(e),
+    };
     let source = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     copy_all(&source, &mut current.conn)?;
     drop(current);
     // Opened again: an older backup is migrated to this version.
     let mut store = Store::open(db)?;
+    if damaged {
+        return Ok(kept);
+    }
     store.write(|tx| {
         tx.execute(
             "INSERT INTO backups (path, made_at, size) VALUES (?1, ?2, ?3)",
@@ -221,4 +242,28 @@ pub fn restore(db: &Path, from: &Path, now: DateTime<Utc>) -> Result<PathBuf, St
         )
     })?;
     Ok(kept)
+}
+
+/// Moves a damaged database's files (with its -wal, which belongs to it) to `kept`, never over
+/// an existing file; its -shm is only shared memory and is removed.
+fn set_aside(db: &Path, kept: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal"] {
+        let from = PathBuf::from(format!("{}{suffix}", db.display()));
+        let to = PathBuf::from(format!("{}{suffix}", kept.display()));
+        if !from.exists() {
+            continue;
+        }
+        if to.exists() {
+            return Err(StoreError::Invalid(format!(
+                "{} exists: nothing was restored",
+                to.display()
+            )));
+        }
+        std::fs::rename(&from, &to).map_err(io(&from))?;
+    }
+    let shm = PathBuf::from(format!("{}-shm", db.display()));
+    match std::fs::remove_file(&shm) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&shm)(e)),
+        _ => Ok(()),
+    }
 }

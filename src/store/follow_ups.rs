@@ -102,8 +102,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowUp> {
         channel: channel.as_deref().and_then(Channel::parse),
         case_id: r.get(4)?,
         due_at: from_secs(r.get(5)?),
-        buyer: r.get(6)?,
-        subject: r.get(7)?,
+        buyer: super::lossy::opt_text(r, 6)?,
+        subject: super::lossy::text(r, 7)?,
     })
 }
 

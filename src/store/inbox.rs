@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::casework::CategoryView;
-use super::{Store, StoreError, from_secs, to_secs};
+use super::{Store, StoreError, from_secs, lossy, to_secs};
 use crate::domain::category::Category;
 use crate::domain::clock::{Clock, RESPONSE_WINDOW};
 
@@ -127,10 +127,10 @@ pub(super) const ROW_COLUMNS: &str = "id, subject, buyer_name, buyer_alias, orde
 pub(super) fn inbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InboxRow> {
     Ok(InboxRow {
         id: r.get(0)?,
-        subject: r.get(1)?,
-        buyer_name: r.get(2)?,
-        buyer_alias: r.get(3)?,
-        order_id: r.get(4)?,
+        subject: lossy::text(r, 1)?,
+        buyer_name: lossy::opt_text(r, 2)?,
+        buyer_alias: lossy::opt_text(r, 3)?,
+        order_id: lossy::opt_text(r, 4)?,
         category: r.get(5)?,
         message_count: r.get(6)?,
         unread: r.get(7)?,
@@ -344,7 +344,7 @@ impl Store {
             .query_row(
                 &format!("SELECT {ROW_COLUMNS}, marketplace FROM threads WHERE id = ?1"),
                 [id],
-                |r| Ok((inbox_row(r)?, r.get(10)?)),
+                |r| Ok((inbox_row(r)?, lossy::opt_text(r, 10)?)),
             )
             .optional()?;
         let Some((row, marketplace)) = head else {
@@ -364,11 +364,11 @@ impl Store {
                     id: r.get(0)?,
                     direction: r.get(1)?,
                     role: r.get(2)?,
-                    from_name: r.get(3)?,
-                    from_addr: r.get(4)?,
-                    subject: r.get(5)?,
+                    from_name: lossy::opt_text(r, 3)?,
+                    from_addr: lossy::opt_text(r, 4)?,
+                    subject: lossy::text(r, 5)?,
                     sent_at: from_secs(r.get(6)?),
-                    body: r.get(7)?,
+                    body: lossy::text(r, 7)?,
                     flags: r.get(8)?,
                     attachments: Vec::new(),
                 })
@@ -381,8 +381,8 @@ impl Store {
             for m in &mut messages {
                 m.attachments = stmt
                     .query_map([m.id], |r| {
-                        let name: Option<String> = r.get(0)?;
-                        let ctype: Option<String> = r.get(1)?;
+                        let name = lossy::opt_text(r, 0)?;
+                        let ctype = lossy::opt_text(r, 1)?;
                         let size: i64 = r.get(2)?;
                         Ok(format!(
                             "{} ({}, {} KB)",
@@ -414,7 +414,7 @@ impl Store {
                 Ok(TimelineEntry {
                     at: from_secs(r.get(0)?),
                     kind: r.get(1)?,
-                    detail: r.get(2)?,
+                    detail: lossy::text(r, 2)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?,
@@ -448,7 +448,7 @@ impl Store {
                             purchased_at: r.get::<_, Option<i64>>(0)?.map(from_secs),
                             shipped_at: r.get::<_, Option<i64>>(1)?.map(from_secs),
                             latest_ship_at: r.get::<_, Option<i64>>(2)?.map(from_secs),
-                            product: r.get(3)?,
+                            product: lossy::opt_text(r, 3)?,
                             merchant: r.get(4)?,
                             defects: Vec::new(),
                         })

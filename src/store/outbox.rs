@@ -416,12 +416,12 @@ impl Store {
                 state: State::parse(r.get_ref(3)?.as_str()?).unwrap_or(State::Unknown),
                 attempts: r.get(4)?,
                 next_attempt_at: r.get::<_, Option<i64>>(5)?.map(from_secs),
-                last_error: r.get(6)?,
+                last_error: super::lossy::opt_text(r, 6)?,
                 transport: r.get(7)?,
                 queued_at: from_secs(r.get(8)?),
                 sent_at: r.get::<_, Option<i64>>(9)?.map(from_secs),
-                to_addr: r.get(10)?,
-                subject: r.get(11)?,
+                to_addr: super::lossy::opt_text(r, 10)?,
+                subject: super::lossy::text(r, 11)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -28,11 +28,11 @@ fn template_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TemplateRow> {
     Ok(TemplateRow {
         id: r.get(0)?,
         template: Template {
-            name: r.get(1)?,
-            category: r.get(2)?,
-            language: r.get(3)?,
-            subject: r.get(4)?,
-            body: r.get(5)?,
+            name: super::lossy::text(r, 1)?,
+            category: super::lossy::opt_text(r, 2)?,
+            language: super::lossy::text(r, 3)?,
+            subject: super::lossy::opt_text(r, 4)?,
+            body: super::lossy::text(r, 5)?,
         },
         updated_at: from_secs(r.get(6)?),
     })
