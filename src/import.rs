@@ -162,12 +162,17 @@ fn write_item(
                 report.problems.push(Problem {
                     path: path.to_path_buf(),
                     message,
+                    skipped: false,
                 });
             }
             Err(crate::store::account::WriteError::Sqlite(e)) => return Err(e.into()),
         },
         Item::BadRow(problem) | Item::Unreachable(problem) => {
-            report.failed += 1;
+            if problem.skipped {
+                report.skipped += 1;
+            } else {
+                report.failed += 1;
+            }
             report.problems.push(problem);
         }
         Item::FileDone => report.files += 1,

@@ -257,3 +257,36 @@ fn the_safety_net_rescan_lists_the_folders_and_reads_nothing_it_has_seen() {
     assert!(read.iter().all(|p| p == &new), "{read:?}");
     assert!(intake.arrivals.try_recv().is_err());
 }
+
+#[test]
+fn a_link_dropped_into_new_that_leads_out_of_the_maildir_is_skipped_not_read() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = maildir(home.path(), 0);
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.eml");
+    std::fs::write(
+        &secret,
+        message(7).replace("Where is my parcel?", "SECRET-OUTSIDE-THE-MAILDIR"),
+    )
+    .unwrap();
+    let mut watch = Watch::start(home.path(), &dir);
+    assert!(watch.line().contains("caught up: imported 0"));
+    std::os::unix::fs::symlink(&secret, dir.join("new/7.1700000100.host")).unwrap();
+    // A real delivery after it, so there is a line to wait for either way.
+    deliver(&dir, 8);
+    let start = Instant::now();
+    let mut lines = String::new();
+    while !lines.contains("imported 1") {
+        assert!(start.elapsed() < Duration::from_secs(20), "{lines}");
+        lines.push_str(&watch.line());
+    }
+    assert_eq!(watch.messages(), 1, "only the delivery: {lines}");
+    // Nowhere in the database's files.
+    for suffix in ["", "-wal"] {
+        let bytes = std::fs::read(format!("{}{suffix}", watch.db.display())).unwrap_or_default();
+        let found = bytes
+            .windows(b"SECRET-OUTSIDE".len())
+            .any(|w| w == b"SECRET-OUTSIDE");
+        assert!(!found, "the linked file was stored ({suffix})");
+    }
+}

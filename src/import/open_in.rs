@@ -10,9 +10,24 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-const FLAGS: libc::c_int = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY;
+/// `O_NONBLOCK`: a FIFO put where a file was listed opens at once instead of waiting for a
+/// writer (and is then refused, see [`regular`]); it changes nothing for a regular file.
+const FLAGS: libc::c_int = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
 
-/// Opens `name` in `folder` for reading.
+/// The opened file, if it is a regular file: a FIFO, socket or device is never read as mail.
+pub fn regular(file: File) -> io::Result<File> {
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device): not read",
+        ))
+    }
+}
+
+/// Opens `name` in `folder` for reading. Never through a symbolic link: the walk judged the
+/// name a file, and a link put in its place since could lead anywhere.
 pub fn open_in(folder: &File, name: &OsStr) -> io::Result<File> {
     let name = CString::new(name.as_bytes())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a file name"))?;
@@ -27,19 +42,21 @@ pub fn open_in(folder: &File, name: &OsStr) -> io::Result<File> {
             Ok(unsafe { File::from_raw_fd(fd) })
         }
     };
-    match open(FLAGS | libc::O_NOATIME) {
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(FLAGS),
+    let flags = FLAGS | libc::O_NOFOLLOW;
+    regular(match open(flags | libc::O_NOATIME) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(flags),
         result => result,
-    }
+    }?)
 }
 
 /// Opens the file at `path` for reading.
 pub fn open_path(path: &Path) -> io::Result<File> {
     let open = |flags| OpenOptions::new().read(true).custom_flags(flags).open(path);
-    match open(libc::O_NOATIME | libc::O_NOCTTY) {
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(libc::O_NOCTTY),
+    let flags = libc::O_NOCTTY | libc::O_NONBLOCK;
+    regular(match open(libc::O_NOATIME | flags) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(flags),
         result => result,
-    }
+    }?)
 }
 
 #[cfg(test)]
@@ -67,6 +84,16 @@ mod tests {
         let missing = open_in(&folder, OsStr::new("missing")).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
         assert!(open_in(&folder, OsStr::from_bytes(b"a\0b")).is_err());
+
+        // A FIFO opens without waiting for a writer, and is refused; a link in a folder is
+        // not followed.
+        let fifo = dir.path().join("fifo");
+        let c = CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(open_in(&folder, OsStr::new("fifo")).is_err());
+        assert!(open_path(&fifo).is_err());
+        std::os::unix::fs::symlink(dir.path().join("a b.eml"), dir.path().join("link")).unwrap();
+        assert!(open_in(&folder, OsStr::new("link")).is_err());
     }
 
     /// Reading mail leaves its access time alone (where the file system keeps one: with

@@ -267,6 +267,7 @@ fn read_source(
                     Err(e) => Item::BadRow(Problem {
                         path: source.path.clone(),
                         message: format!("{} {e}", kind.label()),
+                        skipped: false,
                     }),
                 };
                 open = open && out(Work::Ready(item));
@@ -281,6 +282,7 @@ fn read_source(
             Problem {
                 path: source.path.clone(),
                 message: "not recognized as e-mail (.eml, mbox or Maildir)".into(),
+                skipped: false,
             },
             rest,
         ),
@@ -288,6 +290,7 @@ fn read_source(
             Problem {
                 path: source.path.clone(),
                 message: e.to_string(),
+                skipped: false,
             },
             rest,
         ),

@@ -36,6 +36,9 @@ pub struct Source {
 pub struct Problem {
     pub path: PathBuf,
     pub message: String,
+    /// Left out on purpose (a link out of the folder being imported): reported, counted as
+    /// skipped rather than failed.
+    pub skipped: bool,
 }
 
 pub fn sniff(head: &[u8]) -> Sniffed {

@@ -15,10 +15,14 @@ use std::sync::Arc;
 use super::sources::{Problem, Source, is_maildir};
 
 /// Expands the named paths into files, in a stable order (each folder by file name, its
-/// subfolders where they sort), handing each to `found` as it is found. Symbolic links are
-/// followed; a link back into a folder being walked is reported, not followed. A Maildir's
-/// `tmp/` (deliveries still being written) is skipped. Missing paths and unreadable folders
-/// become problems. `found` returns `false` to stop.
+/// subfolders where they sort), handing each to `found` as it is found. Symbolic links inside
+/// a named folder are followed while they stay inside it; one that leads out of it (to
+/// `/etc`, to another user's mail) is skipped and reported, and so is a link in a Maildir's
+/// `new/` or `cur/` named on its own (what `watch` hands over) that leads out of the Maildir.
+/// A link back into a folder being walked is reported, not followed. A Maildir's `tmp/`
+/// (deliveries still being written) is skipped. A named FIFO, socket or device is refused
+/// without being opened (reading a FIFO would wait for a writer for ever). Missing paths and
+/// unreadable folders become problems. `found` returns `false` to stop.
 ///
 /// `sizes`: whether each file found in a folder is asked its size, for a progress bar's total.
 /// Without a bar to show it, a Maildir's 100k files are not asked (0.15 s of CPU the parsers
@@ -33,6 +37,7 @@ pub fn walk(
         stopped: false,
         open: HashSet::new(),
         sizes,
+        root: PathBuf::new(),
     };
     for path in paths {
         if walker.stopped {
@@ -40,16 +45,59 @@ pub fn walk(
         }
         match std::fs::metadata(path) {
             Err(e) => walker.problem(path, e.to_string()),
-            Ok(meta) if meta.is_dir() => walker.folder(path, &meta),
-            Ok(meta) => walker.send(Ok(Source {
-                path: path.clone(),
-                len: meta.len(),
-                explicit: true,
-                in_maildir: in_maildir(path),
-                folder: None,
-            })),
+            Ok(meta) if meta.is_dir() => {
+                // Links are judged by where they lead, so the folder by its real path.
+                match std::fs::canonicalize(path) {
+                    Ok(root) => walker.root = root,
+                    Err(e) => {
+                        walker.problem(path, e.to_string());
+                        continue;
+                    }
+                }
+                walker.folder(path, &meta)
+            }
+            Ok(meta) if meta.is_file() => match maildir_link_out(path) {
+                Some(target) => walker.skip_link(path, &target),
+                None => walker.send(Ok(Source {
+                    path: path.clone(),
+                    len: meta.len(),
+                    explicit: true,
+                    in_maildir: in_maildir(path),
+                    folder: None,
+                })),
+            },
+            Ok(meta) => walker.problem(
+                path,
+                format!("{}, not a mail file: not opened", special_kind(&meta)),
+            ),
         }
     }
+}
+
+/// What a path that is neither a file nor a folder is, for a message.
+fn special_kind(meta: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// A file in a Maildir's `new/` or `cur/` that is a symbolic link leading out of the Maildir:
+/// where it leads. A delivery agent never writes links, so one there was put by someone else.
+fn maildir_link_out(file: &Path) -> Option<PathBuf> {
+    if !in_maildir(file) || !std::fs::symlink_metadata(file).ok()?.is_symlink() {
+        return None;
+    }
+    let maildir = std::fs::canonicalize(file.parent()?.parent()?).ok()?;
+    let target = std::fs::canonicalize(file).ok()?;
+    (!target.starts_with(&maildir)).then_some(target)
 }
 
 struct Walker<'f, F: FnMut(Result<Source, Problem>) -> bool> {
@@ -58,6 +106,8 @@ struct Walker<'f, F: FnMut(Result<Source, Problem>) -> bool> {
     /// The folders being walked, by identity: a link to one of them would never end.
     open: HashSet<FolderId>,
     sizes: bool,
+    /// The named folder being walked, as a real path: links may not lead out of it.
+    root: PathBuf,
 }
 
 impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
@@ -71,6 +121,18 @@ impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
         self.send(Err(Problem {
             path: path.to_path_buf(),
             message,
+            skipped: false,
+        }));
+    }
+
+    fn skip_link(&mut self, link: &Path, target: &Path) {
+        self.send(Err(Problem {
+            path: link.to_path_buf(),
+            message: format!(
+                "a link to {}, outside the folder being imported: skipped (not read)",
+                target.display()
+            ),
+            skipped: true,
         }));
     }
 
@@ -117,14 +179,17 @@ impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
             if self.stopped {
                 return;
             }
-            match Entry::read(&entry, self.sizes) {
-                Entry::File(len) => self.send(Ok(Source {
+            match Entry::read(&entry, self.sizes, &self.root) {
+                Entry::File { len, linked } => self.send(Ok(Source {
                     path: entry.path(),
                     len,
                     explicit: false,
                     in_maildir: maildir_messages,
-                    folder: folder.clone(),
+                    // A link is opened by the path it was judged by; a file by its name in
+                    // the folder, where a link put in its place since is not followed.
+                    folder: if linked { None } else { folder.clone() },
                 })),
+                Entry::Outside(target) => self.skip_link(&entry.path(), &target),
                 Entry::Folder(meta) => self.folder(&entry.path(), &meta),
                 Entry::Problem(message) => self.problem(&entry.path(), message),
                 Entry::Other => {}
@@ -133,28 +198,43 @@ impl<F: FnMut(Result<Source, Problem>) -> bool> Walker<'_, F> {
     }
 }
 
-/// What a folder entry is, links followed; a file's size is all the walk keeps of it.
+/// What a folder entry is, links followed while they stay in the walk's root; a file's size
+/// is all the walk keeps of it.
 enum Entry {
-    File(u64),
+    File {
+        len: u64,
+        /// Reached through a symbolic link.
+        linked: bool,
+    },
     Folder(Metadata),
+    /// A symbolic link leading out of the folder being imported, and where to.
+    Outside(PathBuf),
     Problem(String),
     /// Sockets, devices, pipes: never mail.
     Other,
 }
 
 impl Entry {
-    fn read(e: &DirEntry, size: bool) -> Entry {
+    fn read(e: &DirEntry, size: bool, root: &Path) -> Entry {
         let kind: std::io::Result<FileType> = e.file_type();
+        let linked = matches!(&kind, Ok(t) if t.is_symlink());
         let meta = match kind {
-            Ok(t) if t.is_file() && !size => return Entry::File(0),
-            // A link is asked about what it points to.
-            Ok(t) if t.is_symlink() => std::fs::metadata(e.path()),
+            Ok(t) if t.is_file() && !size => return Entry::File { len: 0, linked },
+            // A link is asked where it leads, then about what it points to.
+            Ok(t) if t.is_symlink() => match std::fs::canonicalize(e.path()) {
+                Ok(target) if !target.starts_with(root) => return Entry::Outside(target),
+                Ok(target) => std::fs::metadata(target),
+                Err(err) => Err(err),
+            },
             // Asked relative to the open folder, not by path.
             Ok(_) => e.metadata(),
             Err(err) => Err(err),
         };
         match meta {
-            Ok(m) if m.is_file() => Entry::File(m.len()),
+            Ok(m) if m.is_file() => Entry::File {
+                len: m.len(),
+                linked,
+            },
             Ok(m) if m.is_dir() => Entry::Folder(m),
             Ok(_) => Entry::Other,
             Err(err) => Entry::Problem(err.to_string()),
@@ -289,23 +369,27 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn links_are_followed_and_a_loop_is_reported_once() {
+    fn links_inside_are_followed_links_out_are_skipped_and_a_loop_is_reported_once() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
         let elsewhere = dir.path().join("elsewhere");
-        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(root.join("sub")).unwrap();
         std::fs::create_dir_all(&elsewhere).unwrap();
         std::fs::write(elsewhere.join("linked.eml"), "From: x@y\n\nhi\n").unwrap();
+        std::fs::write(root.join("sub/in.eml"), "From: x@y\n\nhi\n").unwrap();
         std::os::unix::fs::symlink(&elsewhere, root.join("a-link")).unwrap();
         std::os::unix::fs::symlink(&root, root.join("b-loop")).unwrap();
         std::os::unix::fs::symlink(root.join("gone"), root.join("c-broken")).unwrap();
+        std::os::unix::fs::symlink(root.join("sub"), root.join("d-inside")).unwrap();
         let r = root.display();
         assert_eq!(
             walked(std::slice::from_ref(&root)),
             vec![
-                Ok((format!("{r}/a-link/linked.eml"), false)),
+                Err(format!("{r}/a-link")),
                 Err(format!("{r}/b-loop")),
                 Err(format!("{r}/c-broken")),
+                Ok((format!("{r}/d-inside/in.eml"), false)),
+                Ok((format!("{r}/sub/in.eml"), false)),
             ]
         );
     }
