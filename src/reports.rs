@@ -115,6 +115,84 @@ pub enum Record {
     AmazonMetric(AmazonFigure),
 }
 
+/// The orders one file has given so far, by ID, to find two rows that say different things
+/// about one order as of the same moment: which is right cannot be known, so the later row is
+/// reported instead of one silently winning. Rows of different moments are versions, merged
+/// by the account rules (the latest wins).
+#[derive(Default)]
+pub(crate) struct OrderVersions {
+    seen: std::collections::HashMap<String, OrderVersion>,
+}
+
+struct OrderVersion {
+    last_updated_at: Option<DateTime<Utc>>,
+    status: Option<String>,
+    channel: crate::domain::account::Channel,
+    marketplace: Option<String>,
+    line: u64,
+}
+
+impl OrderVersions {
+    pub(crate) fn check(
+        &mut self,
+        order: &Order,
+        last_updated_at: Option<DateTime<Utc>>,
+        line: u64,
+    ) -> Result<(), String> {
+        let this = OrderVersion {
+            last_updated_at,
+            status: order.status.clone(),
+            channel: order.channel,
+            marketplace: order.marketplace.clone(),
+            line,
+        };
+        let Some(before) = self.seen.get(&order.order_id) else {
+            self.seen.insert(order.order_id.clone(), this);
+            return Ok(());
+        };
+        if before.last_updated_at != this.last_updated_at {
+            if this.last_updated_at > before.last_updated_at {
+                self.seen.insert(order.order_id.clone(), this);
+            }
+            return Ok(());
+        }
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".into());
+        let mut differ = Vec::new();
+        if before.status != this.status {
+            differ.push(format!(
+                "status {} there, {} here",
+                show(&before.status),
+                show(&this.status)
+            ));
+        }
+        if before.channel != this.channel {
+            differ.push(format!(
+                "fulfilment {:?} there, {:?} here",
+                before.channel, this.channel
+            ));
+        }
+        if before.marketplace != this.marketplace {
+            differ.push(format!(
+                "marketplace {} there, {} here",
+                show(&before.marketplace),
+                show(&this.marketplace)
+            ));
+        }
+        if differ.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "order {} conflicts with line {} ({}), both last updated {}: not read — \
+             correct the file or import the newer report",
+            order.order_id,
+            before.line,
+            differ.join("; "),
+            this.last_updated_at
+                .map_or("(no last-updated-date)".into(), |t| t.to_rfc3339())
+        ))
+    }
+}
+
 /// A row that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowError {
@@ -135,18 +213,37 @@ impl std::fmt::Display for RowError {
 }
 
 /// The file's text: UTF-8 (a BOM dropped; borrowed, not copied), else Shift_JIS (old
-/// Japanese reports).
-pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
+/// Japanese reports, told apart by their kana: Latin-1 or Windows-1252 bytes often happen to
+/// be valid Shift_JIS too, and would be read as nonsense kanji). Anything else is an error on
+/// the line holding the first byte that is not UTF-8.
+pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, RowError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
-        Err(_) => {
+        Err(e) => {
             let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
-            if bad {
-                Err("neither UTF-8 nor Shift_JIS text".into())
-            } else {
-                Ok(std::borrow::Cow::Owned(text.into_owned()))
+            let kana = text.chars().any(|c| ('\u{3041}'..='\u{30FF}').contains(&c));
+            if !bad && kana {
+                return Ok(std::borrow::Cow::Owned(text.into_owned()));
             }
+            let at = e.valid_up_to();
+            let line_start = bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            Err(RowError {
+                line: bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+                column: None,
+                message: format!(
+                    "byte 0x{:02X} at character {} is not UTF-8 (Latin-1 or Windows-1252 \
+                     text?): save the file as UTF-8 and import it again; nothing was read",
+                    bytes[at],
+                    String::from_utf8_lossy(&bytes[line_start..at])
+                        .chars()
+                        .count()
+                        + 1
+                ),
+            })
         }
     }
 }
@@ -196,6 +293,121 @@ pub fn sniff(head: &[u8]) -> Option<ReportKind> {
     }
 }
 
+/// A report, its delimiter, the columns it needs (each: any of these) and others it has.
+type Signature = (
+    ReportKind,
+    u8,
+    &'static [&'static [&'static str]],
+    &'static [&'static str],
+);
+
+/// Columns that make each report recognizable (all of them needed; an inner list is "any
+/// of these"), and other columns it is known to have: a header with enough of these but not
+/// all that is needed is that report with a column missing, not "not e-mail".
+const SIGNATURES: &[Signature] = &[
+    (
+        ReportKind::AllOrders,
+        b'\t',
+        &[&["amazon-order-id"], &["purchase-date"]],
+        &[
+            "merchant-order-id",
+            "last-updated-date",
+            "order-status",
+            "fulfillment-channel",
+            "sales-channel",
+            "product-name",
+            "sku",
+            "asin",
+            "item-status",
+            "quantity",
+            "latest-ship-date",
+            "order-item-id",
+        ],
+    ),
+    (
+        ReportKind::ShipConfirm,
+        b'\t',
+        &[
+            &["order-id"],
+            &["ship-date"],
+            &["tracking-number", "carrier-code"],
+        ],
+        &["order-item-id", "quantity", "carrier-name", "ship-method"],
+    ),
+    (
+        ReportKind::FeedbackReport,
+        b'\t',
+        &[&["date"], &["rating"], &["order id"]],
+        &["comments", "response", "rater email"],
+    ),
+    (
+        ReportKind::ClaimsCsv,
+        b',',
+        &[&["order_id"], &["kind"], &["opened"], &["status"]],
+        &[],
+    ),
+    (
+        ReportKind::RefundsCsv,
+        b',',
+        &[&["order_id"], &["refunded"]],
+        &["amount"],
+    ),
+    (
+        ReportKind::CancellationsCsv,
+        b',',
+        &[&["order_id"], &["cancelled"]],
+        &["by", "reason"],
+    ),
+    (
+        ReportKind::DeliveriesCsv,
+        b',',
+        &[&["order_id"], &["delivered"]],
+        &[],
+    ),
+    (ReportKind::AhrCsv, b',', &[&["date"], &["ahr"]], &[]),
+    (
+        ReportKind::FeedbackCsv,
+        b',',
+        &[&["order_id"], &["date"], &["rating"]],
+        &["comments", "removed"],
+    ),
+];
+
+/// A header that is nearly a known report: which one, and the columns it lacks (each as
+/// `a` or `a (or b)`). Two known columns at least, so a line of prose is never one.
+pub fn near_miss(head: &[u8]) -> Option<(ReportKind, Vec<String>)> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let line = String::from_utf8_lossy(&head[..line_end]).to_ascii_lowercase();
+    let line = line.trim_end_matches('\r');
+    let mut best: Option<(usize, ReportKind, Vec<String>)> = None;
+    for (kind, delimiter, needed, known) in SIGNATURES {
+        let columns: Vec<&str> = line
+            .split(char::from(*delimiter))
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        let has = |c: &&str| columns.contains(c);
+        let missing: Vec<String> = needed
+            .iter()
+            .filter(|any| !any.iter().any(has))
+            .map(|any| match any {
+                [one] => format!("`{one}`"),
+                [one, rest @ ..] => format!("`{one}` (or `{}`)", rest.join("`, `")),
+                [] => String::new(),
+            })
+            .collect();
+        let score = needed.iter().filter(|any| any.iter().any(has)).count()
+            + known.iter().filter(|c| has(c)).count();
+        if missing.is_empty() || score < 2 {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, *kind, missing));
+        }
+    }
+    best.map(|(_, kind, missing)| (kind, missing))
+}
+
 /// Reads a whole report: each record or row error, in file order. A file-level problem (not
 /// text, truncated JSON) is one error on the line where it was found.
 pub fn parse(
@@ -207,13 +419,7 @@ pub fn parse(
 ) {
     let text = match decode(bytes) {
         Ok(t) => t,
-        Err(message) => {
-            return emit(Err(RowError {
-                line: 1,
-                column: None,
-                message,
-            }));
-        }
+        Err(e) => return emit(Err(e)),
     };
     match kind {
         ReportKind::OrdersApi => json::orders_api(&text, tz, emit),
@@ -297,9 +503,66 @@ mod tests {
     }
 
     #[test]
+    fn a_header_missing_a_column_is_named_as_the_report_it_nearly_is() {
+        let cases: &[(&[u8], ReportKind, &[&str])] = &[
+            (
+                b"amazon-order-id\tsku\tquantity\n111",
+                ReportKind::AllOrders,
+                &["`purchase-date`"],
+            ),
+            (
+                b"order_id,amount\n",
+                ReportKind::RefundsCsv,
+                &["`refunded`"],
+            ),
+            (
+                b"order_id,kind,opened\r\n",
+                ReportKind::ClaimsCsv,
+                &["`status`"],
+            ),
+            (
+                b"order-id\tship-date\tship-method\n",
+                ReportKind::ShipConfirm,
+                &["`tracking-number` (or `carrier-code`)"],
+            ),
+        ];
+        for (head, kind, missing) in cases {
+            assert_eq!(sniff(head), None);
+            let (k, m) = near_miss(head).expect("nearly a report");
+            assert_eq!(
+                (k, m.iter().map(String::as_str).collect::<Vec<_>>()),
+                (*kind, missing.to_vec())
+            );
+        }
+        for not_one in [
+            &b"From: ann@example.com\n"[..],
+            b"Note: order_id later\n",
+            b"order_id\n",
+            b"Hello, world, date\n",
+        ] {
+            assert_eq!(
+                near_miss(not_one),
+                None,
+                "{}",
+                String::from_utf8_lossy(not_one)
+            );
+        }
+    }
+
+    #[test]
     fn shift_jis_is_decoded() {
         let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("注文番号\tコーヒー");
         assert_eq!(decode(&bytes).unwrap(), "注文番号\tコーヒー");
         assert!(decode(b"\x81\x20\x81").is_err());
+        // Latin-1: an error naming the line and the byte, not nonsense kanji.
+        let latin1 = b"order_id,refunded,amount\n111-0000001-0000001,2026-11-01,12\n\
+                       111-0000001-0000002,2026-11-02,5 \xe9t\xe9\n";
+        let e = decode(latin1).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("line 3: byte 0xE9 at character 34"),
+            "{e}"
+        );
     }
 }

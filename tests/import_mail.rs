@@ -342,21 +342,72 @@ fn missing_or_absurd_date_falls_back_to_delivery_time_with_a_flag() {
 }
 
 #[test]
-fn unparseable_mail_is_stored_raw_and_flagged() {
-    let mut db = db();
-    let r = import(&mut db, &["garbage.eml"]);
-    assert_eq!((r.imported, r.flagged, r.failed), (1, 1, 0));
-    let (flags_, raw): (u32, Vec<u8>) = db
-        .store
-        .conn()
-        .query_row(
-            "SELECT flags, raw FROM messages JOIN message_raw ON message_raw.message_id = messages.id",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+fn mail_that_does_not_parse_is_stored_raw_and_flagged_whatever_its_name() {
+    // A header block that is nothing a message needs, then binary junk.
+    let mut bytes = b"X-Scanned: \x01\x02\x03\r\n\r\n".to_vec();
+    bytes.extend(std::fs::read(fixture("garbage.eml")).unwrap());
+    for name in ["a.eml", "b.txt"] {
+        let mut db = db();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let r = import_paths(
+            &mut db.store,
+            &config(),
+            &[path],
+            now(),
+            &ProgressBar::hidden(),
         )
         .unwrap();
-    assert_ne!(flags_ & flags::UNPARSEABLE, 0);
-    assert_eq!(raw, std::fs::read(fixture("garbage.eml")).unwrap());
+        assert_eq!((r.imported, r.flagged, r.failed), (1, 1, 0), "{name}");
+        let (flags_, raw): (u32, Vec<u8>) = db
+            .store
+            .conn()
+            .query_row(
+                "SELECT flags, raw FROM messages JOIN message_raw ON message_raw.message_id = messages.id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_ne!(flags_ & flags::UNPARSEABLE, 0);
+        assert_eq!(raw, bytes);
+    }
+}
+
+#[test]
+fn the_same_bytes_are_the_same_thing_under_any_name() {
+    let garbage = std::fs::read(fixture("garbage.eml")).unwrap();
+    let mail = std::fs::read(fixture("buyer_inquiry.eml")).unwrap();
+    for (bytes, named, in_folder) in [
+        // Named: mail is imported, anything else is refused; in a folder, it is skipped.
+        (&mail, (1, 0), (1, 0)),
+        (&garbage, (0, 1), (0, 0)),
+    ] {
+        let mut results = Vec::new();
+        for name in ["a.eml", "b.txt", "c"] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            for (paths, want) in [
+                (vec![path.clone()], named),
+                (vec![dir.path().to_path_buf()], in_folder),
+            ] {
+                let mut db = db();
+                let r = import_paths(
+                    &mut db.store,
+                    &config(),
+                    &paths,
+                    now(),
+                    &ProgressBar::hidden(),
+                )
+                .unwrap();
+                results.push(((r.imported, r.failed), want, name));
+            }
+        }
+        for (got, want, name) in results {
+            assert_eq!(got, want, "{name}");
+        }
+    }
 }
 
 #[test]

@@ -128,6 +128,34 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
     store
         .save_draft(old, &format!("Dear {NAME}, one more thing"), then())
         .unwrap();
+    // The account records that name or quote a buyer: Amazon's Feedback report (the rater's
+    // address, comments and the seller's response) and a cancellation's reason. A recent
+    // rating keeps its text.
+    let feedback = dir.path().join("feedback.txt");
+    std::fs::write(
+        &feedback,
+        format!(
+            "Date\tRating\tComments\tResponse\tOrder ID\tRater Email\n\
+             9/2/26\t1\tLate again, {NAME}\tSorry {NAME}\t111-4827163-0028371\tquillon.vexdrake@example.com\n\
+             10/30/26\t2\tRecent: still boxed\t\t111-4827163-0028372\tada@example.com\n"
+        ),
+    )
+    .unwrap();
+    let cancellations = dir.path().join("cancellations.csv");
+    std::fs::write(
+        &cancellations,
+        format!("order_id,cancelled,by,reason\n111-4827163-0028373,2026-09-02,buyer,{NAME} changed mind\n"),
+    )
+    .unwrap();
+    let r = sellerdesk::import::import_paths(
+        &mut store,
+        &config,
+        &[feedback, cancellations],
+        then(),
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
+    assert_eq!((r.imported, r.failed), (3, 0), "{r:?}");
     store.index_all_messages().unwrap();
     assert_eq!(
         store
@@ -166,6 +194,8 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["threads"], 1, "only the old thread: {report}");
+    assert_eq!(report["feedback"], 1, "only the old rating: {report}");
+    assert_eq!(report["records"], 1, "the cancellation's reason: {report}");
     assert_eq!(report["outbox_files"], 1, "{report}");
     assert_eq!(
         report["backups_before"][0]["path"],
@@ -217,6 +247,31 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
             .unwrap()
             .is_empty()
     );
+    let kept: (i64, Option<String>, Option<String>) = store
+        .conn()
+        .query_row(
+            "SELECT rating, comments, rater_email FROM feedback WHERE order_id = '111-4827163-0028372'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        kept,
+        (
+            2,
+            Some("Recent: still boxed".into()),
+            Some("ada@example.com".into())
+        )
+    );
+    let old_rating: (i64, Option<String>) = store
+        .conn()
+        .query_row(
+            "SELECT rating, rater_email FROM feedback WHERE order_id = '111-4827163-0028371'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(old_rating, (1, None), "the rating stays for the metrics");
     let recent = store.thread_detail(2).unwrap().unwrap();
     assert!(recent.messages[0].body.contains("230 V"));
     let purged = store.thread_detail(old).unwrap().unwrap();

@@ -47,8 +47,8 @@ pub fn run(inv: &Invocation, older_than: &str, json: bool) -> Result<u8> {
     }
     writeln!(
         out,
-        "purged buyer data older than {days} days: {} threads, {} messages, {} outbox files",
-        report.threads, report.messages, report.outbox_files
+        "purged buyer data older than {days} days: {} threads, {} messages, {} feedback, {} other records, {} outbox files",
+        report.threads, report.messages, report.feedback, report.records, report.outbox_files
     )?;
     if !report.backups_before.is_empty() {
         writeln!(

@@ -277,6 +277,21 @@ fn read_source(
             }
             Item::ReportDone(bytes.len() as u64)
         }
+        // Found in a folder too: a report that lost a column is worth saying so.
+        Ok(sources::Outcome::NearlyReport(kind, missing)) => Item::Failed(
+            Problem {
+                path: source.path.clone(),
+                message: format!(
+                    "looks like {} {} but has no {} column{}: nothing read",
+                    article(kind.label()),
+                    kind.label(),
+                    missing.join(", "),
+                    if missing.len() > 1 { "s" } else { "" }
+                ),
+                skipped: false,
+            },
+            rest,
+        ),
         Ok(sources::Outcome::NotMail) if !source.explicit => Item::Skipped(rest),
         Ok(sources::Outcome::NotMail) => Item::Failed(
             Problem {
@@ -303,6 +318,15 @@ pub fn in_order(chunks: Receiver<Receiver<Vec<Item>>>) -> impl Iterator<Item = I
     // A parser that died (a panic, which the scope re-raises) leaves its chunk's receiver
     // closed: stop there, never skip past lost mail.
     chunks.into_iter().map_while(|c| c.recv().ok()).flatten()
+}
+
+/// "a" or "an" before a report's label.
+fn article(label: &str) -> &'static str {
+    if label.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 #[cfg(test)]

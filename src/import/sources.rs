@@ -41,8 +41,16 @@ pub struct Problem {
     pub skipped: bool,
 }
 
+/// What a file is, from its first bytes alone — never from its name: the same bytes are the
+/// same thing as `a.eml` or `b.txt`. Mail starts with a header field (after any blank lines a
+/// tool left), an mbox with a `From ` line.
 pub fn sniff(head: &[u8]) -> Sniffed {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(head.len());
+    let head = &head[start..];
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
     if first_line.starts_with(b"From ") {
         return Sniffed::Mbox;
@@ -82,6 +90,8 @@ pub enum Outcome {
     Report(crate::reports::ReportKind, Vec<u8>),
     /// Not e-mail (skipped when found in a directory).
     NotMail,
+    /// A report's header with a column missing: which report, which columns.
+    NearlyReport(crate::reports::ReportKind, Vec<String>),
 }
 
 /// Bytes read first to recognize a file.
@@ -111,10 +121,6 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
     }
     let kind = sniff(&head);
     let name = source.path.display().to_string();
-    let eml_by_name = source
-        .path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("eml"));
     match kind {
         Sniffed::Mbox => {
             let mut n = 0usize;
@@ -131,8 +137,8 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
             })?;
             Ok(Outcome::Mail(n))
         }
-        // A `.eml` that does not parse is still kept (raw, flagged).
-        _ if kind != Sniffed::Unknown || eml_by_name => {
+        // Mail that does not parse is still kept (raw, flagged).
+        Sniffed::Eml => {
             let mut bytes = head;
             file.read_to_end(&mut bytes)?;
             if bytes.is_empty() {
@@ -145,7 +151,10 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
             });
             Ok(Outcome::Mail(1))
         }
-        _ => Ok(Outcome::NotMail),
+        _ => Ok(match crate::reports::near_miss(&head) {
+            Some((kind, missing)) => Outcome::NearlyReport(kind, missing),
+            None => Outcome::NotMail,
+        }),
     }
 }
 
@@ -239,6 +248,8 @@ mod tests {
         assert_eq!(sniff(b"\xEF\xBB\xBFMessage-ID: <x@y>\n"), Sniffed::Eml);
         assert_eq!(sniff(b"amazon-order-id\tpurchase-date\n"), Sniffed::Unknown);
         assert_eq!(sniff(b"{\"payload\":{}}"), Sniffed::Unknown);
+        assert_eq!(sniff(b"\r\n\nFrom: a@b\n"), Sniffed::Eml);
+        assert_eq!(sniff(b"\0\x01\x02From: a@b\n"), Sniffed::Unknown);
         assert_eq!(sniff(b""), Sniffed::Unknown);
         assert_eq!(sniff(b"hello world: nope"), Sniffed::Unknown);
     }

@@ -13,6 +13,17 @@ fn start_of(d: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A date a report can hold: years 2000 to 2100. Anything else is a typo or a placeholder
+/// (`0001-01-01`, `9999-12-31`) and would put a record outside every window.
+pub fn plausible(written: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    use chrono::Datelike;
+    if (2000..=2100).contains(&at.year()) {
+        Ok(at)
+    } else {
+        Err(format!("`{written}` is outside the years 2000-2100"))
+    }
+}
+
 /// ISO 8601 / RFC 3339 with an offset (`2026-11-20T10:00:00+09:00`, `...Z`, a space instead of
 /// `T`), or a plain `YYYY-MM-DD` (midnight in `tz`), or a local time without offset (in `tz`).
 pub fn iso(s: &str, tz: Tz) -> Option<DateTime<Utc>> {

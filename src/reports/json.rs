@@ -52,6 +52,7 @@ pub fn orders_api(text: &str, tz: Tz, emit: &mut dyn FnMut(Result<Record, RowErr
             message: "missing".into(),
         }));
     };
+    let mut versions = super::OrderVersions::default();
     for (i, o) in orders.iter().enumerate() {
         let line = line_of_nth(text, "\"AmazonOrderId\"", i);
         let err = |column: &str, message: String| RowError {
@@ -59,23 +60,41 @@ pub fn orders_api(text: &str, tz: Tz, emit: &mut dyn FnMut(Result<Record, RowErr
             column: Some(format!("Orders[{i}].{column}")),
             message,
         };
-        let text_of = |k: &str| o.get(k).and_then(Value::as_str).map(str::trim);
+        // A field of the wrong type is named, not read as missing.
+        let text_of = |k: &str| -> Result<Option<&str>, RowError> {
+            match o.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(v)) => Ok(Some(v.trim())),
+                Some(other) => Err(err(
+                    k,
+                    format!("is {}, not text: {}", kind_of(other), short(other)),
+                )),
+            }
+        };
         let date_of = |k: &str| -> Result<Option<DateTime<Utc>>, RowError> {
-            match text_of(k) {
+            match text_of(k)? {
                 None | Some("") => Ok(None),
                 Some(v) => dates::iso(v, tz)
-                    .map(Some)
-                    .ok_or_else(|| err(k, format!("`{v}` is not an ISO 8601 date"))),
+                    .ok_or_else(|| err(k, format!("`{v}` is not an ISO 8601 date")))
+                    .and_then(|at| dates::plausible(v, at).map_err(|m| err(k, m)))
+                    .map(Some),
             }
         };
         let record = (|| {
-            let id = text_of("AmazonOrderId").unwrap_or("");
+            if !o.is_object() {
+                return Err(RowError {
+                    line,
+                    column: Some(format!("Orders[{i}]")),
+                    message: format!("is {}, not an order object", kind_of(o)),
+                });
+            }
+            let id = text_of("AmazonOrderId")?.unwrap_or("");
             if !is_order_id(id) {
                 return Err(err("AmazonOrderId", format!("`{id}` is not an order ID")));
             }
             let purchased_at =
                 date_of("PurchaseDate")?.ok_or_else(|| err("PurchaseDate", "missing".into()))?;
-            let channel = match text_of("FulfillmentChannel") {
+            let channel = match text_of("FulfillmentChannel")? {
                 None => Channel::Merchant,
                 Some(c) => Channel::parse(c).ok_or_else(|| {
                     err(
@@ -84,7 +103,7 @@ pub fn orders_api(text: &str, tz: Tz, emit: &mut dyn FnMut(Result<Record, RowErr
                     )
                 })?,
             };
-            let marketplace = text_of("SalesChannel")
+            let marketplace = text_of("SalesChannel")?
                 .map(str::to_ascii_lowercase)
                 .filter(|s| s.starts_with("amazon."));
             Ok(Record::Order {
@@ -93,7 +112,7 @@ pub fn orders_api(text: &str, tz: Tz, emit: &mut dyn FnMut(Result<Record, RowErr
                     marketplace,
                     purchased_at,
                     channel,
-                    status: text_of("OrderStatus").map(str::to_string),
+                    status: text_of("OrderStatus")?.map(str::to_string),
                     latest_ship_at: date_of("LatestShipDate")?,
                     shipped_at: None,
                     // The Orders API gives the delivery window promised to the buyer, not
@@ -105,7 +124,45 @@ pub fn orders_api(text: &str, tz: Tz, emit: &mut dyn FnMut(Result<Record, RowErr
                 last_updated_at: date_of("LastUpdateDate")?,
             })
         })();
+        let record = match record {
+            Ok(Record::Order {
+                order,
+                last_updated_at,
+            }) => match versions.check(&order, last_updated_at, line) {
+                Ok(()) => Ok(Record::Order {
+                    order,
+                    last_updated_at,
+                }),
+                Err(message) => Err(RowError {
+                    line,
+                    column: Some(format!("Orders[{i}]")),
+                    message,
+                }),
+            },
+            other => other,
+        };
         emit(record);
+    }
+}
+
+/// What a JSON value is, for a message.
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A value as written, cut short for a message.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
     }
 }
 

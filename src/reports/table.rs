@@ -57,7 +57,9 @@ impl Row<'_> {
 
     fn date(&self, column: &str, tz: Tz) -> Result<DateTime<Utc>, RowError> {
         let v = self.required(column)?;
-        dates::iso(v, tz).ok_or_else(|| self.err(column, format!("`{v}` is not an ISO 8601 date")))
+        let at = dates::iso(v, tz)
+            .ok_or_else(|| self.err(column, format!("`{v}` is not an ISO 8601 date")))?;
+        dates::plausible(v, at).map_err(|m| self.err(column, m))
     }
 
     fn optional_date(&self, column: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, RowError> {
@@ -152,6 +154,7 @@ pub fn parse(kind: ReportKind, text: &str, tz: Tz, emit: &mut dyn FnMut(Result<R
         dates::day_order(dates.iter().map(String::as_str))
     });
     let ends_with_newline = text.ends_with('\n');
+    let mut versions = super::OrderVersions::default();
     // One record of lookahead: a last line cut short (no newline, fewer columns than the
     // header) is a truncated file, reported rather than read as a row with missing values.
     let mut records = reader.records();
@@ -186,13 +189,60 @@ pub fn parse(kind: ReportKind, text: &str, tz: Tz, emit: &mut dyn FnMut(Result<R
             }));
             continue;
         }
+        if fields.len() < header.len() {
+            // Missing cells would read as empty: a row that lost its tail is not a row.
+            emit(Err(RowError {
+                line,
+                column: None,
+                message: format!(
+                    "{} of the header's {} columns: a row cut short (nothing read from it)",
+                    fields.len(),
+                    header.len()
+                ),
+            }));
+            continue;
+        }
         let row = Row {
             line,
             fields: &fields,
             columns: &columns,
         };
         let result = match kind {
-            ReportKind::AllOrders => all_orders(&row, tz, emit),
+            ReportKind::AllOrders => {
+                // An item row gives the order and the item: both, or the row's error alone.
+                let mut order = None;
+                let result = all_orders(&row, tz, &mut |r| order = Some(r));
+                let checked = match (&order, &result) {
+                    (
+                        Some(Ok(Record::Order {
+                            order,
+                            last_updated_at,
+                        })),
+                        _,
+                    )
+                    | (
+                        None,
+                        Ok(Record::Order {
+                            order,
+                            last_updated_at,
+                        }),
+                    ) => versions.check(order, *last_updated_at, line),
+                    _ => Ok(()),
+                };
+                match checked {
+                    Err(message) => Err(RowError {
+                        line,
+                        column: None,
+                        message,
+                    }),
+                    Ok(()) => {
+                        if let Some(order) = order {
+                            emit(order);
+                        }
+                        result
+                    }
+                }
+            }
             ReportKind::ShipConfirm => ship_confirm(&row, tz),
             ReportKind::FeedbackReport => {
                 feedback(&row, tz, feedback_order, FeedbackSource::AmazonReport)
@@ -249,6 +299,19 @@ fn all_orders(
         .or_else(|| row.text("asin"));
     if let Some(item_key) = item_key {
         let quantity = row.int("quantity")?;
+        // Amazon writes 0 for an item of a cancelled order; anything else below 1 is wrong.
+        let cancelled = [row.get("order-status"), row.get("item-status")]
+            .iter()
+            .flatten()
+            .any(|s| s.eq_ignore_ascii_case("cancelled") || s.eq_ignore_ascii_case("canceled"));
+        if let Some(q) = quantity
+            && (q < 0 || (q == 0 && !cancelled))
+        {
+            return Err(row.err(
+                "quantity",
+                format!("`{q}` is not a quantity (1 or more; 0 only for a cancelled order)"),
+            ));
+        }
         emit(Ok(Record::Order {
             order,
             last_updated_at,
@@ -293,7 +356,8 @@ fn feedback(
         Some(o) => dates::feedback_date(v, o, tz),
         None => dates::iso(v, tz),
     }
-    .ok_or_else(|| row.err("date", format!("`{v}` is not a date")))?;
+    .ok_or_else(|| row.err("date", format!("`{v}` is not a date")))
+    .and_then(|at| dates::plausible(v, at).map_err(|m| row.err("date", m)))?;
     let r = row.required("rating")?;
     let rating: u8 = r
         .parse()
@@ -317,7 +381,8 @@ fn feedback(
                 Some(o) => dates::feedback_date(v, o, tz),
                 None => dates::iso(v, tz),
             }
-            .ok_or_else(|| row.err("removed", format!("`{v}` is not a date")))?,
+            .ok_or_else(|| row.err("removed", format!("`{v}` is not a date")))
+            .and_then(|at| dates::plausible(v, at).map_err(|m| row.err("removed", m)))?,
         ),
     };
     Ok(Record::Feedback {
@@ -364,8 +429,29 @@ fn refund(row: &Row<'_>, tz: Tz) -> Result<Record, RowError> {
             order_id: row.order_id("order_id")?,
             refunded_at: row.date("refunded", tz)?,
         },
-        amount: row.text("amount"),
+        amount: match row.get("amount") {
+            None => None,
+            Some(v) => Some(amount(v).map_err(|m| row.err("amount", m))?),
+        },
     })
+}
+
+/// A refunded amount as written (`12.50`, `€12,50`, `12.50 EUR`): it must hold a number, and
+/// not a negative one (a refund is given as what the buyer got back).
+fn amount(v: &str) -> Result<String, String> {
+    let negative = v.starts_with('-')
+        || v.starts_with('(')
+        || v.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '-')
+            .starts_with('-');
+    if negative {
+        return Err(format!(
+            "`{v}` is negative: give the amount refunded, as a positive number"
+        ));
+    }
+    if !v.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("`{v}` is not an amount"));
+    }
+    Ok(v.to_string())
 }
 
 fn cancellation(row: &Row<'_>, tz: Tz) -> Result<Record, RowError> {

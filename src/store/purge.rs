@@ -24,6 +24,11 @@ pub const DEFAULT_DAYS: i64 = 30;
 pub struct PurgeReport {
     pub threads: u64,
     pub messages: u64,
+    /// Feedback whose rater's e-mail address, comments and response were removed.
+    pub feedback: u64,
+    /// Other records that lost buyer data: orders' buyer names, cancellation reasons,
+    /// bounces naming a buyer's address.
+    pub records: u64,
     /// Reply files removed from the outbox folder.
     pub outbox_files: u64,
     /// Backups made before now: they still hold what was purged, and sellerdesk cannot reach
@@ -39,12 +44,23 @@ const CANDIDATES: &str = "
       AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = t.order_id
                       AND coalesce(o.delivered_at, o.purchased_at, 0) >= ?1)";
 
+/// Feedback past the cutoff that still names or quotes the buyer: rated before it, its order
+/// (if known) delivered or, without a delivery date, bought before it.
+const FEEDBACK_WITH_PII: &str = "
+    (rater_email IS NOT NULL OR comments IS NOT NULL OR response IS NOT NULL)
+    AND rated_at < ?1
+    AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = feedback.order_id
+                    AND coalesce(o.delivered_at, o.purchased_at, 0) >= ?1)";
+
 impl Store {
     /// Is there buyer data past the limit? One index step in the usual case.
     pub fn purge_due(&self, now: DateTime<Utc>, days: i64) -> Result<bool, StoreError> {
         let cutoff = to_secs(now - Duration::days(days));
         Ok(self.conn().query_row(
-            &format!("SELECT EXISTS ({CANDIDATES} LIMIT 1)"),
+            &format!(
+                "SELECT EXISTS ({CANDIDATES} LIMIT 1)
+                     OR EXISTS (SELECT 1 FROM feedback WHERE {FEEDBACK_WITH_PII})"
+            ),
             [cutoff],
             |r| r.get(0),
         )?)
@@ -140,6 +156,28 @@ impl Store {
                     [],
                 )?;
             }
+            // The account records keep what the metrics need (order, dates, rating, status)
+            // and lose what names or quotes the buyer.
+            report.feedback = tx.execute(
+                &format!(
+                    "UPDATE feedback SET comments = NULL, response = NULL, rater_email = NULL
+                     WHERE {FEEDBACK_WITH_PII}"
+                ),
+                [cutoff],
+            )? as u64;
+            report.records = tx.execute(
+                "UPDATE orders SET buyer_name = NULL
+                 WHERE buyer_name IS NOT NULL
+                   AND coalesce(delivered_at, purchased_at, 0) < ?1",
+                [cutoff],
+            )? as u64;
+            report.records += tx.execute(
+                "UPDATE cancellations SET reason = NULL
+                 WHERE reason IS NOT NULL AND cancelled_at < ?1",
+                [cutoff],
+            )? as u64;
+            report.records +=
+                tx.execute("DELETE FROM pending_bounces WHERE at < ?1", [cutoff])? as u64;
             tx.execute(
                 "INSERT INTO purges (at, cutoff, threads, messages) VALUES (?1, ?2, ?3, ?4)",
                 params![at, cutoff, report.threads as i64, report.messages as i64],
