@@ -74,7 +74,7 @@ pub fn import_paths(
                 pipeline::start(scope, paths, config, now, progress).map_err(|source| {
                     StoreError::Io {
                         path: store.path().to_path_buf(),
-                        source,
+                        error: source,
                     }
                 })?;
             let mut memo = Memo::default();

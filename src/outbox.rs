@@ -35,10 +35,10 @@ pub enum OutboxError {
     Address(String),
     #[error("the reply could not be built: {0}")]
     Build(#[from] lettre::error::Error),
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -150,7 +150,7 @@ pub fn ensure_dir(dir: &Path) -> Result<(), OutboxError> {
         .create(dir)
         .map_err(|source| OutboxError::Io {
             path: dir.to_path_buf(),
-            source,
+            error: source,
         })
 }
 
@@ -172,7 +172,7 @@ impl Pending {
             .persist_noclobber(&target)
             .map_err(|e| OutboxError::Io {
                 path: target.clone(),
-                source: e.error,
+                error: e.error,
             })?;
         Ok(target)
     }
@@ -184,7 +184,7 @@ pub fn stage(dir: &Path, stem: &str, bytes: &[u8]) -> Result<Pending, OutboxErro
     ensure_dir(dir)?;
     let io = |source| OutboxError::Io {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     };
     let mut file = tempfile::Builder::new()
         .prefix(".sending-")

@@ -96,7 +96,7 @@ impl SetupLock {
         use std::os::fd::AsRawFd;
         let file = std::fs::File::open(path).map_err(|source| StoreError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         // SAFETY: flock on a descriptor this struct owns; blocks until the other setup ends.
         loop {
@@ -107,7 +107,7 @@ impl SetupLock {
             if e.kind() != std::io::ErrorKind::Interrupted {
                 return Err(StoreError::Io {
                     path: path.to_path_buf(),
-                    source: e,
+                    error: e,
                 });
             }
         }
@@ -148,7 +148,7 @@ fn existing(path: &Path) -> Result<Existing> {
         Err(source) => {
             return Err(StoreError::Io {
                 path: path.to_path_buf(),
-                source,
+                error: source,
             });
         }
     };
@@ -181,7 +181,7 @@ fn existing(path: &Path) -> Result<Existing> {
         })
         .map_err(|source| StoreError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
     if !read || !header.starts_with(b"SQLite format 3\0") {
         return refuse("not a SQLite database");
@@ -229,10 +229,10 @@ pub enum StoreError {
         detail: String,
         advice: String,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     // Not a `source`: error chains would print it, SQL text and all.
     #[error("{path}: migration failed: {}", migration_cause(.error))]
@@ -305,7 +305,7 @@ impl Store {
     fn open_as(path: &Path, create: bool) -> Result<Store> {
         let io = |source| StoreError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         };
         match existing(path)? {
             Existing::Ours => {}
@@ -515,7 +515,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_failed_migration_says_why_without_its_sql() {
+    fn a_file_error_says_its_reason_once() {
+        let e = anyhow::Error::from(StoreError::Io {
+            path: PathBuf::from("/x/inbox.db"),
+            error: std::io::Error::from_raw_os_error(libc::EACCES),
+        });
+        assert_eq!(
+            format!("{e:#}"),
+            "/x/inbox.db: Permission denied (os error 13)"
+        );
+        let e = anyhow::Error::from(crate::outbox::OutboxError::Io {
+            path: PathBuf::from("/x/outbox"),
+            error: std::io::Error::from_raw_os_error(libc::EACCES),
+        });
+        assert_eq!(format!("{e:#}"), "/x/outbox: Permission denied (os error 13)");
+    }
+
+    #[test]
+        fn a_failed_migration_says_why_without_its_sql() {
         let e = StoreError::Migration {
             path: PathBuf::from("/x/inbox.db"),
             error: rusqlite_migration::Error::RusqliteError {

@@ -21,7 +21,7 @@ pub struct BackupRecord {
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     }
 }
 

@@ -141,6 +141,15 @@ impl Store {
             (None, k) => k,
         };
         if q.fts().is_none() {
+            // Only punctuation (`!!!`, `-`): nothing it could be found by, so nothing found —
+            // not every thread. Beside a word or a filter it is ignored.
+            let nothing_else = q.order.is_none()
+                && q.asin.is_none()
+                && q.buyer.is_none()
+                && q.category.is_none();
+            if nothing_else && !q.words.is_empty() {
+                return Ok(Vec::new());
+            }
             return self.search_pass(&q, None, filter, kind, now, limit, None);
         }
         // Bare max(): SQLite answers it from the end of the table (wrapped, it reads it all).
@@ -393,6 +402,12 @@ mod tests {
         assert!(of(Category::Quality).is_empty());
         assert_eq!(by(&store, "kettle cat:shipping", Filter::All).len(), 3);
         assert!(by(&store, "kettle cat:nonsense", Filter::All).is_empty());
+        // Only punctuation matches nothing (it is in no word); beside a word it is ignored.
+        for punctuation in ["!!!", "-", "?? ...", "\"\""] {
+            assert!(by(&store, punctuation, Filter::All).is_empty(), "{punctuation}");
+        }
+        assert_eq!(by(&store, "bob ?", Filter::All), bob);
+        assert_eq!(by(&store, "! order:111-4827163", Filter::All).len(), 2);
         // Query syntax in the input is text, never an error.
         for odd in ["\"", "AND", "NEAR(", "a*b", "-x", "col:on", "\\%_"] {
             store
