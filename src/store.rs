@@ -528,11 +528,14 @@ mod tests {
             path: PathBuf::from("/x/outbox"),
             error: std::io::Error::from_raw_os_error(libc::EACCES),
         });
-        assert_eq!(format!("{e:#}"), "/x/outbox: Permission denied (os error 13)");
+        assert_eq!(
+            format!("{e:#}"),
+            "/x/outbox: Permission denied (os error 13)"
+        );
     }
 
     #[test]
-        fn a_failed_migration_says_why_without_its_sql() {
+    fn a_failed_migration_says_why_without_its_sql() {
         let e = StoreError::Migration {
             path: PathBuf::from("/x/inbox.db"),
             error: rusqlite_migration::Error::RusqliteError {

@@ -143,10 +143,8 @@ impl Store {
         if q.fts().is_none() {
             // Only punctuation (`!!!`, `-`): nothing it could be found by, so nothing found —
             // not every thread. Beside a word or a filter it is ignored.
-            let nothing_else = q.order.is_none()
-                && q.asin.is_none()
-                && q.buyer.is_none()
-                && q.category.is_none();
+            let nothing_else =
+                q.order.is_none() && q.asin.is_none() && q.buyer.is_none() && q.category.is_none();
             if nothing_else && !q.words.is_empty() {
                 return Ok(Vec::new());
             }
@@ -404,7 +402,10 @@ mod tests {
         assert!(by(&store, "kettle cat:nonsense", Filter::All).is_empty());
         // Only punctuation matches nothing (it is in no word); beside a word it is ignored.
         for punctuation in ["!!!", "-", "?? ...", "\"\""] {
-            assert!(by(&store, punctuation, Filter::All).is_empty(), "{punctuation}");
+            assert!(
+                by(&store, punctuation, Filter::All).is_empty(),
+                "{punctuation}"
+            );
         }
         assert_eq!(by(&store, "bob ?", Filter::All), bob);
         assert_eq!(by(&store, "! order:111-4827163", Filter::All).len(), 2);
