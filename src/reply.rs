@@ -286,6 +286,7 @@ pub fn queue(
             bytes,
             delivered_at: Some(now),
             source: "outbox".into(),
+            cut: None,
         },
         config,
         now,

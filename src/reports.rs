@@ -248,6 +248,16 @@ pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, RowError> {
     }
 }
 
+/// The largest file of a kind that is read (reports are read whole): JSON is a page of the
+/// Orders API (100 orders) or one account health report, a few hundred kilobytes; the tab and
+/// comma files of a large seller's year stay well under the other limit.
+pub fn size_limit(kind: ReportKind) -> u64 {
+    match kind {
+        ReportKind::OrdersApi | ReportKind::AccountHealth => 64 << 20,
+        _ => 512 << 20,
+    }
+}
+
 /// Which report `head` (the first bytes of a file) starts, if any.
 pub fn sniff(head: &[u8]) -> Option<ReportKind> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);

@@ -369,6 +369,7 @@ mod tests {
                 bytes: raw.to_vec(),
                 delivered_at: Some(at),
                 source: "synth".into(),
+                cut: None,
             });
             Ok(())
         })

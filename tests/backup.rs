@@ -46,6 +46,7 @@ fn shop() -> (tempfile::TempDir, PathBuf) {
                 .to_vec(),
             delivered_at: None,
             source: "test".into(),
+            cut: None,
         }],
         now(),
     )

@@ -62,6 +62,7 @@ fn inquiry(n: usize, key: &str) -> RawMail {
         .into_bytes(),
         delivered_at: None,
         source: "test".into(),
+        cut: None,
     }
 }
 

@@ -544,6 +544,7 @@ fn a_bounce_that_only_names_the_buyer_finds_the_latest_reply_to_them() {
             bytes: amazon_bounce("bounce-2", None),
             delivered_at: None,
             source: "test".into(),
+            cut: None,
         }],
         now() + Duration::minutes(5),
     )
@@ -564,6 +565,7 @@ fn a_bounce_that_only_names_the_buyer_finds_the_latest_reply_to_them() {
                 .into_bytes(),
             delivered_at: None,
             source: "test".into(),
+            cut: None,
         }],
         now(),
     )

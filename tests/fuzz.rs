@@ -67,6 +67,7 @@ fn mail(bytes: Vec<u8>) {
             bytes: bytes.clone(),
             delivered_at: None,
             source: "fuzz".into(),
+            cut: None,
         },
         config(),
         now,

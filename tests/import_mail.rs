@@ -555,6 +555,7 @@ fn raw(text: &str) -> sellerdesk::import::RawMail {
         bytes: text.replace('\n', "\r\n").into_bytes(),
         delivered_at: None,
         source: "test".into(),
+        cut: None,
     }
 }
 
@@ -641,4 +642,57 @@ fn a_batch_checks_its_threads_exist_when_sqlite_does_not() {
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .unwrap();
     assert!(on, "bulk mode left foreign keys off");
+}
+
+#[test]
+fn a_message_larger_than_kept_is_cut_flagged_and_says_where_the_whole_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.eml");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        f.write_all(
+            b"From: \"Huge - Amazon Marketplace\" <h0x1m2k3z4q5w6@marketplace.amazon.com>\r\n\
+              To: support@example-shop.test\r\nSubject: Long story\r\n\
+              Message-ID: <huge@amazon.test>\r\nDate: Sun, 22 Nov 2026 08:00:00 +0000\r\n\r\n",
+        )
+        .unwrap();
+        let line = [b'x'; 78];
+        for _ in 0..(60 << 20) / 80 {
+            f.write_all(&line).unwrap();
+            f.write_all(b"\r\n").unwrap();
+        }
+    }
+    let whole = std::fs::metadata(&path).unwrap().len();
+    let mut db = db();
+    let r = import_paths(
+        &mut db.store,
+        &config(),
+        &[path],
+        now(),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    assert_eq!((r.imported, r.flagged, r.failed), (1, 1, 0), "{r:?}");
+    let (flags_, body, raw_len): (u32, String, i64) = db
+        .store
+        .conn()
+        .query_row(
+            "SELECT flags, body, length(raw) FROM messages JOIN message_raw ON message_id = id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_ne!(flags_ & flags::TRUNCATED, 0);
+    assert_eq!(raw_len as u64, sellerdesk::import::parse::MAX_MESSAGE_BYTES);
+    assert!(body.len() < sellerdesk::import::parse::MAX_BODY_BYTES + 1000);
+    assert!(
+        body.ends_with(&format!(
+            "the message is {:.1} MB; its first 50.0 MB were read; the whole message stays in {}]",
+            whole as f64 / (1 << 20) as f64,
+            dir.path().join("huge.eml").display()
+        )),
+        "{}",
+        &body[body.len() - 300..]
+    );
 }

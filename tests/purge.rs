@@ -31,6 +31,7 @@ fn mail(id: &str, alias: &str, name: &str, at: DateTime<Utc>, text: &str) -> Raw
         .into_bytes(),
         delivered_at: None,
         source: "test".into(),
+        cut: None,
     }
 }
 

@@ -112,6 +112,7 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
             bytes,
             delivered_at: None,
             source: "again".into(),
+            cut: None,
         }],
         now(),
     )
@@ -397,6 +398,7 @@ fn a_reply_carries_the_parents_reference_chain_and_mime_version() {
         .into_bytes(),
         delivered_at: None,
         source: "test".into(),
+        cut: None,
     };
     // The buyer's client kept a chain that began before this database did.
     import_raw(

@@ -57,6 +57,7 @@ impl Shop {
                 bytes: m.clone().into_bytes(),
                 delivered_at: None,
                 source: "test".into(),
+                cut: None,
             }),
             now(),
         )

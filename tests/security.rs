@@ -229,6 +229,7 @@ fn the_smtp_password_never_lands_in_the_database_or_the_output() {
             bytes: std::fs::read(format!("{MAIL}/buyer_inquiry.eml")).unwrap(),
             delivered_at: None,
             source: "test".into(),
+            cut: None,
         }],
         now(),
     )

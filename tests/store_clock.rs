@@ -36,6 +36,7 @@ fn mail(id: &str, buyer: &str, from_buyer: bool, hours: i64, order: &str) -> Raw
         .into_bytes(),
         delivered_at: None,
         source: id.into(),
+        cut: None,
     }
 }
 
@@ -102,6 +103,7 @@ fn opening_a_clock_on_other_mail_starts_it_at_the_mark() {
         bytes: b"From: news@amazon.com\r\nTo: me@shop.test\r\nSubject: Notice\r\nDate: Sun, 1 Nov 2026 01:00:00 +0000\r\nMessage-ID: <n@x>\r\n\r\nHi\r\n".to_vec(),
         delivered_at: None,
         source: "n".into(),
+        cut: None,
     };
     let mut store = store_with(vec![notice], now);
     let id = thread_of(&store, "n");

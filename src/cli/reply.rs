@@ -305,6 +305,7 @@ fn thread_of_piped_message(store: &mut Store, inv: &Invocation) -> Result<i64> {
         bytes: bytes.clone(),
         delivered_at: None,
         source: "reply -".into(),
+        cut: None,
     };
     let key = crate::import::parse::parse_mail(raw(), &inv.config, inv.now).key;
     let find = |store: &Store| -> Result<Option<i64>> {

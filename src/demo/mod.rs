@@ -292,6 +292,7 @@ fn render(file: &DemoFile, now: DateTime<Utc>) -> Result<Vec<RawMail>> {
                 bytes: raw.into_bytes(),
                 delivered_at: Some(at),
                 source: format!("demo:{}", id),
+                cut: None,
             });
             ids.push(id);
         }

@@ -69,8 +69,13 @@ pub mod flags {
     /// A bounce: the notice that a reply of the seller's did not reach the buyer.
     pub const BOUNCE: u32 = 1 << 6;
 
+    /// Larger than sellerdesk keeps: only its beginning was stored (the raw bytes past
+    /// `MAX_MESSAGE_BYTES`, or the text past `MAX_BODY_BYTES`); the whole message stays where
+    /// it was imported from.
+    pub const TRUNCATED: u32 = 1 << 7;
+
     /// The bits that make a message count as "flagged" in import reports.
-    pub const PROBLEMS: u32 = UNPARSEABLE | DATE_FALLBACK | CHARSET_UNKNOWN;
+    pub const PROBLEMS: u32 = UNPARSEABLE | DATE_FALLBACK | CHARSET_UNKNOWN | TRUNCATED;
 
     pub fn describe(bits: u32) -> Vec<&'static str> {
         let mut out = Vec::new();
@@ -82,6 +87,7 @@ pub mod flags {
             (NO_MESSAGE_ID, "no message-id"),
             (UNDELIVERED, "not delivered"),
             (BOUNCE, "bounce"),
+            (TRUNCATED, "too large: only its beginning kept"),
         ] {
             if bits & bit != 0 {
                 out.push(name);

@@ -8,11 +8,29 @@ use std::io::BufRead;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-/// Calls `emit(bytes, delivered_at)` for each message in `reader`.
+/// Calls `emit(bytes, delivered_at)` for each message in `reader` (each at most
+/// [`MAX_MESSAGE_BYTES`](super::parse::MAX_MESSAGE_BYTES) long).
 pub fn split<R: BufRead>(
-    mut reader: R,
+    reader: R,
     mut emit: impl FnMut(Vec<u8>, Option<DateTime<Utc>>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    split_capped(reader, super::parse::MAX_MESSAGE_BYTES, |bytes, at, _| {
+        emit(bytes, at)
+    })
+}
+
+/// Calls `emit(bytes, delivered_at, cut)` for each message in `reader`. A message longer than
+/// `cap` bytes is handed on as its first `cap` bytes, with `cut` its whole length: one huge
+/// message never fills the memory.
+pub fn split_capped<R: BufRead>(
+    mut reader: R,
+    cap: u64,
+    mut emit: impl FnMut(Vec<u8>, Option<DateTime<Utc>>, Option<u64>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    // The whole length of the message being read, kept or not.
+    let mut whole = 0u64;
+    let cut = |whole: u64, kept: usize| (whole > kept as u64).then_some(whole);
     let mut line = Vec::with_capacity(256);
     // One buffer for every message, each handed on as an exact-size copy: thousands of
     // messages wait in memory between reading and writing, and a buffer grown by doubling
@@ -28,27 +46,33 @@ pub fn split<R: BufRead>(
         }
         if previous_blank && is_separator(&line) {
             if let Some(at) = current.take() {
-                emit(without_separator_blank(&message).to_vec(), at)?;
+                let kept = without_separator_blank(&message);
+                emit(kept.to_vec(), at, cut(whole, kept.len()))?;
             }
             message.clear();
+            whole = 0;
             current = Some(separator_date(&line));
             previous_blank = false;
             continue;
         }
         previous_blank = line == b"\n" || line == b"\r\n";
-        match current {
-            Some(_) => message.extend_from_slice(unescape(&line)),
+        let text = match current {
+            Some(_) => unescape(&line),
             // Text before the first separator: not an mbox message; keep it as one anyway so
             // nothing is lost (it will be flagged if it does not parse).
             None if !previous_blank => {
-                message.extend_from_slice(&line);
                 current = Some(None);
+                &line[..]
             }
-            None => {}
-        }
+            None => continue,
+        };
+        whole += text.len() as u64;
+        let room = cap.saturating_sub(message.len());
+        message.extend_from_slice(&text[..text.len().min(room)]);
     }
     if let Some(at) = current.take() {
-        emit(without_separator_blank(&message).to_vec(), at)?;
+        let kept = without_separator_blank(&message);
+        emit(kept.to_vec(), at, cut(whole, kept.len()))?;
     }
     Ok(())
 }
@@ -154,6 +178,25 @@ mod tests {
         let m = messages(b"From a@x Sat Jan  3 01:05:34 1996\r\nS: 1\r\n\r\nb\r\n\r\nFrom a@x Sat Jan  3 01:05:35 1996\r\nS: 2\r\n\r\nc\r\n");
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].0, "S: 1\r\n\r\nb\r\n");
+    }
+
+    #[test]
+    fn a_message_longer_than_the_cap_is_cut_and_says_how_long_it_was() {
+        let input = b"From a@x Sat Jan  3 01:05:34 1996\nS: 1\n\n0123456789\n0123456789\n\n\
+                      From a@x Sat Jan  3 01:05:35 1996\nS: 2\n\nok\n";
+        let mut out = Vec::new();
+        split_capped(&input[..], 12, |b, _, cut| {
+            out.push((String::from_utf8(b).unwrap(), cut));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            [
+                ("S: 1\n\n012345".to_string(), Some(29)),
+                ("S: 2\n\nok\n".to_string(), None),
+            ]
+        );
     }
 
     #[test]

@@ -18,7 +18,19 @@ pub struct RawMail {
     /// From the mbox `From ` line, the Maildir file name, or the file's mtime.
     pub delivered_at: Option<DateTime<Utc>>,
     pub source: String,
+    /// Set when the message was larger than sellerdesk reads ([`MAX_MESSAGE_BYTES`]): its
+    /// whole size. `bytes` then holds only its beginning; the whole one stays at `source`.
+    pub cut: Option<u64>,
 }
+
+/// The most of one message that is read and kept: more than any marketplace allows (Amazon's
+/// messaging takes attachments up to 10 MB), and a bound on the import's memory whatever a
+/// file holds.
+pub const MAX_MESSAGE_BYTES: u64 = 50 << 20;
+
+/// The most of a message's text that is kept as its body (shown, searched): a buyer's
+/// message is a few kilobytes; a megabyte is already a book.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// Dates before this are absurd for marketplace mail.
 const EARLIEST_PLAUSIBLE: i64 = 946_684_800; // 2000-01-01
@@ -32,14 +44,53 @@ pub fn parse_mail(raw: RawMail, config: &Config, now: DateTime<Utc>) -> Incoming
         .parse(&raw.bytes)
         .filter(looks_like_mail)
         .map(|message| from_message(&message, &raw, config, now));
-    match mail {
+    let cut = raw.cut;
+    let mut mail = match mail {
         Some(mut mail) => {
             mail.raw = raw.bytes;
             mail.source = raw.source;
             mail
         }
         None => unparseable(raw, now),
+    };
+    keep_within_limits(&mut mail, cut);
+    mail
+}
+
+/// A message larger than sellerdesk keeps is flagged, and its text says what was left out and
+/// where the whole message is.
+fn keep_within_limits(mail: &mut IncomingMail, cut: Option<u64>) {
+    let mut notes = Vec::new();
+    if mail.body.len() > MAX_BODY_BYTES {
+        let end = floor_char_boundary(&mail.body, MAX_BODY_BYTES);
+        let left_out = mail.body.len() - end;
+        mail.body.truncate(end);
+        mail.body.shrink_to_fit();
+        notes.push(format!(
+            "{} more of this text not shown",
+            megabytes(left_out as u64)
+        ));
     }
+    if let Some(whole) = cut {
+        notes.push(format!(
+            "the message is {}; its first {} were read",
+            megabytes(whole),
+            megabytes(MAX_MESSAGE_BYTES)
+        ));
+    }
+    if notes.is_empty() {
+        return;
+    }
+    mail.flags |= flags::TRUNCATED;
+    mail.body.push_str(&format!(
+        "\n\n[sellerdesk: {}; the whole message stays in {}]",
+        notes.join("; "),
+        mail.source
+    ));
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// mail-parser reads headers out of almost anything; without a single header that every

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::mbox;
-use super::parse::RawMail;
+use super::parse::{MAX_MESSAGE_BYTES, RawMail};
 
 /// What the first bytes of a file say it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,8 +115,28 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
         .read_to_end(&mut head)?;
     // Reports are recognized from their header (never inside a Maildir, read above).
     if let Some(report) = crate::reports::sniff(&head) {
+        // Read whole to be parsed: refused past a size no report of its kind reaches, before
+        // a byte more is read (and, when the size was not known, at that size).
+        let limit = crate::reports::size_limit(report);
+        let too_large = |size: u64| {
+            std::io::Error::other(format!(
+                "{} MB: larger than any {} sellerdesk reads ({} MB); split it or export a \
+                 shorter period — nothing read",
+                size.div_ceil(1 << 20),
+                report.label(),
+                limit >> 20
+            ))
+        };
+        if source.len > limit {
+            return Err(too_large(source.len));
+        }
         let mut bytes = head;
-        file.read_to_end(&mut bytes)?;
+        (&mut file)
+            .take((limit + 1).saturating_sub(bytes.len() as u64))
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large(file.metadata().map_or(limit + 1, |m| m.len())));
+        }
         return Ok(Outcome::Report(report, bytes));
     }
     let kind = sniff(&head);
@@ -126,12 +146,13 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
             let mut n = 0usize;
             let reader =
                 BufReader::with_capacity(64 * 1024, std::io::Cursor::new(head).chain(file));
-            mbox::split(reader, |bytes, delivered_at| {
+            mbox::split_capped(reader, MAX_MESSAGE_BYTES, |bytes, delivered_at, cut| {
                 n += 1;
                 emit(RawMail {
                     bytes,
                     delivered_at,
                     source: format!("{name}#{n}"),
+                    cut,
                 });
                 Ok(())
             })?;
@@ -140,14 +161,19 @@ pub fn read(source: &Source, mut emit: impl FnMut(RawMail)) -> std::io::Result<O
         // Mail that does not parse is still kept (raw, flagged).
         Sniffed::Eml => {
             let mut bytes = head;
-            file.read_to_end(&mut bytes)?;
+            // At most the cap (and one byte more, to know there was more).
+            (&mut file)
+                .take((MAX_MESSAGE_BYTES + 1).saturating_sub(bytes.len() as u64))
+                .read_to_end(&mut bytes)?;
             if bytes.is_empty() {
                 return Ok(Outcome::NotMail);
             }
+            let cut = whole_if_cut(&mut bytes, &file);
             emit(RawMail {
                 bytes,
                 delivered_at: mtime(&file),
                 source: name,
+                cut,
             });
             Ok(Outcome::Mail(1))
         }
@@ -183,16 +209,33 @@ fn read_maildir_message(
     file: &mut File,
     mut emit: impl FnMut(RawMail),
 ) -> std::io::Result<Outcome> {
-    let bytes = read_whole(file, source.len)?;
+    let mut bytes = read_whole(file, source.len)?;
     if bytes.is_empty() {
         return Ok(Outcome::NotMail);
     }
+    let cut = whole_if_cut(&mut bytes, file);
     emit(RawMail {
         bytes,
         delivered_at: maildir_time(&source.path).or_else(|| mtime(file)),
         source: source.path.display().to_string(),
+        cut,
     });
     Ok(Outcome::Mail(1))
+}
+
+/// A message read up to one byte past [`MAX_MESSAGE_BYTES`] was longer: cut to the cap, and
+/// its whole size (from the file, else "more than the cap").
+fn whole_if_cut(bytes: &mut Vec<u8>, file: &File) -> Option<u64> {
+    if (bytes.len() as u64) <= MAX_MESSAGE_BYTES {
+        return None;
+    }
+    bytes.truncate(MAX_MESSAGE_BYTES as usize);
+    bytes.shrink_to_fit();
+    Some(
+        file.metadata()
+            .map(|m| m.len())
+            .unwrap_or(MAX_MESSAGE_BYTES + 1),
+    )
 }
 
 /// Reads a file expected to be `expected` bytes long (0: unknown) to its end, into a buffer of
@@ -216,7 +259,11 @@ fn read_whole(file: &mut File, expected: u64) -> std::io::Result<Vec<u8>> {
         let mut filled = 0;
         let result = loop {
             if filled == buf.len() {
-                buf.resize(buf.len() * 2, 0);
+                buf.resize((buf.len() * 2).min(MAX_MESSAGE_BYTES as usize + 1), 0);
+            }
+            // One byte past the cap is enough to know the message is longer.
+            if filled as u64 > MAX_MESSAGE_BYTES {
+                break Ok(buf[..filled].to_vec());
             }
             match file.read(&mut buf[filled..]) {
                 Ok(0) => break Ok(buf[..filled].to_vec()),

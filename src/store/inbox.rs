@@ -121,6 +121,10 @@ pub struct ThreadDetail {
     pub outbox: Vec<super::outbox::Entry>,
 }
 
+/// The most of one message's text a thread reads to show. New imports keep at most
+/// `MAX_BODY_BYTES`; a database written before that may hold more.
+const SHOWN_BODY_CHARS: i64 = crate::import::parse::MAX_BODY_BYTES as i64;
+
 pub(super) const ROW_COLUMNS: &str = "id, subject, buyer_name, buyer_alias, order_id, category,
     message_count, unread, clock_start, last_message_at";
 
@@ -356,10 +360,15 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let mut messages: Vec<MessageView> = conn
             .prepare_cached(
-                "SELECT id, direction, role, from_name, from_addr, subject, sent_at, body, flags
+                "SELECT id, direction, role, from_name, from_addr, subject, sent_at,
+                        CASE WHEN octet_length(body) > ?2
+                             THEN substr(body, 1, ?2) || char(10, 10)
+                                  || '[sellerdesk: the rest of this text is not shown]'
+                             ELSE body END,
+                        flags
                  FROM messages WHERE thread_id = ?1 ORDER BY sent_at, id",
             )?
-            .query_map([id], |r| {
+            .query_map(params![id, SHOWN_BODY_CHARS], |r| {
                 Ok(MessageView {
                     id: r.get(0)?,
                     direction: r.get(1)?,

@@ -422,6 +422,7 @@ mod tests {
                 .to_vec(),
             delivered_at: None,
             source: "test".into(),
+            cut: None,
         };
         crate::import::import_raw(&mut store, &crate::demo::demo_config(), [mail], now).unwrap();
         let found = by(&store, "tuned xylo", Filter::All);

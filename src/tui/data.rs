@@ -148,6 +148,7 @@ fn open_thread(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreErr
     app.thread = store.thread_detail(id)?;
     app.thread_draft = store.draft(id)?;
     app.thread_scroll = 0;
+    app.body_layouts.get_mut().clear();
     Ok(())
 }
 

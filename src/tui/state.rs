@@ -278,7 +278,12 @@ pub struct App {
     pub thread: Option<ThreadDetail>,
     /// The open thread's saved draft, shown under it.
     pub thread_draft: Option<Draft>,
-    pub thread_scroll: u16,
+    /// Rows of the open thread scrolled past.
+    pub thread_scroll: u32,
+    /// The open thread's message bodies laid out for drawing (see `ui::thread`), kept while
+    /// it is open: a long body is wrapped once, not at every frame.
+    pub body_layouts:
+        std::cell::RefCell<std::collections::HashMap<i64, crate::tui::ui::thread::BodyLayout>>,
     pub composer: Option<Composer>,
     pub picker: Option<Picker>,
     pub prompt: Option<Prompt>,
@@ -333,6 +338,7 @@ impl App {
             thread: None,
             thread_draft: None,
             thread_scroll: 0,
+            body_layouts: Default::default(),
             composer: None,
             picker: None,
             prompt: None,

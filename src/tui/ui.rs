@@ -13,7 +13,7 @@ mod picker;
 mod prompt;
 mod status_bar;
 mod templates;
-mod thread;
+pub mod thread;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -51,6 +51,7 @@ pub fn reply_queued(dir: &Path, extra: &str, body: &str) -> Queued {
             bytes: INQUIRY.as_bytes().to_vec(),
             delivered_at: None,
             source: "test".into(),
+            cut: None,
         }],
         now(),
     )

@@ -22,6 +22,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .as_deref()
         .or(t.row.buyer_alias.as_deref())
         .unwrap_or("(unknown buyer)");
+    let mut pieces: Vec<Piece<'_>> = Vec::new();
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut head = vec![Span::styled(
         safe_text::line(buyer).into_owned(),
@@ -164,9 +165,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 theme::warn(),
             ));
         }
-        for text in safe_text::block(&m.body).lines() {
-            lines.push(Line::from(format!("  {text}")));
-        }
+        // Laid out once and drawn only where visible: a body can be a megabyte.
+        pieces.push(Piece::Lines(std::mem::take(&mut lines)));
+        pieces.push(Piece::Body(m.id, &m.body));
         for a in &m.attachments {
             lines.push(Line::styled(
                 format!("  📎 {}", safe_text::line(a)),
@@ -209,6 +210,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             theme::dim(),
         ));
     }
+    pieces.push(Piece::Lines(lines));
     let block = Block::bordered()
         .title(" Thread ")
         .border_style(if focused {
@@ -216,13 +218,116 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         } else {
             theme::border()
         });
+    let inner = block.inner(area);
+    let (visible, skip) = visible_window(
+        &pieces,
+        &mut app.body_layouts.borrow_mut(),
+        inner.width,
+        app.thread_scroll as usize,
+        inner.height as usize,
+    );
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(visible)
             .wrap(Wrap { trim: false })
-            .scroll((app.thread_scroll, 0))
+            .scroll((skip, 0))
             .block(block),
         area,
     );
+}
+
+/// The thread as drawn: short lines built each frame, and message bodies laid out once.
+enum Piece<'a> {
+    Lines(Vec<Line<'static>>),
+    /// A message's body, by the message's id.
+    Body(i64, &'a str),
+}
+
+/// A message body's lines and where each ends, in rows at one width.
+pub struct BodyLayout {
+    width: u16,
+    lines: Vec<Line<'static>>,
+    /// `ends[i]`: rows taken by lines `0..=i`.
+    ends: Vec<usize>,
+}
+
+/// Rows one line takes at `width`, wrapped as the paragraph wraps it.
+fn rows(line: &Line<'static>, width: u16) -> usize {
+    Paragraph::new(line.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(width)
+        .max(1)
+}
+
+fn lay_out(body: &str, width: u16) -> BodyLayout {
+    let mut lines = Vec::new();
+    let mut ends = Vec::new();
+    let mut total = 0;
+    for text in safe_text::block(body).lines() {
+        let line = Line::from(format!("  {text}"));
+        total += rows(&line, width);
+        ends.push(total);
+        lines.push(line);
+    }
+    BodyLayout { width, lines, ends }
+}
+
+/// The lines that show rows `from..from + height`, and how many rows of the first one are
+/// above the window. Only bodies not yet laid out at this width are walked whole; the rest is
+/// a search in each body's row ends.
+fn visible_window(
+    pieces: &[Piece<'_>],
+    layouts: &mut std::collections::HashMap<i64, BodyLayout>,
+    width: u16,
+    from: usize,
+    height: usize,
+) -> (Vec<Line<'static>>, u16) {
+    let until = from + height.max(1);
+    let mut out = Vec::new();
+    let mut skip = 0usize;
+    // Rows above the current line.
+    let mut y = 0usize;
+    let mut take = |line: &Line<'static>, top: usize, out: &mut Vec<Line<'static>>| {
+        if out.is_empty() {
+            skip = from.saturating_sub(top);
+        }
+        out.push(line.clone());
+    };
+    for piece in pieces {
+        if y >= until {
+            break;
+        }
+        match piece {
+            Piece::Lines(lines) => {
+                for line in lines {
+                    let h = rows(line, width);
+                    if y + h > from && y < until {
+                        take(line, y, &mut out);
+                    }
+                    y += h;
+                }
+            }
+            Piece::Body(id, body) => {
+                let layout = layouts.entry(*id).or_insert_with(|| lay_out(body, width));
+                if layout.width != width {
+                    *layout = lay_out(body, width);
+                }
+                let total = layout.ends.last().copied().unwrap_or(0);
+                if y + total > from {
+                    // The first line ending below the window's top.
+                    let first = layout.ends.partition_point(|&end| y + end <= from);
+                    for i in first..layout.lines.len() {
+                        let top = y + if i == 0 { 0 } else { layout.ends[i - 1] };
+                        if top >= until {
+                            break;
+                        }
+                        take(&layout.lines[i], top, &mut out);
+                    }
+                }
+                y += total;
+            }
+        }
+    }
+    (out, skip.min(u16::MAX as usize) as u16)
 }
 
 /// Where a reply sent from here stands: delivered, on its way, or needing the seller.
@@ -261,5 +366,64 @@ fn delivery_line(e: &crate::store::outbox::Entry, app: &App) -> (String, ratatui
             format!("  ? delivery unknown: {error} · R sends it again (the buyer may have it)"),
             theme::bad(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn screen(lines: Vec<Line<'static>>, skip: u16, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| {
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .scroll((skip, 0)),
+                f.area(),
+            )
+        })
+        .unwrap();
+        format!("{:?}", t.backend().buffer())
+    }
+
+    /// Drawing only the window shows exactly what drawing everything scrolled shows, at every
+    /// scroll position and width, bodies and short lines mixed.
+    #[test]
+    fn the_window_shows_what_the_whole_thread_would() {
+        let body: String = (0..60)
+            .map(|i| format!("line {i} {}\n", "word ".repeat(i % 13)))
+            .collect();
+        let short = |n: usize| -> Vec<Line<'static>> {
+            (0..n)
+                .map(|i| Line::from(format!("head {i} ").repeat(i + 1)))
+                .collect()
+        };
+        for width in [12u16, 30, 80] {
+            let pieces = vec![
+                Piece::Lines(short(3)),
+                Piece::Body(1, &body),
+                Piece::Lines(short(2)),
+                Piece::Body(2, "one\n\ntwo\n"),
+                Piece::Lines(short(4)),
+            ];
+            let mut all: Vec<Line<'static>> = short(3);
+            all.extend(lay_out(&body, width).lines);
+            all.extend(short(2));
+            all.extend(lay_out("one\n\ntwo\n", width).lines);
+            all.extend(short(4));
+            let total: usize = all.iter().map(|l| rows(l, width)).sum();
+            let mut layouts = std::collections::HashMap::new();
+            for from in (0..total + 3).step_by(3) {
+                let (visible, skip) = visible_window(&pieces, &mut layouts, width, from, 7);
+                assert_eq!(
+                    screen(visible, skip, width, 7),
+                    screen(all.clone(), from as u16, width, 7),
+                    "width {width}, from {from}"
+                );
+            }
+        }
     }
 }
