@@ -95,7 +95,7 @@ fn main() {
     };
     let opened = key(&mut app, &mut store, &mut terminal, Action::Open);
     println!(
-        "opening its thread, key to frame: {:.1} ms (the body laid out once)",
+        "opening its thread, key to frame: {:.1} ms (one screen of the body laid out)",
         ms(opened)
     );
     // Reading it: down through the text, back up, to the inbox and in again.

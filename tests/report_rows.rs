@@ -184,3 +184,32 @@ fn latin1_text_is_an_error_on_the_line_that_holds_it() {
     );
     assert!(orders(&store).is_empty());
 }
+
+#[test]
+fn a_report_past_a_sane_size_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.json");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(br#"{"payload": {"Orders": [{"AmazonOrderId": "111-0000001-0000001"}"#)
+            .unwrap();
+        // A gigabyte, sparse: nothing is written, and nothing must be read.
+        f.set_len(1 << 30).unwrap();
+    }
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let r = import_paths(
+        &mut store,
+        &Config::default(),
+        &[path],
+        now(),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    assert_eq!((r.imported, r.failed), (0, 1), "{r:?}");
+    assert_eq!(
+        r.problems[0].message,
+        "1024 MB: larger than any Orders API JSON sellerdesk reads (64 MB); split it or export \
+         a shorter period — nothing read"
+    );
+}

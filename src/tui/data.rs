@@ -148,7 +148,13 @@ fn open_thread(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreErr
     app.thread = store.thread_detail(id)?;
     app.thread_draft = store.draft(id)?;
     app.thread_scroll = 0;
-    app.body_layouts.get_mut().clear();
+    // Layouts of this thread's bodies stay (back to the inbox and in again); others go.
+    let ids: Vec<i64> = app
+        .thread
+        .iter()
+        .flat_map(|t| t.messages.iter().map(|m| m.id))
+        .collect();
+    app.body_layouts.get_mut().retain(|id, _| ids.contains(id));
     Ok(())
 }
 

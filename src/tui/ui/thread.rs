@@ -242,12 +242,17 @@ enum Piece<'a> {
     Body(i64, &'a str),
 }
 
-/// A message body's lines and where each ends, in rows at one width.
+/// A message body's lines and where each ends, in rows at one width, laid out as far as it
+/// has been needed: opening a thread with a megabyte of text lays out one screen of it.
 pub struct BodyLayout {
     width: u16,
+    /// The length of the body laid out: another body (a purge) starts over.
+    body_len: usize,
     lines: Vec<Line<'static>>,
     /// `ends[i]`: rows taken by lines `0..=i`.
     ends: Vec<usize>,
+    /// Where in the body the next line starts; `None` once every line is laid out.
+    next: Option<usize>,
 }
 
 /// Rows one line takes at `width`, wrapped as the paragraph wraps it.
@@ -258,17 +263,48 @@ fn rows(line: &Line<'static>, width: u16) -> usize {
         .max(1)
 }
 
-fn lay_out(body: &str, width: u16) -> BodyLayout {
-    let mut lines = Vec::new();
-    let mut ends = Vec::new();
-    let mut total = 0;
-    for text in safe_text::block(body).lines() {
-        let line = Line::from(format!("  {text}"));
-        total += rows(&line, width);
-        ends.push(total);
-        lines.push(line);
+impl BodyLayout {
+    fn new(body: &str, width: u16) -> BodyLayout {
+        BodyLayout {
+            width,
+            body_len: body.len(),
+            lines: Vec::new(),
+            ends: Vec::new(),
+            next: Some(0),
+        }
     }
-    BodyLayout { width, lines, ends }
+
+    fn rows(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// Lays out lines (as `str::lines` splits them, each made safe to show) until `wanted`
+    /// rows are known or the body ends.
+    fn extend_to(&mut self, body: &str, wanted: usize) {
+        while let Some(at) = self.next {
+            if self.rows() >= wanted {
+                return;
+            }
+            let Some(rest) = body.get(at..) else {
+                self.next = None;
+                return;
+            };
+            let (text, next) = match rest.find('\n') {
+                Some(i) => (&rest[..i], Some(at + i + 1)),
+                None => (rest, None),
+            };
+            if text.is_empty() && next.is_none() {
+                self.next = None;
+                return;
+            }
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            let line = Line::from(format!("  {}", safe_text::block(text)));
+            let total = self.rows() + rows(&line, self.width);
+            self.ends.push(total);
+            self.lines.push(line);
+            self.next = next;
+        }
+    }
 }
 
 /// The lines that show rows `from..from + height`, and how many rows of the first one are
@@ -307,11 +343,15 @@ fn visible_window(
                 }
             }
             Piece::Body(id, body) => {
-                let layout = layouts.entry(*id).or_insert_with(|| lay_out(body, width));
-                if layout.width != width {
-                    *layout = lay_out(body, width);
+                let layout = layouts
+                    .entry(*id)
+                    .or_insert_with(|| BodyLayout::new(body, width));
+                if layout.width != width || layout.body_len != body.len() {
+                    *layout = BodyLayout::new(body, width);
                 }
-                let total = layout.ends.last().copied().unwrap_or(0);
+                // Enough of it to fill the window; the rest when scrolled to.
+                layout.extend_to(body, until - y);
+                let total = layout.rows();
                 if y + total > from {
                     // The first line ending below the window's top.
                     let first = layout.ends.partition_point(|&end| y + end <= from);
@@ -389,6 +429,8 @@ mod window_tests {
         format!("{:?}", t.backend().buffer())
     }
 
+    const TWO: &str = "one\r\n\r\n\x1b[2Jtwo\u{202e}\r\n\n";
+
     /// Drawing only the window shows exactly what drawing everything scrolled shows, at every
     /// scroll position and width, bodies and short lines mixed.
     #[test]
@@ -406,13 +448,20 @@ mod window_tests {
                 Piece::Lines(short(3)),
                 Piece::Body(1, &body),
                 Piece::Lines(short(2)),
-                Piece::Body(2, "one\n\ntwo\n"),
+                Piece::Body(2, TWO),
                 Piece::Lines(short(4)),
             ];
             let mut all: Vec<Line<'static>> = short(3);
-            all.extend(lay_out(&body, width).lines);
+            // As the whole body was drawn before: made safe as one block, then split.
+            let whole = |b: &str| -> Vec<Line<'static>> {
+                safe_text::block(b)
+                    .lines()
+                    .map(|t| Line::from(format!("  {t}")))
+                    .collect()
+            };
+            all.extend(whole(&body));
             all.extend(short(2));
-            all.extend(lay_out("one\n\ntwo\n", width).lines);
+            all.extend(whole(TWO));
             all.extend(short(4));
             let total: usize = all.iter().map(|l| rows(l, width)).sum();
             let mut layouts = std::collections::HashMap::new();
