@@ -47,7 +47,7 @@ pub fn split_capped<R: BufRead>(
         if previous_blank && is_separator(&line) {
             if let Some(at) = current.take() {
                 let kept = without_separator_blank(&message);
-                emit(kept.to_vec(), at, cut(whole, kept.len()))?;
+                emit(kept.to_vec(), at, cut(whole, message.len()))?;
             }
             message.clear();
             whole = 0;
@@ -72,7 +72,7 @@ pub fn split_capped<R: BufRead>(
     }
     if let Some(at) = current.take() {
         let kept = without_separator_blank(&message);
-        emit(kept.to_vec(), at, cut(whole, kept.len()))?;
+        emit(kept.to_vec(), at, cut(whole, message.len()))?;
     }
     Ok(())
 }
@@ -178,6 +178,19 @@ mod tests {
         let m = messages(b"From a@x Sat Jan  3 01:05:34 1996\r\nS: 1\r\n\r\nb\r\n\r\nFrom a@x Sat Jan  3 01:05:35 1996\r\nS: 2\r\n\r\nc\r\n");
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].0, "S: 1\r\n\r\nb\r\n");
+    }
+
+    #[test]
+    fn a_message_within_the_cap_is_not_cut() {
+        let input = b"From a@x Sat Jan  3 01:05:34 1996\nS: 1\n\nbody\n\n\
+                      From a@x Sat Jan  3 01:05:35 1996\r\nS: 2\r\n\r\nok\r\n\r\n";
+        let mut cuts = Vec::new();
+        split_capped(&input[..], 1 << 20, |_, _, cut| {
+            cuts.push(cut);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(cuts, [None, None]);
     }
 
     #[test]

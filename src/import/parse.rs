@@ -45,27 +45,29 @@ pub fn parse_mail(raw: RawMail, config: &Config, now: DateTime<Utc>) -> Incoming
         .filter(looks_like_mail)
         .map(|message| from_message(&message, &raw, config, now));
     let cut = raw.cut;
-    let mut mail = match mail {
-        Some(mut mail) => {
+    let (mut mail, left_out) = match mail {
+        Some((mut mail, left_out)) => {
             mail.raw = raw.bytes;
             mail.source = raw.source;
-            mail
+            (mail, left_out)
         }
-        None => unparseable(raw, now),
+        None => (unparseable(raw, now), 0),
     };
-    keep_within_limits(&mut mail, cut);
+    keep_within_limits(&mut mail, cut, left_out);
     mail
 }
 
 /// A message larger than sellerdesk keeps is flagged, and its text says what was left out and
 /// where the whole message is.
-fn keep_within_limits(mail: &mut IncomingMail, cut: Option<u64>) {
+fn keep_within_limits(mail: &mut IncomingMail, cut: Option<u64>, mut left_out: usize) {
     let mut notes = Vec::new();
     if mail.body.len() > MAX_BODY_BYTES {
         let end = floor_char_boundary(&mail.body, MAX_BODY_BYTES);
-        let left_out = mail.body.len() - end;
+        left_out += mail.body.len() - end;
         mail.body.truncate(end);
         mail.body.shrink_to_fit();
+    }
+    if left_out > 0 {
         notes.push(format!(
             "{} more of this text not shown",
             megabytes(left_out as u64)
@@ -226,7 +228,7 @@ fn from_message(
     raw: &RawMail,
     config: &Config,
     now: DateTime<Utc>,
-) -> IncomingMail {
+) -> (IncomingMail, usize) {
     let mut bits = 0u32;
     let subject = message.subject().unwrap_or("").trim().to_string();
 
@@ -274,13 +276,20 @@ fn from_message(
         }
     };
 
+    // Kept up to the limit as it is gathered: a huge text is never copied whole.
     let mut body = String::new();
+    let mut left_out = 0usize;
     for i in 0..message.text_body_count().max(1) {
         if let Some(text) = message.body_text(i) {
-            if !body.is_empty() {
-                body.push_str("\n\n");
+            let text = text.trim_end();
+            let separator = if body.is_empty() { "" } else { "\n\n" };
+            let room = MAX_BODY_BYTES.saturating_sub(body.len() + separator.len());
+            let kept = floor_char_boundary(text, room.min(text.len()));
+            if kept > 0 {
+                body.push_str(separator);
+                body.push_str(&text[..kept]);
             }
-            body.push_str(text.trim_end());
+            left_out += text.len() - kept;
         }
     }
     if message.html_body_count() > 0 && message.text_bodies().all(|p| p.is_text_html()) {
@@ -395,32 +404,35 @@ fn from_message(
         role = Role::Other;
     }
 
-    IncomingMail {
-        key,
-        refs,
-        direction,
-        role,
-        from_addr,
-        from_name,
-        to_addr: to.map(|(_, a)| a),
-        buyer_alias,
-        buyer_name,
-        marketplace,
-        subject_key: subject_key(&subject),
-        subject,
-        sent_at,
-        delivered_at,
-        body,
-        order_id,
-        asins,
-        attachments,
-        category,
-        bounce,
-        flags: bits,
-        // Moved in by `parse_mail` once the parsed view of the bytes is dropped.
-        raw: Vec::new(),
-        source: String::new(),
-    }
+    (
+        IncomingMail {
+            key,
+            refs,
+            direction,
+            role,
+            from_addr,
+            from_name,
+            to_addr: to.map(|(_, a)| a),
+            buyer_alias,
+            buyer_name,
+            marketplace,
+            subject_key: subject_key(&subject),
+            subject,
+            sent_at,
+            delivered_at,
+            body,
+            order_id,
+            asins,
+            attachments,
+            category,
+            bounce,
+            flags: bits,
+            // Moved in by `parse_mail` once the parsed view of the bytes is dropped.
+            raw: Vec::new(),
+            source: String::new(),
+        },
+        left_out,
+    )
 }
 
 fn floor_char_boundary(s: &str, at: usize) -> usize {
