@@ -28,6 +28,12 @@ const SETTLE: Duration = Duration::from_millis(300);
 /// How often the folders are listed in case a delivery raised no event.
 pub const RESCAN_EVERY: Duration = Duration::from_secs(300);
 
+/// After an import the database refused (the disk full, the file locked too long), the mail
+/// waiting in the Maildirs is tried again after this, then twice as long each time up to
+/// [`RETRY_AT_MOST`]: it is imported soon after there is room, with no new delivery needed.
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+const RETRY_AT_MOST: Duration = Duration::from_secs(60);
+
 /// What one import did (or why it failed).
 #[derive(Debug)]
 pub struct Arrival {
@@ -178,13 +184,15 @@ impl Intake {
                     report: &report,
                     clock: &clock,
                     rescan,
+                    retry: None,
                 };
                 // What arrived while nothing was watching first (imports are idempotent).
                 let at = clock();
                 let first = import(intake.store, intake.config, &boxes, at);
                 if first.is_err() {
-                    // Nothing listed counts as read: the next rescan tries them all again.
+                    // Nothing listed counts as read: the retry reads them all again.
                     intake.seen.clear();
+                    intake.retry_later();
                 }
                 let sent = report.send(Arrival {
                     at,
@@ -211,7 +219,25 @@ fn import(
 ) -> Result<ImportReport, String> {
     import_paths(store, config, paths, at, &indicatif::ProgressBar::hidden())
         .and_then(|r| store.index_all_messages().map(|_| r))
-        .map_err(|e| e.to_string())
+        .map_err(|e| refused(store.path(), &e))
+}
+
+/// Why the database took no mail, said so a seller knows nothing is lost.
+fn refused(db: &Path, e: &crate::store::StoreError) -> String {
+    let full = matches!(
+        e,
+        crate::store::StoreError::Sqlite(sql)
+            if sql.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+    );
+    if full {
+        format!(
+            "no room on the disk for the database ({}): the new mail waits in the Maildir and \
+             is imported once there is room",
+            db.display()
+        )
+    } else {
+        format!("{e} (the new mail waits in the Maildir; tried again shortly)")
+    }
 }
 
 /// Imports `files`; one a mail client moved between the event and the read (from `new/` to
@@ -268,17 +294,25 @@ struct Loop<'a> {
     report: &'a Sender<Arrival>,
     clock: &'a dyn Fn() -> DateTime<Utc>,
     rescan: Duration,
+    /// After a refused import: when to try again, and the wait after that.
+    retry: Option<(Instant, Duration)>,
 }
 
 impl Loop<'_> {
     fn run(&mut self, deliveries: &Receiver<notify::Result<notify::Event>>) {
         let mut next_rescan = Instant::now() + self.rescan;
         loop {
-            let wait = next_rescan.saturating_duration_since(Instant::now());
+            let due = match self.retry {
+                Some((at, _)) => at.min(next_rescan),
+                None => next_rescan,
+            };
+            let wait = due.saturating_duration_since(Instant::now());
             let first = match deliveries.recv_timeout(wait) {
                 Ok(e) => e,
                 Err(RecvTimeoutError::Timeout) => {
-                    next_rescan = Instant::now() + self.rescan;
+                    if self.retry.is_none_or(|(at, _)| at > Instant::now()) {
+                        next_rescan = Instant::now() + self.rescan;
+                    }
                     if !self.import_new(listed(self.boxes)) {
                         return;
                     }
@@ -312,6 +346,15 @@ impl Loop<'_> {
         }
     }
 
+    /// Schedules the next try after a refused import, each wait twice the last.
+    fn retry_later(&mut self) {
+        let wait = match self.retry {
+            Some((_, wait)) => wait,
+            None => RETRY_FIRST,
+        };
+        self.retry = Some((Instant::now() + wait, (wait * 2).min(RETRY_AT_MOST)));
+    }
+
     /// Imports the files whose unique name was never seen; `false` once nobody listens.
     fn import_new(&mut self, files: Vec<PathBuf>) -> bool {
         let mut fresh = Vec::new();
@@ -330,13 +373,22 @@ impl Loop<'_> {
         // What could not be read is read again at the next delivery or rescan — once: a file
         // written straight into new/ may have been read half-written; one that fails twice is
         // reported and left.
-        let unread: Vec<&Path> = match &report {
-            Ok(r) => r.problems.iter().map(|p| p.path.as_path()).collect(),
-            Err(_) => fresh.iter().map(PathBuf::as_path).collect(),
-        };
-        for name in unread.iter().filter_map(|p| unique_name(p)) {
-            if self.retried.insert(name.to_string()) {
-                self.seen.remove(name);
+        match &report {
+            Ok(r) => {
+                self.retry = None;
+                for name in r.problems.iter().filter_map(|p| unique_name(&p.path)) {
+                    if self.retried.insert(name.to_string()) {
+                        self.seen.remove(name);
+                    }
+                }
+            }
+            // The database refused them all (the disk full): none of them is at fault, every
+            // one is read again at the retry, as often as it takes.
+            Err(_) => {
+                for name in fresh.iter().filter_map(|p| unique_name(p)) {
+                    self.seen.remove(name);
+                }
+                self.retry_later();
             }
         }
         self.report

@@ -939,3 +939,127 @@ fn the_log_is_private_and_a_panic_tells_no_secret() {
     assert!(!std::fs::read_to_string(&log).unwrap().contains(SECRET));
     assert!(cooked(&s));
 }
+
+/// A small file system mounted for one test (tmpfs; needs root, as CI has), unmounted after.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &std::path::Path, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk(at.to_path_buf()))
+    }
+
+    /// Writes a file until the disk is full.
+    fn fill(&self) -> std::path::PathBuf {
+        let filler = self.0.join("filler");
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while f.write_all(&chunk).is_ok() {}
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// The app's live intake on a full disk: mail delivered while the database's disk is full is
+/// not imported, the app says why and keeps running, and once there is room everything is
+/// imported without a new delivery or a key.
+#[test]
+fn a_full_disk_during_live_intake_is_said_and_everything_arrives_once_there_is_room() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(&home.path().join("small"), "6m") else {
+        assert_ne!(
+            unsafe { libc::geteuid() },
+            0,
+            "root could not mount a tmpfs for the full-disk test"
+        );
+        eprintln!("skipped: mounting a small file system needs root");
+        return;
+    };
+    let maildir = home.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n[[mailbox]]\npath = \"{}\"\n",
+            maildir.display()
+        ),
+    )
+    .unwrap();
+    let db = disk.0.join("inbox.db");
+    let (config_arg, db_arg) = (config.display().to_string(), db.display().to_string());
+    let mut s = start_in(
+        tempfile::tempdir().unwrap(),
+        &[
+            "--config",
+            &config_arg,
+            "--db",
+            &db_arg,
+            "--now",
+            "2026-11-22T12:00:00Z",
+        ],
+        &[],
+    );
+    s.wait_for("Inbox (needs reply · 0)");
+    let filler = disk.fill();
+    for i in 0..20 {
+        let name = format!("{i}.1700000100.host");
+        std::fs::write(
+            maildir.join("tmp").join(&name),
+            format!(
+                "From: \"Buyer {i} - Amazon Marketplace\" <b{i}x1m0q2k8z7v@marketplace.amazon.com>\r\n\
+                 To: support@example-shop.test\r\n\
+                 Subject: Inquiry from Amazon customer Buyer {i} (Order: 111-0000000-{i:07})\r\n\
+                 Message-ID: <full-{i}@amazon.test>\r\nDate: Sun, 22 Nov 2026 08:00:00 +0000\r\n\r\n\
+                 Where is my parcel? {}\r\n",
+                "Still waiting. ".repeat(200)
+            ),
+        )
+        .unwrap();
+        std::fs::rename(
+            maildir.join("tmp").join(&name),
+            maildir.join("new").join(&name),
+        )
+        .unwrap();
+    }
+    let screen = s.wait_for("no room on the disk");
+    assert!(screen.contains("Inbox (needs reply · 0)"), "{screen}");
+    // Still running and answering keys.
+    s.keys(b"?");
+    s.wait_for("Help · j/k scroll");
+    s.keys(b"\x1b");
+    assert!(s.child.try_wait().unwrap().is_none(), "the app stopped");
+
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !s.screen().contains("Inbox (needs reply · 20)") {
+        assert!(Instant::now() < deadline, "not imported:\n{}", s.screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    s.keys(b"\x03");
+    assert!(s.wait_exit().success());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 20);
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}

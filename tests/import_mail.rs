@@ -696,3 +696,68 @@ fn a_message_larger_than_kept_is_cut_flagged_and_says_where_the_whole_is() {
         &body[body.len() - 300..]
     );
 }
+
+#[test]
+fn a_message_without_message_id_is_one_message_with_crlf_or_lf() {
+    let lf = "From: \"Nob - Amazon Marketplace\" <nob9x1m0q2k8z7v@marketplace.amazon.com>\n\
+              To: support@example-shop.test\nSubject: Where is it\n\
+              Date: Sun, 22 Nov 2026 08:00:00 +0000\n\nStill waiting.\n";
+    let crlf = lf.replace('\n', "\r\n");
+    let cr = lf.replace('\n', "\r");
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = db();
+    let mut counts = Vec::new();
+    for (name, text) in [
+        ("lf.eml", lf),
+        ("crlf.eml", crlf.as_str()),
+        ("cr.txt", cr.as_str()),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let r = import_paths(
+            &mut db.store,
+            &config(),
+            &[path],
+            now(),
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        counts.push((r.imported, r.duplicates));
+    }
+    assert_eq!(counts, [(1, 0), (0, 1), (0, 1)]);
+}
+
+/// A database keyed the old way (the raw bytes as they were) is rekeyed by the migration, so
+/// the same message with the other line ends is not stored again.
+#[test]
+fn the_migration_rekeys_stored_messages_so_a_reimport_does_not_duplicate() {
+    let crlf = "From: \"Nob - Amazon Marketplace\" <nob9x1m0q2k8z7v@marketplace.amazon.com>\r\n\
+                To: support@example-shop.test\r\nSubject: Where is it\r\n\
+                Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n\r\nStill waiting.\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = Store::open(&path).unwrap();
+    let eml = dir.path().join("crlf.eml");
+    std::fs::write(&eml, crlf).unwrap();
+    import_paths(&mut store, &config(), &[eml], now(), &ProgressBar::hidden()).unwrap();
+    // As version 15 stored it: the SHA-256 of the bytes as they came.
+    use sha2::Digest;
+    let old_key = format!("sha256:{:x}", sha2::Sha256::digest(crlf.as_bytes()));
+    store
+        .conn()
+        .execute_batch(&format!(
+            "UPDATE messages SET message_key = '{old_key}'; PRAGMA user_version = 15;"
+        ))
+        .unwrap();
+    drop(store);
+    let mut store = Store::open(&path).unwrap();
+    let key: String = store
+        .conn()
+        .query_row("SELECT message_key FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(key, old_key, "rekeyed");
+    let lf = dir.path().join("lf.eml");
+    std::fs::write(&lf, crlf.replace("\r\n", "\n")).unwrap();
+    let r = import_paths(&mut store, &config(), &[lf], now(), &ProgressBar::hidden()).unwrap();
+    assert_eq!((r.imported, r.duplicates), (0, 1));
+}

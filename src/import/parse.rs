@@ -105,8 +105,27 @@ fn looks_like_mail(m: &mail_parser::Message<'_>) -> bool {
         || m.message_id().is_some()
 }
 
-fn sha256_key(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+/// The key of a message without a Message-ID: `sha256:` and the SHA-256 of its bytes with
+/// line ends made one (CRLF and a lone CR read as LF). The same message saved by one tool with
+/// CRLF (an mbox from Windows, an `.eml` download) and by another with LF (a Maildir) is one
+/// message, imported once.
+pub fn content_key(bytes: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' {
+            hasher.update(&bytes[start..i]);
+            hasher.update(b"\n");
+            if bytes.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    hasher.update(&bytes[start..]);
+    let digest = hasher.finalize();
     let mut key = String::with_capacity(7 + 64);
     key.push_str("sha256:");
     for b in digest {
@@ -131,7 +150,7 @@ fn unparseable(raw: RawMail, now: DateTime<Utc>) -> IncomingMail {
         .filter(|d| plausible(d.timestamp(), now))
         .unwrap_or(now);
     IncomingMail {
-        key: sha256_key(&raw.bytes),
+        key: content_key(&raw.bytes),
         refs: Vec::new(),
         direction: Direction::In,
         role: Role::Other,
@@ -240,7 +259,7 @@ fn from_message(
         Some(id) => id.trim_start_matches('<').trim_end_matches('>').to_string(),
         None => {
             bits |= flags::NO_MESSAGE_ID;
-            sha256_key(&raw.bytes)
+            content_key(&raw.bytes)
         }
     };
     let mut refs = ids(message.in_reply_to());

@@ -42,7 +42,50 @@ fn all() -> Vec<M<'static>> {
         M::up_with_hook(include_str!("migrations/015_account_rules.sql"), |tx| {
             crate::store::metric_days::rebuild(tx).map_err(HookError::from)
         }),
+        // 16: messages without a Message-ID keyed with their line ends made one, so the same
+        // message with CRLF and with LF is not stored twice when imported again.
+        M::up_with_hook("", rehash_content_keys),
     ]
+}
+
+/// Each stored `sha256:` key computed again from the raw bytes as
+/// [`content_key`](crate::import::parse::content_key) does now. Where two stored messages
+/// now share a key (the same message imported with both line ends), the first keeps it and
+/// the other its old key: both stay, and neither comes back on a new import.
+fn rehash_content_keys(tx: &Transaction<'_>) -> HookResult {
+    let mut changed: Vec<(i64, String, String)> = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT m.id, m.message_key, r.raw FROM messages m
+             JOIN message_raw r ON r.message_id = m.id
+             WHERE m.message_key LIKE 'sha256:%' ORDER BY m.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let old: String = row.get(1)?;
+            let new = match row.get_ref(2)? {
+                rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                    crate::import::parse::content_key(b)
+                }
+                _ => continue,
+            };
+            if new != old {
+                changed.push((row.get(0)?, old, new));
+            }
+        }
+    }
+    let mut update = tx.prepare(
+        "UPDATE messages SET message_key = ?2
+         WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM messages WHERE message_key = ?2)",
+    )?;
+    let mut proactive =
+        tx.prepare("UPDATE proactive_messages SET message_key = ?2 WHERE message_key = ?1")?;
+    for (id, old, new) in changed {
+        if update.execute(rusqlite::params![id, new])? == 1 {
+            proactive.execute([&old, &new])?;
+        }
+    }
+    Ok(())
 }
 
 fn seed_default_templates(tx: &Transaction<'_>) -> HookResult {
