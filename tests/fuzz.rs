@@ -3,7 +3,7 @@
 //! panic; a bad input is an error or a flagged message, never a crash.
 //!
 //! The normal run tries a few hundred inputs per parser; `PROPTEST_CASES=100000 cargo test
-//! --release --test fuzz` is the longer run (README).
+//! --release --test fuzz` is the longer run (CONTRIBUTING.md).
 
 use std::path::Path;
 

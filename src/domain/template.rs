@@ -60,7 +60,7 @@ impl Template {
     }
 }
 
-/// Every placeholder sellerdesk fills, with what it becomes (README lists the same).
+/// Every placeholder sellerdesk fills, with what it becomes (docs/commands.md lists the same).
 pub const PLACEHOLDERS: &[(&str, &str)] = &[
     (
         "buyer_name",

@@ -215,7 +215,7 @@ impl Rebinding {
             "none" => None,
             name => Some(Action::from_name(name).ok_or_else(|| {
                 format!(
-                    "`{name}` is not an action (see `?` in the app or the README; \"none\" unbinds)"
+                    "`{name}` is not an action (see `?` in the app or docs/config.md; \"none\" unbinds)"
                 )
             })?),
         };
