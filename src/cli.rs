@@ -257,6 +257,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `sellerdesk man > sellerdesk.1`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -389,6 +396,21 @@ fn run(cli: Cli) -> Result<u8> {
     match &cli.command {
         // The demo never reads the user's config or database.
         Some(Command::Demo { json }) => demo::run(cli.now.unwrap_or_else(Utc::now), *json),
+        // Both describe the command line itself: no config, no database.
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut out = crate::cli::out::stdout();
+            clap_complete::generate(*shell, &mut Cli::command(), "sellerdesk", &mut out);
+            Ok(0)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            use std::io::Write;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            crate::cli::out::stdout().write_all(&page)?;
+            Ok(0)
+        }
         Some(Command::Import {
             paths,
             json,

@@ -806,3 +806,29 @@ fn durations_and_counts_out_of_range_are_refused_clearly_never_a_panic() {
             .stderr(predicate::str::contains(says));
     }
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = sd(home.path()).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.contains("_sellerdesk()"), "{bash}");
+    for sub in ["import", "purge-pii", "check-draft", "completions"] {
+        assert!(bash.contains(sub), "bash completes {sub}");
+    }
+    assert!(run(&["completions", "zsh"]).starts_with("#compdef sellerdesk"));
+    assert!(run(&["completions", "fish"]).contains("complete -c sellerdesk"));
+    let man = run(&["man"]);
+    assert!(man.contains(".TH sellerdesk 1"), "{man}");
+    assert!(man.contains("purge\\-pii"), "{man}");
+    // Neither reads a config or creates a database.
+    assert!(!home.path().join("data").exists());
+    sd(home.path())
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(3);
+}
