@@ -405,6 +405,22 @@ impl Keymap {
 mod tests {
     use super::*;
 
+    /// The example config lists every action by the name a `[keys.*]` table takes.
+    #[test]
+    fn the_example_config_names_every_action() {
+        let text = include_str!("../../config.example.toml");
+        let start = text.find("in snake case\n# (").expect("the list") + "in snake case\n# (".len();
+        let list = &text[start..start + text[start..].find(')').unwrap()];
+        let names: Vec<&str> = list
+            .split(',')
+            .map(|n| n.trim().trim_start_matches('#').trim())
+            .collect();
+        for name in &names {
+            Rebinding::parse("inbox", "j", name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        assert_eq!(names.len(), Action::ALL.len(), "{names:?}");
+    }
+
     fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
     }
