@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use chrono::Duration as Days;
 use common::{BIN, NOW, env_usize, ms, now, percentile};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use sellerdesk::synth::{SynthOptions, write_maildir, write_mbox};
+use sellerdesk::testing::synth::{SynthOptions, write_maildir, write_mbox};
 
 const COLS: u16 = 140;
 const ROWS: u16 = 40;

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{BIN, NOW, env_usize, import_args, large_db, mib, percentile};
-use sellerdesk::synth::{SynthOptions, write_maildir, write_mbox};
+use sellerdesk::testing::synth::{SynthOptions, write_maildir, write_mbox};
 
 /// Five fresh imports (the median is the figure: this machine's neighbours make single runs
 /// vary by a fifth), then one of the same source again (all duplicates). Each starts as a

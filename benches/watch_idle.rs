@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use common::{BIN, NOW, bench_dir, env_usize, now};
 use notify::event::{AccessKind, EventKind};
 use notify::{RecursiveMode, Watcher};
-use sellerdesk::synth::{SynthOptions, write_maildir};
+use sellerdesk::testing::synth::{SynthOptions, write_maildir};
 
 /// (user + system CPU in clock ticks, bytes read through read(2), read calls) of a process.
 fn usage(pid: u32) -> (u64, u64, u64) {

@@ -316,7 +316,10 @@ pub fn main() -> ExitCode {
                 return ExitCode::from(0);
             }
             // It may quote what was typed (a path, a value): no control reaches the terminal.
-            errln!("{}", crate::safe_text::block(e.to_string().trim_end()));
+            errln!(
+                "{}",
+                crate::text::safe_text::block(e.to_string().trim_end())
+            );
             return ExitCode::from(EXIT_ERROR);
         }
     };
@@ -334,7 +337,10 @@ pub fn main() -> ExitCode {
                 );
             }
             // Errors name paths and values from the command line and config: made safe to show.
-            errln!("sellerdesk: error: {}", crate::safe_text::block(&text));
+            errln!(
+                "sellerdesk: error: {}",
+                crate::text::safe_text::block(&text)
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -11,12 +11,12 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::classify::Classifier;
 use crate::domain::category::Category;
+use crate::domain::category::RecurringRule;
+use crate::domain::classify::Classifier;
 use crate::domain::clock::Thresholds;
-use crate::store::recurring::RecurringRule;
-use crate::toml_file;
-use crate::tui::keymap::Rebinding;
+use crate::keys::Rebinding;
+use crate::text::toml_file;
 
 pub mod delivery;
 
@@ -73,7 +73,7 @@ impl Default for Config {
     }
 }
 
-pub use crate::toml_file::FileError as ConfigError;
+pub use crate::text::toml_file::FileError as ConfigError;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -159,7 +159,7 @@ impl Config {
             ..Config::default()
         };
         if let Some(agent) = &raw.agent {
-            let name = crate::safe_text::line(agent.get_ref().trim()).into_owned();
+            let name = crate::text::safe_text::line(agent.get_ref().trim()).into_owned();
             if name.is_empty() {
                 return Err(err(
                     Some(agent.span()),
@@ -297,8 +297,10 @@ impl Config {
             let category = Category::parse(kind.get_ref())
                 .filter(|c| *c != Category::Other)
                 .ok_or_else(|| {
-                    let kinds: Vec<&str> =
-                        crate::classify::PRIORITY.iter().map(|c| c.key()).collect();
+                    let kinds: Vec<&str> = crate::domain::classify::PRIORITY
+                        .iter()
+                        .map(|c| c.key())
+                        .collect();
                     err(
                         Some(kind.span()),
                         Some(format!("categories.{}", kind.get_ref())),

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod category;
+pub mod classify;
 pub mod clock;
 pub mod compliance;
 pub mod identifiers;

@@ -5,6 +5,7 @@
 //! so every core of a small machine is busy; a bounded hand-over keeps memory flat.
 
 pub mod bounce;
+pub mod intake;
 pub mod mbox;
 #[cfg(target_os = "linux")]
 mod open_in;

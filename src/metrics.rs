@@ -1,5 +1,7 @@
 //! The account metrics of a database at `now`: its records read from the store, counted by the
-//! pure functions of `domain::metrics`.
+//! pure functions of `domain::metrics`; and how each is written for people (`format`).
+
+pub mod format;
 
 use chrono::{DateTime, Utc};
 

@@ -1,6 +1,11 @@
 //! Sending a reply: the checks that block it, the `.eml` in the outbox, and the outbound
 //! message recorded on the thread (which stops its clock) — the file is released to delivery
-//! only once the database has the message.
+//! only once the database has the message. Inside: the reply templates (`templates`), the
+//! message built as a file (`outbox`), and attachments in both directions (`attachments`).
+
+pub mod attachments;
+pub mod outbox;
+pub mod templates;
 
 use std::path::PathBuf;
 
@@ -10,9 +15,9 @@ use crate::config::Config;
 use crate::domain::compliance::{self, Finding, Severity};
 use crate::domain::template::unfilled;
 use crate::import::parse::{RawMail, parse_mail};
-use crate::outbox::{self, OutboxError, Reply};
 use crate::store::ingest::{Added, Batch, Memo};
 use crate::store::{Store, StoreError};
+use outbox::{OutboxError, Reply};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -74,7 +79,7 @@ pub fn prepare(
     reply.attachments = store
         .draft_attachments(thread_id)?
         .iter()
-        .map(|p| crate::attachments::read(p))
+        .map(|p| crate::reply::attachments::read(p))
         .collect::<Result<_, _>>()
         .map_err(SendError::Attachment)?;
     Ok(reply)
@@ -198,7 +203,7 @@ pub fn describe(findings: &[Finding]) -> String {
             if f.text.is_empty() {
                 what
             } else {
-                format!("{what} “{}”", crate::safe_text::line(&f.text))
+                format!("{what} “{}”", crate::text::safe_text::line(&f.text))
             }
         })
         .collect::<Vec<_>>()

@@ -9,9 +9,7 @@ mod table;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::account::{
-    AmazonFigure, Cancellation, Claim, Feedback, Order, Refund, Shipment,
-};
+use crate::domain::account::Order;
 
 /// The report formats `import` recognizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,52 +66,7 @@ impl ReportKind {
     }
 }
 
-/// One thing a report says.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Record {
-    /// An order as of `last_updated_at`; a later one replaces an earlier one.
-    Order {
-        order: Order,
-        last_updated_at: Option<DateTime<Utc>>,
-    },
-    Item {
-        order_id: String,
-        item_key: String,
-        asin: Option<String>,
-        sku: Option<String>,
-        product_name: Option<String>,
-        quantity: Option<i64>,
-    },
-    Shipment {
-        shipment: Shipment,
-        ship_method: Option<String>,
-    },
-    Feedback {
-        feedback: Feedback,
-        comments: Option<String>,
-        response: Option<String>,
-        rater_email: Option<String>,
-    },
-    Claim(Claim),
-    Refund {
-        refund: Refund,
-        amount: Option<String>,
-    },
-    Cancellation(Cancellation),
-    Delivery {
-        order_id: String,
-        delivered_at: DateTime<Utc>,
-    },
-    /// The Account Health Rating (a number the seller reads, or Amazon's status).
-    AccountHealth {
-        reported_at: DateTime<Utc>,
-        ahr: Option<i64>,
-        status: Option<String>,
-        source: &'static str,
-    },
-    /// One of Amazon's own figures from the account health report.
-    AmazonMetric(AmazonFigure),
-}
+pub use crate::domain::account::Record;
 
 /// The orders one file has given so far, by ID, to find two rows that say different things
 /// about one order as of the same moment: which is right cannot be known, so the later row is
@@ -127,7 +80,7 @@ pub(crate) struct OrderVersions {
 struct OrderVersion {
     last_updated_at: Option<DateTime<Utc>>,
     status: Option<String>,
-    channel: crate::domain::account::Channel,
+    channel: crate::domain::account::FulfilmentChannel,
     marketplace: Option<String>,
     line: u64,
 }

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod account_sql;
 pub mod backup;
+mod bulk;
 pub mod casework;
 pub mod checkpointer;
 pub mod clocks;
@@ -524,7 +525,7 @@ mod tests {
             format!("{e:#}"),
             "/x/inbox.db: Permission denied (os error 13)"
         );
-        let e = anyhow::Error::from(crate::outbox::OutboxError::Io {
+        let e = anyhow::Error::from(crate::reply::outbox::OutboxError::Io {
             path: PathBuf::from("/x/outbox"),
             error: std::io::Error::from_raw_os_error(libc::EACCES),
         });

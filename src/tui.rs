@@ -5,7 +5,8 @@
 //! restore it and exit from a signal thread, and every error path goes through
 //! `ratatui::restore`.
 
-pub mod action;
+/// The actions keys trigger (defined with the key grammar in `crate::keys`).
+pub use crate::keys::action;
 pub mod composer;
 pub mod data;
 pub mod editor;
@@ -140,7 +141,7 @@ where
         None
     } else {
         let (start, opened) = (clock(), Instant::now());
-        match crate::intake::Intake::spawn(store.path(), &app.config, move || {
+        match crate::import::intake::Intake::spawn(store.path(), &app.config, move || {
             start + chrono::Duration::from_std(opened.elapsed()).unwrap_or_default()
         }) {
             Ok(intake) => Some(intake),

@@ -581,7 +581,7 @@ fn report_lists_recurring_issues_and_exits_1_when_there_are_some() {
 
 #[test]
 fn status_lists_due_follow_ups_and_warns() {
-    use sellerdesk::store::follow_ups::Channel;
+    use sellerdesk::store::follow_ups::EscalationChannel;
     let (home, cfg, db) = imported_home(&["buyer_inquiry.eml"]);
     let now = chrono::DateTime::parse_from_rfc3339(NOW)
         .unwrap()
@@ -594,7 +594,7 @@ fn status_lists_due_follow_ups_and_warns() {
         store
             .escalate(
                 1,
-                Channel::SellerSupport,
+                EscalationChannel::SellerSupport,
                 "98765",
                 now + chrono::Duration::hours(48),
                 now,

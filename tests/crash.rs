@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use sellerdesk::synth::{SynthOptions, write_mbox};
+use sellerdesk::testing::synth::{SynthOptions, write_mbox};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 const ROUNDS: usize = 20;

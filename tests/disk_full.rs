@@ -7,7 +7,7 @@ use sellerdesk::config::Config;
 use sellerdesk::demo::{build, demo_config};
 use sellerdesk::import::import_paths;
 use sellerdesk::store::Store;
-use sellerdesk::synth::{SynthOptions, write_mbox};
+use sellerdesk::testing::synth::{SynthOptions, write_mbox};
 use sellerdesk::tui::action::Action;
 use sellerdesk::tui::data;
 use sellerdesk::tui::state::App;

@@ -74,7 +74,7 @@ fn mail(bytes: Vec<u8>) {
     );
     // Whatever came in is kept whole.
     assert_eq!(m.raw, bytes);
-    let _ = sellerdesk::attachments::inbound(&bytes);
+    let _ = sellerdesk::reply::attachments::inbound(&bytes);
 }
 
 proptest! {
@@ -128,6 +128,6 @@ proptest! {
     ]) {
         let text = String::from_utf8_lossy(&bytes);
         let _ = Config::parse(&text, Path::new("fuzz.toml"));
-        let _ = sellerdesk::templates::parse(&text, Path::new("fuzz.toml"));
+        let _ = sellerdesk::reply::templates::parse(&text, Path::new("fuzz.toml"));
     }
 }

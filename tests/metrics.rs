@@ -513,9 +513,9 @@ mod random_records {
                     marketplace: Some(if o.de { "amazon.de" } else { "amazon.com" }.into()),
                     purchased_at: bought,
                     channel: if o.merchant {
-                        Channel::Merchant
+                        FulfilmentChannel::Merchant
                     } else {
-                        Channel::Amazon
+                        FulfilmentChannel::Amazon
                     },
                     // Some orders a report calls cancelled, with no cancellation record.
                     status: (i % 11 == 5).then(|| "Cancelled".to_string()),
@@ -549,9 +549,9 @@ mod random_records {
                         ),
                         purchased_at: bought,
                         channel: if merchant {
-                            Channel::Merchant
+                            FulfilmentChannel::Merchant
                         } else {
-                            Channel::Amazon
+                            FulfilmentChannel::Amazon
                         },
                         status: None,
                         latest_ship_at: merchant.then_some(bought + Duration::hours(30)),

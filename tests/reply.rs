@@ -348,7 +348,7 @@ fn a_reply_carries_its_attached_files_checked_for_size_before_queueing() {
         .write(true)
         .open(&video)
         .unwrap()
-        .set_len(sellerdesk::attachments::MAX_BYTES + 1)
+        .set_len(sellerdesk::reply::attachments::MAX_BYTES + 1)
         .unwrap();
     let e = prepare(&store, &config, thread, body, now()).unwrap_err();
     assert!(matches!(e, SendError::Attachment(_)), "{e}");
@@ -359,7 +359,7 @@ fn a_reply_carries_its_attached_files_checked_for_size_before_queueing() {
     assert_eq!(reply.attachments.len(), 1);
     let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
     let bytes = std::fs::read(sent.path().unwrap()).unwrap();
-    let files = sellerdesk::attachments::inbound(&bytes);
+    let files = sellerdesk::reply::attachments::inbound(&bytes);
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].filename.as_deref(), Some("return-label.pdf"));
     assert_eq!(files[0].content_type.as_deref(), Some("application/pdf"));

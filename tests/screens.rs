@@ -750,7 +750,7 @@ fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
     let big = out.path().join("video.mp4");
     std::fs::File::create(&big)
         .unwrap()
-        .set_len(sellerdesk::attachments::MAX_BYTES + 1)
+        .set_len(sellerdesk::reply::attachments::MAX_BYTES + 1)
         .unwrap();
     act(&mut d, Action::AttachFile);
     type_text(&mut d, &big.display().to_string());

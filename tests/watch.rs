@@ -219,7 +219,7 @@ fn a_message_moved_by_a_client_before_it_is_read_is_imported_not_failed() {
 
 #[test]
 fn the_safety_net_rescan_lists_the_folders_and_reads_nothing_it_has_seen() {
-    use sellerdesk::intake::Intake;
+    use sellerdesk::import::intake::Intake;
     let home = tempfile::tempdir().unwrap();
     let dir = maildir(home.path(), 30);
     let config_path = home.path().join("sellerdesk.toml");

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use sellerdesk::synth::{SynthOptions, write_mbox};
+use sellerdesk::testing::synth::{SynthOptions, write_mbox};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 pub const NOW: &str = "2026-11-22T12:00:00Z";

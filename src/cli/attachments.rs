@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use super::Invocation;
-use crate::safe_text;
+use crate::text::safe_text;
 
 #[derive(Serialize)]
 struct FileJson {
@@ -25,7 +25,7 @@ pub fn run(inv: &Invocation, thread: i64, save: Option<&Path>, json: bool) -> Re
     }
     let files = store.thread_attachments(thread)?;
     let saved = match save {
-        Some(dir) => crate::attachments::save_all(&files, dir)
+        Some(dir) => crate::reply::attachments::save_all(&files, dir)
             .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?,
         None => Vec::new(),
     };

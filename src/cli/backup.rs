@@ -19,13 +19,13 @@ pub fn backup(inv: &Invocation, target: &Path, json: bool) -> Result<u8> {
         writeln!(
             out,
             "{}",
-            crate::safe_text::json(serde_json::to_string(&doc)?)
+            crate::text::safe_text::json(serde_json::to_string(&doc)?)
         )?;
     } else {
         writeln!(
             out,
             "backed up to {} ({size} bytes)",
-            crate::safe_text::path(target)
+            crate::text::safe_text::path(target)
         )?;
     }
     Ok(0)
@@ -37,9 +37,9 @@ pub fn restore(inv: &Invocation, from: &Path) -> Result<u8> {
     writeln!(
         crate::cli::out::stdout(),
         "restored {} from {}; the database as it was is kept as {}",
-        crate::safe_text::path(&db),
-        crate::safe_text::path(from),
-        crate::safe_text::path(&kept)
+        crate::text::safe_text::path(&db),
+        crate::text::safe_text::path(from),
+        crate::text::safe_text::path(&kept)
     )?;
     Ok(0)
 }

@@ -10,8 +10,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Invocation;
-use crate::safe_text;
 use crate::store::{Store, StoreError};
+use crate::text::safe_text;
 
 /// A backup older than this is worth a warning.
 const BACKUP_MAX_AGE_DAYS: i64 = 7;

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Invocation;
 use crate::domain::compliance::{self, Context, Finding, Severity};
-use crate::safe_text;
+use crate::text::safe_text;
 
 #[derive(Serialize)]
 struct FindingJson<'a> {
@@ -72,7 +72,7 @@ pub fn run(
             .reply_facts(id)?
             .with_context(|| format!("there is no thread {id}"))?;
         ctx.subject
-            .get_or_insert_with(|| crate::outbox::reply_subject(&facts.subject));
+            .get_or_insert_with(|| crate::reply::outbox::reply_subject(&facts.subject));
     }
     let findings = compliance::check(&body, &ctx);
     let (errors, warnings) = compliance::tally(&findings);

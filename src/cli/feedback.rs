@@ -14,7 +14,7 @@ fn order(order_id: &str) -> Result<&str> {
     if !is_order_id(id) {
         bail!(
             "`{}` is not an order ID (3-7-7 digits)",
-            crate::safe_text::line(id)
+            crate::text::safe_text::line(id)
         );
     }
     Ok(id)
@@ -28,7 +28,7 @@ fn when(inv: &Invocation, text: Option<&str>) -> Result<DateTime<Utc>> {
     crate::reports::dates::iso(t.trim(), inv.config.timezone).ok_or_else(|| {
         anyhow::anyhow!(
             "--at `{}` is not a date: use e.g. 2026-11-20 or 2026-11-20T09:00:00Z",
-            crate::safe_text::line(t)
+            crate::text::safe_text::line(t)
         )
     })
 }
@@ -44,7 +44,7 @@ pub fn remove(inv: &Invocation, order_id: &str, at: Option<&str>) -> Result<u8> 
     writeln!(
         crate::cli::out::stdout(),
         "feedback on {id} ({rating}★) removed as of {}: it no longer counts from then on",
-        crate::time_fmt::local(at, inv.config.timezone)
+        crate::text::time_fmt::local(at, inv.config.timezone)
     )?;
     Ok(0)
 }

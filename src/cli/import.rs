@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Invocation;
 use crate::import::import_paths;
-use crate::safe_text;
+use crate::text::safe_text;
 
 pub fn run(inv: &Invocation, paths: &[PathBuf], json: bool, defer_index: bool) -> Result<u8> {
     let mut store = inv.create_store()?;

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::Invocation;
 use crate::domain::metrics::{AccountMetrics, Status};
-use crate::metric_fmt::{headroom as headroom_text, percent, target};
-use crate::time_fmt::serialize_rfc3339;
+use crate::metrics::format::{headroom as headroom_text, percent, target};
+use crate::text::time_fmt::serialize_rfc3339;
 
 #[derive(Serialize)]
 struct MetricsJson<'a> {
@@ -44,7 +44,7 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
         writeln!(
             out,
             "{}",
-            crate::safe_text::json(serde_json::to_string(&doc)?)
+            crate::text::safe_text::json(serde_json::to_string(&doc)?)
         )?;
         return Ok(worst);
     }
@@ -64,7 +64,7 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
     writeln!(
         out,
         "account metrics · {}{}",
-        crate::time_fmt::local(inv.now, inv.config.timezone),
+        crate::text::time_fmt::local(inv.now, inv.config.timezone),
         marketplace.map(|x| format!(" · {x}")).unwrap_or_default()
     )?;
     writeln!(
@@ -84,9 +84,9 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
             headroom_text(metric)
         )?;
         for line in [
-            crate::metric_fmt::odr_parts(metric),
-            crate::metric_fmt::note(key).map(str::to_string),
-            crate::metric_fmt::amazon(key, metric),
+            crate::metrics::format::odr_parts(metric),
+            crate::metrics::format::note(key).map(str::to_string),
+            crate::metrics::format::amazon(key, metric),
         ]
         .into_iter()
         .flatten()
@@ -121,7 +121,7 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
         paint(ahr.status, format!("{:<8}", ahr.status.as_str())),
         ahr.amazon_status
             .as_deref()
-            .map(|s| format!("Amazon says {}", crate::safe_text::line(s)))
+            .map(|s| format!("Amazon says {}", crate::text::safe_text::line(s)))
             .unwrap_or_default()
     )?;
     Ok(worst)

@@ -41,7 +41,7 @@ pub fn run(inv: &Invocation, older_than: &str, json: bool) -> Result<u8> {
         writeln!(
             out,
             "{}",
-            crate::safe_text::json(serde_json::to_string(&report)?)
+            crate::text::safe_text::json(serde_json::to_string(&report)?)
         )?;
         return Ok(0);
     }
@@ -60,7 +60,7 @@ pub fn run(inv: &Invocation, older_than: &str, json: bool) -> Result<u8> {
                 out,
                 "  {}  {}",
                 b.made_at.format("%Y-%m-%d %H:%M UTC"),
-                crate::safe_text::line(&b.path)
+                crate::text::safe_text::line(&b.path)
             )?;
         }
     }

@@ -19,9 +19,9 @@ use crate::domain::compliance::{self, Finding, Severity};
 use crate::domain::template::fill_with;
 use crate::import::{RawMail, import_raw};
 use crate::reply::{Draft, SendError, prepare_text, queue};
-use crate::safe_text;
 use crate::store::Store;
 use crate::store::templates::TemplateRow;
+use crate::text::safe_text;
 
 /// Where the reply's text comes from.
 pub enum Body<'a> {
@@ -88,7 +88,7 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
     let subject = reply
         .as_ref()
         .map(|r| r.subject.clone())
-        .unwrap_or_else(|| crate::outbox::reply_subject(&facts.subject));
+        .unwrap_or_else(|| crate::reply::outbox::reply_subject(&facts.subject));
     let findings = compliance::check(
         &body,
         &compliance::Context {
@@ -336,7 +336,7 @@ fn find_template(store: &Store, name: &str) -> Result<TemplateRow> {
     let mut taken = HashSet::new();
     let files: Vec<String> = rows
         .iter()
-        .map(|r| crate::templates::file_name(&r.template.name, &mut taken))
+        .map(|r| crate::reply::templates::file_name(&r.template.name, &mut taken))
         .collect();
     let matches: Vec<usize> = (0..rows.len())
         .filter(|&i| {

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Invocation;
-use crate::safe_text;
 use crate::store::recurring::{RecurringIssue, RecurringRule};
-use crate::time_fmt::{local, serialize_rfc3339};
+use crate::text::safe_text;
+use crate::text::time_fmt::{local, serialize_rfc3339};
 
 #[derive(Serialize)]
 struct ReportJson<'a> {

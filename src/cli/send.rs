@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use super::Invocation;
 use crate::delivery::{Sender, Summary};
-use crate::safe_text;
 use crate::store::outbox::{Entry, OutboxCounts, State};
-use crate::time_fmt::{local, serialize_rfc3339};
+use crate::text::safe_text;
+use crate::text::time_fmt::{local, serialize_rfc3339};
 
 #[derive(Serialize)]
 struct SendJson {

@@ -10,13 +10,13 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::Invocation;
 use crate::config::Config;
 use crate::domain::clock::ClockState;
-use crate::safe_text;
 use crate::store::Store;
 use crate::store::follow_ups::FollowUp;
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::State as OutboxState;
 use crate::store::queries::ClockCounts;
-use crate::time_fmt::{countdown, local, serialize_rfc3339};
+use crate::text::safe_text;
+use crate::text::time_fmt::{countdown, local, serialize_rfc3339};
 
 #[derive(Serialize)]
 pub struct StatusReport {

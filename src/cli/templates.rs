@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::Invocation;
-use crate::safe_text;
 use crate::store::templates::Upserted;
+use crate::text::safe_text;
 
 pub fn list(inv: &Invocation) -> Result<u8> {
     let store = inv.open_store()?;
@@ -26,12 +26,12 @@ pub fn list(inv: &Invocation) -> Result<u8> {
 pub fn export(inv: &Invocation, dir: &Path) -> Result<u8> {
     let store = inv.open_store()?;
     let templates: Vec<_> = store.templates()?.into_iter().map(|r| r.template).collect();
-    let files = crate::templates::export(&templates, dir)
+    let files = crate::reply::templates::export(&templates, dir)
         .with_context(|| format!("cannot export to {}", dir.display()))?;
     outln!(
         "exported {} templates to {}",
         files.len(),
-        crate::safe_text::path(dir)
+        crate::text::safe_text::path(dir)
     );
     Ok(0)
 }
@@ -39,7 +39,7 @@ pub fn export(inv: &Invocation, dir: &Path) -> Result<u8> {
 /// Imports every `*.toml` file of `dir`; a template of the same name is replaced. Bad files are
 /// named with their line and key and skipped (exit 3); the good ones still come in.
 pub fn import(inv: &Invocation, dir: &Path) -> Result<u8> {
-    let parsed = crate::templates::read_dir(dir)
+    let parsed = crate::reply::templates::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?;
     let mut store = inv.open_store()?;
     let (mut created, mut updated, mut unchanged, mut failed) = (0, 0, 0, 0);

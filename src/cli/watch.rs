@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow};
 
 use super::Invocation;
-use crate::intake::{Intake, check_mailboxes};
-use crate::safe_text;
+use crate::import::intake::{Intake, check_mailboxes};
+use crate::text::safe_text;
 
 pub fn run(inv: &Invocation) -> Result<u8> {
     let boxes = check_mailboxes(&inv.config).map_err(|e| anyhow!(e))?.len();
@@ -57,7 +57,7 @@ pub fn run(inv: &Invocation) -> Result<u8> {
         } else if report.imported > 0 || report.failed > 0 {
             outln!(
                 "{} · imported {} · duplicates {} · flagged {} · failed {}",
-                crate::time_fmt::local(arrival.at, inv.config.timezone),
+                crate::text::time_fmt::local(arrival.at, inv.config.timezone),
                 report.imported,
                 report.duplicates,
                 report.flagged,

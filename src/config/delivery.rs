@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{ConfigError, resolve_path};
-use crate::toml_file;
+use crate::text::toml_file;
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Delivery {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Attempt;
-use crate::outbox;
+use crate::reply::outbox;
 use crate::store::outbox::Job;
 
 pub fn deliver(

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::account::{
-    Cancellation, CancelledBy, Channel, Claim, ClaimKind, ClaimStatus, Feedback, FeedbackSource,
-    Order, Refund, Shipment,
+    Cancellation, CancelledBy, Claim, ClaimKind, ClaimStatus, Feedback, FeedbackSource,
+    FulfilmentChannel, Order, Refund, Shipment,
 };
 use crate::reports::Record;
 
@@ -53,7 +53,7 @@ fn merchant_order(
             order_id,
             marketplace: Some(marketplace.to_string()),
             purchased_at: bought,
-            channel: Channel::Merchant,
+            channel: FulfilmentChannel::Merchant,
             status: Some(
                 if shipped.is_some() {
                     "Shipped"
@@ -133,7 +133,7 @@ pub fn records(now: DateTime<Utc>, threads: &[ThreadOrder<'_>]) -> Vec<Record> {
                     order_id: order_id.clone(),
                     marketplace: Some("amazon.com".into()),
                     purchased_at: bought,
-                    channel: Channel::Amazon,
+                    channel: FulfilmentChannel::Amazon,
                     status: Some("Shipped".into()),
                     latest_ship_at: None,
                     shipped_at: None,

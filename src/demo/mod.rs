@@ -331,7 +331,7 @@ pub fn build(path: &Path, now: DateTime<Utc>) -> Result<(Store, ImportReport)> {
                 [message_id(ti, 0)],
                 |r| r.get(0),
             )?;
-            let channel = crate::store::follow_ups::Channel::ALL
+            let channel = crate::store::follow_ups::EscalationChannel::ALL
                 .into_iter()
                 .find(|c| c.key() == e.channel)
                 .with_context(|| format!("demo escalation channel {}", e.channel))?;

@@ -11,24 +11,26 @@ use serde::{Deserialize, Serialize};
 /// count only the seller's own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Channel {
+pub enum FulfilmentChannel {
     Merchant,
     Amazon,
 }
 
-impl Channel {
+impl FulfilmentChannel {
     pub fn as_str(self) -> &'static str {
         match self {
-            Channel::Merchant => "merchant",
-            Channel::Amazon => "amazon",
+            FulfilmentChannel::Merchant => "merchant",
+            FulfilmentChannel::Amazon => "amazon",
         }
     }
 
     /// `Merchant`/`MFN`/`Seller` or `Amazon`/`AFN` as reports write it.
-    pub fn parse(s: &str) -> Option<Channel> {
+    pub fn parse(s: &str) -> Option<FulfilmentChannel> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "merchant" | "mfn" | "seller" | "merchant-fulfilled" => Some(Channel::Merchant),
-            "amazon" | "afn" | "amazon-fulfilled" | "fba" => Some(Channel::Amazon),
+            "merchant" | "mfn" | "seller" | "merchant-fulfilled" => {
+                Some(FulfilmentChannel::Merchant)
+            }
+            "amazon" | "afn" | "amazon-fulfilled" | "fba" => Some(FulfilmentChannel::Amazon),
             _ => None,
         }
     }
@@ -39,7 +41,7 @@ pub struct Order {
     pub order_id: String,
     pub marketplace: Option<String>,
     pub purchased_at: DateTime<Utc>,
-    pub channel: Channel,
+    pub channel: FulfilmentChannel,
     /// As the report says: `Pending`, `Shipped`, `Cancelled`, ...
     pub status: Option<String>,
     pub latest_ship_at: Option<DateTime<Utc>>,
@@ -513,6 +515,53 @@ pub fn valid_tracking(carrier: Option<&str>, tracking: &str) -> bool {
     } else {
         (8..=40).contains(&n) && t.bytes().filter(u8::is_ascii_digit).count() >= 6
     }
+}
+
+/// One thing a report says (read by `reports`, stored by `store::account`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Record {
+    /// An order as of `last_updated_at`; a later one replaces an earlier one.
+    Order {
+        order: Order,
+        last_updated_at: Option<DateTime<Utc>>,
+    },
+    Item {
+        order_id: String,
+        item_key: String,
+        asin: Option<String>,
+        sku: Option<String>,
+        product_name: Option<String>,
+        quantity: Option<i64>,
+    },
+    Shipment {
+        shipment: Shipment,
+        ship_method: Option<String>,
+    },
+    Feedback {
+        feedback: Feedback,
+        comments: Option<String>,
+        response: Option<String>,
+        rater_email: Option<String>,
+    },
+    Claim(Claim),
+    Refund {
+        refund: Refund,
+        amount: Option<String>,
+    },
+    Cancellation(Cancellation),
+    Delivery {
+        order_id: String,
+        delivered_at: DateTime<Utc>,
+    },
+    /// The Account Health Rating (a number the seller reads, or Amazon's status).
+    AccountHealth {
+        reported_at: DateTime<Utc>,
+        ahr: Option<i64>,
+        status: Option<String>,
+        source: &'static str,
+    },
+    /// One of Amazon's own figures from the account health report.
+    AmazonMetric(AmazonFigure),
 }
 
 #[cfg(test)]

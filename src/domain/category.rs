@@ -84,6 +84,23 @@ impl Category {
     }
 }
 
+/// The window and threshold of a recurring issue (`[recurring]` in the config): this many
+/// complaints of one kind about one ASIN within so many days (docs/amazon-rules.md §11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecurringRule {
+    pub days: u32,
+    pub min_complaints: u32,
+}
+
+impl Default for RecurringRule {
+    fn default() -> Self {
+        RecurringRule {
+            days: 14,
+            min_complaints: 3,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

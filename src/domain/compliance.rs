@@ -1322,7 +1322,7 @@ mod tests {
 
     #[test]
     fn the_shipped_templates_are_clean_once_filled() {
-        for t in crate::templates::defaults().unwrap() {
+        for t in crate::reply::templates::defaults().unwrap() {
             let filled = PLACEHOLDER.replace_all(&t.body, "x");
             assert_eq!(kinds(&filled), vec![], "{}", t.name);
         }

@@ -142,7 +142,7 @@ pub struct IncomingMail {
     pub asins: Vec<String>,
     pub attachments: Vec<Attachment>,
     /// A buyer's message: its complaint kind and the phrase that decided it.
-    pub category: Option<crate::classify::Classified>,
+    pub category: Option<crate::domain::classify::Classified>,
     /// A bounce of one of the seller's replies.
     pub bounce: Option<Bounce>,
     pub flags: u32,

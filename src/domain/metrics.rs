@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::account::{
-    Cancellation, Channel, Claim, ClaimKind, Feedback, FeedbackSource, Order, Refund, Shipment,
+    Cancellation, Claim, ClaimKind, Feedback, FeedbackSource, FulfilmentChannel, Order, Refund,
+    Shipment,
 };
 use super::response::LateResponseRate;
 
@@ -338,14 +339,14 @@ impl<'a> Facts<'a> {
 /// Order Defect Rate of one fulfilment channel: its orders with a negative feedback, an
 /// A-to-z claim or a service chargeback that counts (each order once) / its orders, by
 /// purchase date, 60 days, < 1%, with the three parts.
-pub fn odr(r: &Records<'_>, now: DateTime<Utc>, channel: Channel) -> Metric {
+pub fn odr(r: &Records<'_>, now: DateTime<Utc>, channel: FulfilmentChannel) -> Metric {
     let mut m = odr_in(r, Span::days(now, 60), channel);
     m.window_days = Some(60);
     m
 }
 
 /// [`odr`] over any period.
-pub fn odr_in(r: &Records<'_>, span: Span, channel: Channel) -> Metric {
+pub fn odr_in(r: &Records<'_>, span: Span, channel: FulfilmentChannel) -> Metric {
     let facts = Facts::of(r, span.hi);
     let (mut n, mut d) = (0, 0);
     let (mut neg, mut atoz, mut cb) = (0, 0, 0);
@@ -392,7 +393,7 @@ pub fn pcr_in(r: &Records<'_>, span: Span) -> Metric {
     for o in r
         .orders
         .iter()
-        .filter(|o| o.channel == Channel::Merchant && span.has(o.purchased_at))
+        .filter(|o| o.channel == FulfilmentChannel::Merchant && span.has(o.purchased_at))
     {
         d += 1;
         if facts.seller_cancelled_before_shipping(o) {
@@ -425,7 +426,11 @@ pub fn lsr(r: &Records<'_>, now: DateTime<Utc>, days: u32) -> Metric {
 pub fn lsr_in(r: &Records<'_>, span: Span) -> Metric {
     let facts = Facts::of(r, span.hi);
     let (mut n, mut d) = (0, 0);
-    for o in r.orders.iter().filter(|o| o.channel == Channel::Merchant) {
+    for o in r
+        .orders
+        .iter()
+        .filter(|o| o.channel == FulfilmentChannel::Merchant)
+    {
         let Some(due) = o.latest_ship_at else {
             continue;
         };
@@ -453,7 +458,7 @@ pub fn vtr_in(r: &Records<'_>, span: Span) -> Metric {
     let amazon: HashSet<&str> = r
         .orders
         .iter()
-        .filter(|o| o.channel == Channel::Amazon)
+        .filter(|o| o.channel == FulfilmentChannel::Amazon)
         .map(|o| o.order_id.as_str())
         .collect();
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
@@ -485,7 +490,11 @@ pub fn otdr(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
 pub fn otdr_in(r: &Records<'_>, span: Span) -> Metric {
     let facts = Facts::of(r, span.hi);
     let (mut n, mut d) = (0, 0);
-    for o in r.orders.iter().filter(|o| o.channel == Channel::Merchant) {
+    for o in r
+        .orders
+        .iter()
+        .filter(|o| o.channel == FulfilmentChannel::Merchant)
+    {
         let (Some(promised), Some(delivered)) = (o.promised_delivery_at, o.delivered_at) else {
             continue;
         };
@@ -558,7 +567,7 @@ pub fn pop(r: &Records<'_>, now: DateTime<Utc>) -> Metric {
             || facts.is_cancelled(id)
             || facts.refunded.contains(id)
             || r.buyer_contacted.contains(id)
-            || (o.channel == Channel::Merchant && shipped_late(o, now));
+            || (o.channel == FulfilmentChannel::Merchant && shipped_late(o, now));
         if !imperfect {
             n += 1;
         }
@@ -702,8 +711,8 @@ pub fn account_metrics(
     amazon_status: Option<String>,
 ) -> AccountMetrics {
     AccountMetrics {
-        odr: odr(r, now, Channel::Merchant),
-        odr_fba: odr(r, now, Channel::Amazon),
+        odr: odr(r, now, FulfilmentChannel::Merchant),
+        odr_fba: odr(r, now, FulfilmentChannel::Amazon),
         lsr_10: lsr(r, now, 10),
         lsr_30: lsr(r, now, 30),
         pcr: pcr(r, now),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::dates;
 use super::{Record, RowError};
-use crate::domain::account::{AmazonFigure, Channel, Order};
+use crate::domain::account::{AmazonFigure, FulfilmentChannel, Order};
 use crate::domain::identifiers::is_order_id;
 
 /// The whole document, or one error where it stops (a truncated file is not half-read).
@@ -95,8 +95,8 @@ pub fn orders_api(text: &str, tz: Tz, emit: &mut dyn FnMut(Result<Record, RowErr
             let purchased_at =
                 date_of("PurchaseDate")?.ok_or_else(|| err("PurchaseDate", "missing".into()))?;
             let channel = match text_of("FulfillmentChannel")? {
-                None => Channel::Merchant,
-                Some(c) => Channel::parse(c).ok_or_else(|| {
+                None => FulfilmentChannel::Merchant,
+                Some(c) => FulfilmentChannel::parse(c).ok_or_else(|| {
                     err(
                         "FulfillmentChannel",
                         format!("`{c}` is neither MFN nor AFN"),
@@ -413,7 +413,7 @@ mod tests {
         else {
             panic!("{out:?}")
         };
-        assert_eq!(order.channel, Channel::Amazon);
+        assert_eq!(order.channel, FulfilmentChannel::Amazon);
         assert_eq!(order.marketplace.as_deref(), Some("amazon.de"));
         assert!(order.latest_ship_at.is_some() && last_updated_at.is_some());
         let e = out[1].as_ref().unwrap_err();

@@ -8,8 +8,8 @@ use chrono_tz::Tz;
 use super::dates::{self, DayOrder};
 use super::{Record, ReportKind, RowError};
 use crate::domain::account::{
-    Cancellation, CancelledBy, Channel, Claim, ClaimKind, ClaimStatus, Feedback, FeedbackSource,
-    Order, Refund, Shipment,
+    Cancellation, CancelledBy, Claim, ClaimKind, ClaimStatus, Feedback, FeedbackSource,
+    FulfilmentChannel, Order, Refund, Shipment,
 };
 use crate::domain::identifiers::is_order_id;
 
@@ -267,8 +267,8 @@ fn all_orders(
 ) -> Result<Record, RowError> {
     let order_id = row.order_id("amazon-order-id")?;
     let channel = match row.get("fulfillment-channel") {
-        None => Channel::Merchant,
-        Some(v) => Channel::parse(v).ok_or_else(|| {
+        None => FulfilmentChannel::Merchant,
+        Some(v) => FulfilmentChannel::parse(v).ok_or_else(|| {
             row.err(
                 "fulfillment-channel",
                 format!("`{v}` is neither Amazon nor Merchant"),
@@ -523,7 +523,7 @@ mod tests {
         };
         assert_eq!(order.order_id, "111-0000001-0000001");
         assert_eq!(order.purchased_at.to_rfc3339(), "2026-11-01T01:00:00+00:00");
-        assert_eq!(order.channel, Channel::Merchant);
+        assert_eq!(order.channel, FulfilmentChannel::Merchant);
         assert_eq!(order.marketplace.as_deref(), Some("amazon.co.jp"));
         assert_eq!(*last_updated_at, None);
         let Ok(Record::Item {

@@ -8,11 +8,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::metric_days::{self, Changes, Kind};
 use super::{Store, StoreError, from_secs, to_secs};
+use crate::domain::account::Record;
 use crate::domain::account::{
-    AmazonFigure, Cancellation, CancelledBy, Channel, Claim, ClaimKind, ClaimStatus, Feedback,
-    FeedbackSource, Order, Refund, Shipment, Stamps, first_stamps, merge_order,
+    AmazonFigure, Cancellation, CancelledBy, Claim, ClaimKind, ClaimStatus, Feedback,
+    FeedbackSource, FulfilmentChannel, Order, Refund, Shipment, Stamps, first_stamps, merge_order,
 };
-use crate::reports::Record;
 
 /// What writing one record did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -596,7 +596,7 @@ fn order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         order_id: r.get(0)?,
         marketplace: r.get(1)?,
         purchased_at: from_secs(r.get(2)?),
-        channel: Channel::parse(&channel).unwrap_or(Channel::Merchant),
+        channel: FulfilmentChannel::parse(&channel).unwrap_or(FulfilmentChannel::Merchant),
         status: r.get(4)?,
         latest_ship_at: r.get::<_, Option<i64>>(5)?.map(from_secs),
         shipped_at: r.get::<_, Option<i64>>(6)?.map(from_secs),

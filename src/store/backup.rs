@@ -13,7 +13,7 @@ use super::{Store, StoreError, from_secs, to_secs};
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BackupRecord {
     pub path: String,
-    #[serde(serialize_with = "crate::time_fmt::serialize_rfc3339")]
+    #[serde(serialize_with = "crate::text::time_fmt::serialize_rfc3339")]
     pub made_at: DateTime<Utc>,
     pub size: u64,
 }

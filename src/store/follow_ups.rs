@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Store, StoreError, from_secs, to_secs};
-use crate::time_fmt::serialize_rfc3339;
+use crate::text::time_fmt::serialize_rfc3339;
 
 /// How long after escalating the seller follows up, unless told otherwise (docs/amazon-rules.md §11).
 pub const ESCALATION_FOLLOW_UP: Duration = Duration::hours(48);
@@ -18,33 +18,37 @@ pub const CHECK_BACK: Duration = Duration::days(3);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Channel {
+pub enum EscalationChannel {
     SellerSupport,
     Email,
     Other,
 }
 
-impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::SellerSupport, Channel::Email, Channel::Other];
+impl EscalationChannel {
+    pub const ALL: [EscalationChannel; 3] = [
+        EscalationChannel::SellerSupport,
+        EscalationChannel::Email,
+        EscalationChannel::Other,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
-            Channel::SellerSupport => "seller_support",
-            Channel::Email => "email",
-            Channel::Other => "other",
+            EscalationChannel::SellerSupport => "seller_support",
+            EscalationChannel::Email => "email",
+            EscalationChannel::Other => "other",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            Channel::SellerSupport => "Seller Support case",
-            Channel::Email => "e-mail",
-            Channel::Other => "other",
+            EscalationChannel::SellerSupport => "Seller Support case",
+            EscalationChannel::Email => "e-mail",
+            EscalationChannel::Other => "other",
         }
     }
 
-    fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.key() == s)
+    fn parse(s: &str) -> Option<EscalationChannel> {
+        EscalationChannel::ALL.into_iter().find(|c| c.key() == s)
     }
 }
 
@@ -60,7 +64,7 @@ pub struct FollowUp {
     pub id: i64,
     pub thread_id: i64,
     pub kind: FollowUpKind,
-    pub channel: Option<Channel>,
+    pub channel: Option<EscalationChannel>,
     pub case_id: Option<String>,
     #[serde(serialize_with = "serialize_rfc3339")]
     pub due_at: DateTime<Utc>,
@@ -75,7 +79,7 @@ impl FollowUp {
         match self.kind {
             FollowUpKind::CheckBack => "check back".into(),
             FollowUpKind::Escalation => {
-                let channel = self.channel.map_or("escalation", Channel::label);
+                let channel = self.channel.map_or("escalation", EscalationChannel::label);
                 match &self.case_id {
                     Some(id) => format!("{channel} {id}"),
                     None => channel.to_string(),
@@ -99,7 +103,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowUp> {
         } else {
             FollowUpKind::CheckBack
         },
-        channel: channel.as_deref().and_then(Channel::parse),
+        channel: channel.as_deref().and_then(EscalationChannel::parse),
         case_id: r.get(4)?,
         due_at: from_secs(r.get(5)?),
         buyer: super::lossy::opt_text(r, 6)?,
@@ -125,14 +129,14 @@ impl Store {
     pub fn escalate(
         &mut self,
         thread_id: i64,
-        channel: Channel,
+        channel: EscalationChannel,
         case_id: &str,
         follow_up_at: DateTime<Utc>,
         now: DateTime<Utc>,
         tz: Tz,
     ) -> Result<i64, StoreError> {
         let case_id = one_line(case_id, 200);
-        let follow_up = crate::time_fmt::local(follow_up_at, tz);
+        let follow_up = crate::text::time_fmt::local(follow_up_at, tz);
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO follow_ups (thread_id, kind, channel, case_id, created_at, due_at)
@@ -166,7 +170,7 @@ impl Store {
         now: DateTime<Utc>,
         tz: Tz,
     ) -> Result<i64, StoreError> {
-        let when = crate::time_fmt::local(due_at, tz);
+        let when = crate::text::time_fmt::local(due_at, tz);
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO follow_ups (thread_id, kind, created_at, due_at)
@@ -275,7 +279,7 @@ mod tests {
         store
             .escalate(
                 bob,
-                Channel::SellerSupport,
+                EscalationChannel::SellerSupport,
                 "  1234 5678 ",
                 now + ESCALATION_FOLLOW_UP,
                 now,

@@ -556,7 +556,7 @@ impl Store {
     pub fn thread_attachments(
         &self,
         thread_id: i64,
-    ) -> Result<Vec<crate::attachments::Inbound>, StoreError> {
+    ) -> Result<Vec<crate::reply::attachments::Inbound>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT r.raw FROM messages m JOIN message_raw r ON r.message_id = m.id
              WHERE m.thread_id = ?1 AND m.direction = 'in'
@@ -566,7 +566,7 @@ impl Store {
         let raws = stmt.query_map([thread_id], |r| r.get::<_, Vec<u8>>(0))?;
         let mut out = Vec::new();
         for raw in raws {
-            out.extend(crate::attachments::inbound(&raw?));
+            out.extend(crate::reply::attachments::inbound(&raw?));
         }
         Ok(out)
     }

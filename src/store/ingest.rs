@@ -17,14 +17,15 @@ use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::account::{self, WriteError, Written};
+use super::bulk::insert_rows;
 use super::clocks::{self, MessageFacts};
 use super::key_set::{KeyMap, KeySet};
 use super::metric_days::{self, Changes};
 use super::to_secs;
-use crate::classify::Classified;
+use crate::domain::account::Record;
 use crate::domain::category::Category;
+use crate::domain::classify::Classified;
 use crate::domain::message::{IncomingMail, Role};
-use crate::reports::Record;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Added {
@@ -1021,46 +1022,8 @@ struct Found {
     refs_checked_missing: usize,
 }
 
-/// Rows per multi-row INSERT: amortizes statement overhead, well under SQLite's variable limit.
-const ROWS_PER_INSERT: usize = 64;
-
 fn opt_int(v: Option<i64>) -> ToSqlOutput<'static> {
     ToSqlOutput::Owned(v.map_or(Value::Null, Value::Integer))
-}
-
-/// `INSERT OR FAIL INTO <table_and_columns> VALUES (...), (...), ...` for every item, `columns`
-/// values each, pushed by `values` (borrowed where they can be: bodies are not copied). A
-/// `table_and_columns` starting with `OR IGNORE` skips rows already there instead.
-pub(super) fn insert_rows<'a, T>(
-    tx: &Transaction<'_>,
-    table_and_columns: &str,
-    columns: usize,
-    items: &'a [T],
-    values: impl Fn(&'a T, &mut Vec<ToSqlOutput<'a>>) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
-    let row = format!("({})", vec!["?"; columns].join(","));
-    let mut args: Vec<ToSqlOutput<'a>> = Vec::with_capacity(columns * ROWS_PER_INSERT);
-    for chunk in items.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            // OR FAIL: a failure fails the whole batch anyway, so SQLite needs no statement
-            // journal to undo part of a statement (measured: 4% of the writer's time).
-            "INSERT {} INTO {} VALUES {}",
-            if table_and_columns.starts_with("OR IGNORE ") {
-                "OR IGNORE"
-            } else {
-                "OR FAIL"
-            },
-            table_and_columns.trim_start_matches("OR IGNORE "),
-            vec![row.as_str(); chunk.len()].join(",")
-        );
-        args.clear();
-        for item in chunk {
-            values(item, &mut args)?;
-        }
-        tx.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(args.iter()))?;
-    }
-    Ok(())
 }
 
 /// A bounce waiting for the reply it returns (`pending_bounces`).

@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, OptionalExtension, Transaction, named_params, params};
 
-use super::ingest::insert_rows;
+use super::bulk::insert_rows;
 
 pub const DAY_SECS: i64 = 86_400;
 

@@ -29,7 +29,8 @@ fn all() -> Vec<M<'static>> {
         M::up(include_str!("migrations/008_search.sql")),
         // 9: templates in German, French, Spanish, Italian and Japanese for the common kinds.
         M::up_with_hook("", |tx| {
-            let t = crate::templates::in_languages().map_err(|e| HookError::Hook(e.to_string()))?;
+            let t = crate::reply::templates::in_languages()
+                .map_err(|e| HookError::Hook(e.to_string()))?;
             insert_templates(tx, t)
         }),
         M::up(include_str!("migrations/010_proactive.sql")).foreign_key_check(),
@@ -89,7 +90,8 @@ fn rehash_content_keys(tx: &Transaction<'_>) -> HookResult {
 }
 
 fn seed_default_templates(tx: &Transaction<'_>) -> HookResult {
-    let templates = crate::templates::defaults().map_err(|e| HookError::Hook(e.to_string()))?;
+    let templates =
+        crate::reply::templates::defaults().map_err(|e| HookError::Hook(e.to_string()))?;
     insert_templates(tx, templates)
 }
 
@@ -109,7 +111,7 @@ fn insert_templates(
 }
 
 fn classify_stored_threads(tx: &Transaction<'_>) -> HookResult {
-    let classifier = crate::classify::Classifier::default();
+    let classifier = crate::domain::classify::Classifier::default();
     let mut threads = tx.prepare(
         "SELECT DISTINCT thread_id FROM messages WHERE role = 'buyer' ORDER BY thread_id",
     )?;

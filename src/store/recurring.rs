@@ -7,23 +7,8 @@ use serde::Serialize;
 
 use super::{Store, StoreError, from_secs, to_secs};
 use crate::domain::category::Category;
-use crate::time_fmt::serialize_rfc3339;
-
-/// The window and threshold of a recurring issue (`[recurring]` in the config).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RecurringRule {
-    pub days: u32,
-    pub min_complaints: u32,
-}
-
-impl Default for RecurringRule {
-    fn default() -> Self {
-        RecurringRule {
-            days: 14,
-            min_complaints: 3,
-        }
-    }
-}
+pub use crate::domain::category::RecurringRule;
+use crate::text::time_fmt::serialize_rfc3339;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ComplaintThread {

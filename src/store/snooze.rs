@@ -16,7 +16,7 @@ impl Store {
         now: DateTime<Utc>,
         tz: Tz,
     ) -> Result<bool, StoreError> {
-        let when = crate::time_fmt::local(until, tz);
+        let when = crate::text::time_fmt::local(until, tz);
         self.write(|tx| {
             let n = tx.execute(
                 "INSERT INTO snoozes (thread_id, until, created_at)

@@ -199,7 +199,10 @@ mod tests {
     fn a_new_database_holds_the_default_set() {
         let store = Store::open_in_memory().unwrap();
         let all = store.templates().unwrap();
-        assert_eq!(all.len(), crate::templates::defaults().unwrap().len());
+        assert_eq!(
+            all.len(),
+            crate::reply::templates::defaults().unwrap().len()
+        );
     }
 
     #[test]

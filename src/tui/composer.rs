@@ -8,7 +8,7 @@ use ratatui_textarea::{TextArea, WrapMode};
 use super::theme;
 use crate::domain::compliance::{self, Finding, Kind};
 use crate::domain::template::{PLACEHOLDER_PATTERN, ReplyContext, unfilled};
-use crate::safe_text;
+use crate::text::safe_text;
 
 /// Longest a typed change waits before it is saved.
 pub const AUTOSAVE_EVERY: Duration = Duration::seconds(2);

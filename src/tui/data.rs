@@ -108,7 +108,7 @@ fn status_change(
             format!(
                 "{label} is now {}: {}",
                 m.status.as_str().replace('_', " "),
-                crate::metric_fmt::summary(m)
+                crate::metrics::format::summary(m)
             )
         })
 }
@@ -187,7 +187,7 @@ fn open_composer(app: &mut App, store: &mut Store, id: i64) -> Result<(), StoreE
     let mut composer = Composer::new(
         id,
         to,
-        crate::outbox::reply_subject(&facts.subject),
+        crate::reply::outbox::reply_subject(&facts.subject),
         context,
         draft.as_ref().map(|d| (d.body.as_str(), d.updated_at)),
     );
@@ -205,7 +205,7 @@ fn ask_to_send(
     app: &mut App,
     thread: i64,
     body: String,
-    r: &crate::outbox::Reply,
+    r: &crate::reply::outbox::Reply,
     proactive: Option<crate::domain::compliance::Proactive>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), String> {
@@ -229,16 +229,16 @@ fn ask_to_send(
     };
     let mut question = format!(
         "To: {}\nSubject: {}\n\n",
-        crate::safe_text::line(&to),
-        crate::safe_text::line(&r.subject),
+        crate::text::safe_text::line(&to),
+        crate::text::safe_text::line(&r.subject),
     );
     if !warnings.is_empty() {
         question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
     }
     let taken = app.taken_by(thread).map(|t| {
         (
-            crate::safe_text::line(&t.agent).into_owned(),
-            crate::time_fmt::local(t.since, app.config.timezone),
+            crate::text::safe_text::line(&t.agent).into_owned(),
+            crate::text::time_fmt::local(t.since, app.config.timezone),
         )
     });
     if let Some((agent, since)) = &taken {
@@ -252,15 +252,18 @@ fn ask_to_send(
                 "it goes to the outbox folder ({})",
                 app.config
                     .outbox_dir()
-                    .map(|d| crate::safe_text::line(&d.display().to_string()).into_owned())
+                    .map(|d| crate::text::safe_text::line(&d.display().to_string()).into_owned())
                     .unwrap_or_default()
             ),
             crate::config::delivery::Transport::Smtp(s) => {
-                format!("it is sent by SMTP via {}", crate::safe_text::line(&s.host))
+                format!(
+                    "it is sent by SMTP via {}",
+                    crate::text::safe_text::line(&s.host)
+                )
             }
             crate::config::delivery::Transport::Sendmail(s) => format!(
                 "it is handed to `{}`",
-                crate::safe_text::line(&s.command.join(" "))
+                crate::text::safe_text::line(&s.command.join(" "))
             ),
         };
         question.push_str(&format!(
@@ -478,7 +481,7 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                     app.notice = Some(format!(
                         "Escalated ({}): follow up {}",
                         channel.label(),
-                        crate::time_fmt::local(follow_up_at, tz)
+                        crate::text::time_fmt::local(follow_up_at, tz)
                     ))
                 })
                 .map_err(|e| e.to_string())
@@ -500,7 +503,7 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                 .map(|_| {
                     app.notice = Some(format!(
                         "Reminder set: check back {}",
-                        crate::time_fmt::local(due_at, tz)
+                        crate::text::time_fmt::local(due_at, tz)
                     ))
                 })
                 .map_err(|e| e.to_string())
@@ -524,7 +527,7 @@ pub fn perform(app: &mut App, store: &mut Store, effect: Effect) {
                 Some(until) => store.snooze(thread, until, now, tz).map(|_| {
                     app.notice = Some(format!(
                         "Snoozed until {} (the clock keeps running: it still alerts when due)",
-                        crate::time_fmt::local(until, tz)
+                        crate::text::time_fmt::local(until, tz)
                     ))
                 }),
                 None => store.wake(thread, now).map(|woken| {
@@ -630,7 +633,7 @@ fn attachment_labels(store: &Store, thread: i64) -> Result<Vec<String>, StoreErr
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match crate::attachments::check(p) {
+            match crate::reply::attachments::check(p) {
                 Ok(size) => format!("{name} ({})", human_size(size)),
                 Err(e) => format!("{name} ✗ {e}"),
             }
@@ -667,13 +670,13 @@ fn attach(
         Some(p) => {
             let path = expand_home(p.trim());
             let path = std::path::absolute(&path).unwrap_or(path);
-            let size = crate::attachments::check(&path)?;
+            let size = crate::reply::attachments::check(&path)?;
             store
                 .attach(thread, &path, now)
                 .map_err(|e| e.to_string())?;
             app.notice = Some(format!(
                 "Attached {} ({})",
-                crate::safe_text::line(&path.display().to_string()),
+                crate::text::safe_text::line(&path.display().to_string()),
                 human_size(size)
             ));
         }
@@ -682,7 +685,7 @@ fn attach(
             app.notice = Some(match gone {
                 Some(p) => format!(
                     "Took {} off the reply",
-                    crate::safe_text::line(&p.display().to_string())
+                    crate::text::safe_text::line(&p.display().to_string())
                 ),
                 None => "No file attached".into(),
             });
@@ -705,13 +708,13 @@ fn save_attachments(app: &mut App, store: &Store, thread: i64, dir: &str) -> Res
         app.notice = Some("This thread has no attachments".into());
         return Ok(());
     }
-    let written = crate::attachments::save_all(&files, &dir)
+    let written = crate::reply::attachments::save_all(&files, &dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?;
     app.notice = Some(format!(
         "Saved {} file{} to {}",
         written.len(),
         if written.len() == 1 { "" } else { "s" },
-        crate::safe_text::line(&dir.display().to_string())
+        crate::text::safe_text::line(&dir.display().to_string())
     ));
     Ok(())
 }
@@ -748,7 +751,7 @@ fn sent_notice(sent: &reply::Sent) -> String {
         (Some(Attempt::Sent(_)), Some(path)) => format!(
             "Reply written to the outbox: {} · b: check back later",
             path.file_name()
-                .map(|f| crate::safe_text::line(&f.to_string_lossy()).into_owned())
+                .map(|f| crate::text::safe_text::line(&f.to_string_lossy()).into_owned())
                 .unwrap_or_default()
         ),
         (Some(Attempt::Sent(_)), None) => "Reply sent · b: check back later".into(),

@@ -5,9 +5,9 @@ use std::io::Write;
 use std::process::Command;
 
 use crate::domain::template::{PLACEHOLDERS, SELLER_FILLED, Template};
+use crate::reply::templates;
 use crate::store::Store;
 use crate::store::StoreError;
-use crate::templates;
 
 use super::state::{App, Confirm, Effect, Modal};
 
@@ -198,7 +198,7 @@ pub fn perform(
                     }
                     app.notice = Some(format!(
                         "Saved \"{}\"",
-                        crate::safe_text::line(&template.name)
+                        crate::text::safe_text::line(&template.name)
                     ));
                 }
                 Err(e @ (StoreError::NameTaken(_) | StoreError::Invalid(_))) => {

@@ -16,11 +16,11 @@ use crate::domain::category::Category;
 use crate::domain::response::LateResponseRate;
 use crate::domain::template::fill;
 use crate::store::drafts::Draft;
-use crate::store::follow_ups::{Channel, FollowUp};
+use crate::store::follow_ups::{EscalationChannel, FollowUp};
 use crate::store::inbox::{Filter, InboxRow, ThreadDetail};
 use crate::store::queries::ClockCounts;
 use crate::store::templates::TemplateRow;
-use crate::time_fmt::parse_when;
+use crate::text::time_fmt::parse_when;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -88,11 +88,11 @@ pub enum PromptPurpose {
     /// A private note on this thread.
     Note(i64),
     /// The case ID of an escalation through `channel`.
-    CaseId(i64, Channel),
+    CaseId(i64, EscalationChannel),
     /// When to follow an escalation up.
     FollowUpAt {
         thread: i64,
-        channel: Channel,
+        channel: EscalationChannel,
     },
     /// When to check back on a thread.
     CheckBackAt(i64),
@@ -195,7 +195,7 @@ pub enum Effect {
     },
     Escalate {
         thread: i64,
-        channel: Channel,
+        channel: EscalationChannel,
         case_id: String,
         follow_up_at: DateTime<Utc>,
     },
@@ -494,7 +494,7 @@ impl App {
         // A control character or bidi override never becomes text: on screen it would be a
         // terminal command or reorder what is shown.
         if matches!(input.key, ratatui_textarea::Key::Char(c)
-            if crate::safe_text::editable(c.encode_utf8(&mut [0; 4])).is_empty())
+            if crate::text::safe_text::editable(c.encode_utf8(&mut [0; 4])).is_empty())
         {
             return None;
         }
@@ -608,7 +608,7 @@ impl App {
             }
             (Modal::Channels { thread, selected }, Action::Down | Action::Up) => {
                 let selected = if action == Action::Down {
-                    (selected + 1).min(Channel::ALL.len() - 1)
+                    (selected + 1).min(EscalationChannel::ALL.len() - 1)
                 } else {
                     selected.saturating_sub(1)
                 };
@@ -617,7 +617,8 @@ impl App {
             }
             (Modal::Channels { thread, selected }, Action::Confirm) => {
                 self.modal = None;
-                let channel = Channel::ALL[selected.min(Channel::ALL.len() - 1)];
+                let channel =
+                    EscalationChannel::ALL[selected.min(EscalationChannel::ALL.len() - 1)];
                 self.prompt = Some(Prompt::new(PromptPurpose::CaseId(thread, channel), ""));
                 None
             }
@@ -882,7 +883,7 @@ impl App {
                         title: "Delete template".into(),
                         question: format!(
                             "Delete the template \"{}\"? This cannot be undone.",
-                            crate::safe_text::line(&name)
+                            crate::text::safe_text::line(&name)
                         ),
                         on_yes: Effect::DeleteTemplate(id),
                     }));

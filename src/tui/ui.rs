@@ -136,7 +136,7 @@ fn header(app: &App, width: u16) -> Paragraph<'static> {
         }),
         Span::raw(format!(
             " · {} · ",
-            crate::safe_text::line(&app.config.seller_name)
+            crate::text::safe_text::line(&app.config.seller_name)
         )),
     ];
     spans.push(Span::styled(

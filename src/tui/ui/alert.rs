@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::safe_text;
+use crate::text::safe_text;
 use crate::tui::state::App;
 use crate::tui::theme;
 
@@ -47,9 +47,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             lines.push(Line::styled(
                 format!(
                     "{label} {} {verdict} ({}): {}",
-                    crate::metric_fmt::percent(m.rate),
-                    crate::metric_fmt::target(m.target),
-                    crate::metric_fmt::headroom(m).replace("off target", "act now")
+                    crate::metrics::format::percent(m.rate),
+                    crate::metrics::format::target(m.target),
+                    crate::metrics::format::headroom(m).replace("off target", "act now")
                 ),
                 theme::metric(m.status),
             ));

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 
 use super::choices::{self, Choices};
 use crate::domain::compliance::Reason;
-use crate::store::follow_ups::Channel;
+use crate::store::follow_ups::EscalationChannel;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, selected: usize) {
     choices::draw(
@@ -14,7 +14,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, selected: usize) {
         area,
         &Choices {
             title: "Escalate through",
-            entries: Channel::ALL.iter().map(|c| c.label().to_string()).collect(),
+            entries: EscalationChannel::ALL
+                .iter()
+                .map(|c| c.label().to_string())
+                .collect(),
             selected,
             note: None,
             enter: "next",

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
 use crate::domain::compliance::Severity;
-use crate::safe_text;
+use crate::text::safe_text;
 use crate::tui::composer::Composer;
 use crate::tui::state::App;
 use crate::tui::theme;

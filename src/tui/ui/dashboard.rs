@@ -98,13 +98,13 @@ fn chart(
     let title = Line::from(vec![
         Span::raw(format!(" {label} ")),
         Span::styled(
-            format!("{} ", crate::metric_fmt::percent(m.rate)),
+            format!("{} ", crate::metrics::format::percent(m.rate)),
             theme::metric(m.status),
         ),
         Span::styled(
             match m.target {
                 Some(Target::Below(_) | Target::Above(_) | Target::AtLeast(_)) => {
-                    format!("target {} ", crate::metric_fmt::target(m.target))
+                    format!("target {} ", crate::metrics::format::target(m.target))
                 }
                 None => String::new(),
             },

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
 use crate::domain::clock::{Clock, state_for_start};
-use crate::safe_text;
 use crate::store::inbox::InboxRow;
-use crate::time_fmt::countdown;
+use crate::text::safe_text;
+use crate::text::time_fmt::countdown;
 use crate::tui::state::{App, Focus};
 use crate::tui::theme;
 

@@ -174,7 +174,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled(
                 ahr.amazon_status
                     .as_deref()
-                    .map(|s| format!(" {}", crate::safe_text::line(s)))
+                    .map(|s| format!(" {}", crate::text::safe_text::line(s)))
                     .unwrap_or_default(),
                 theme::dim(),
             ),
@@ -188,7 +188,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ));
         for issue in app.metrics.recurring.iter().take(3) {
             lines.push(Line::from(vec![
-                Span::raw(format!(" {:<10}", crate::safe_text::line(&issue.asin))),
+                Span::raw(format!(
+                    " {:<10}",
+                    crate::text::safe_text::line(&issue.asin)
+                )),
                 Span::styled(
                     format!(" {} ×{}", issue.category.short(), issue.threads.len()),
                     theme::warn(),

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::safe_text;
+use crate::text::safe_text;
 use crate::tui::state::App;
 use crate::tui::theme;
 

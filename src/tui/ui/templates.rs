@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use crate::safe_text;
-use crate::time_fmt::local;
+use crate::text::safe_text;
+use crate::text::time_fmt::local;
 use crate::tui::state::App;
 use crate::tui::theme;
 

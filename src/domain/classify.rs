@@ -8,7 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::domain::category::Category;
 
-const DEFAULTS: &str = include_str!("../assets/categories.toml");
+const DEFAULTS: &str = include_str!("../../assets/categories.toml");
 
 /// Kinds in the order they are tried: the cause of a complaint before the remedy asked for
 /// (a parcel that arrived broken is "shipping" even when the buyer wants a refund; an item

@@ -125,7 +125,7 @@ pub fn amazon(key: &str, m: &Metric) -> Option<String> {
         out.push_str(&format!(" ({} – {})", day(a.from), day(a.to)));
     }
     if let Some(s) = &a.status {
-        out.push_str(&format!(" {}", crate::safe_text::line(s)));
+        out.push_str(&format!(" {}", crate::text::safe_text::line(s)));
     }
     match a.ours {
         Some(o) => out.push_str(&format!(" · ours {} of {}", o.numerator, o.denominator)),

@@ -96,7 +96,7 @@ pub fn safe_filename(name: Option<&str>, fallback: &str) -> String {
         .chars()
         .map(|c| match c {
             '/' | '\\' | ':' => '_',
-            c if c.is_control() || crate::safe_text::is_bidi_control(c) => '_',
+            c if c.is_control() || crate::text::safe_text::is_bidi_control(c) => '_',
             c => c,
         })
         .collect();

@@ -5,61 +5,61 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::domain::template::Template;
-use crate::toml_file::{self, FileError};
+use crate::text::toml_file::{self, FileError};
 
 /// The default set, installed into every new database (schema migration 2).
 const DEFAULTS: &[(&str, &str)] = &[
     (
         "damaged-in-transit.toml",
-        include_str!("../assets/templates/damaged-in-transit.toml"),
+        include_str!("../../assets/templates/damaged-in-transit.toml"),
     ),
     (
         "late-or-lost.toml",
-        include_str!("../assets/templates/late-or-lost.toml"),
+        include_str!("../../assets/templates/late-or-lost.toml"),
     ),
     (
         "defective-product.toml",
-        include_str!("../assets/templates/defective-product.toml"),
+        include_str!("../../assets/templates/defective-product.toml"),
     ),
     (
         "not-as-described.toml",
-        include_str!("../assets/templates/not-as-described.toml"),
+        include_str!("../../assets/templates/not-as-described.toml"),
     ),
     (
         "packaging.toml",
-        include_str!("../assets/templates/packaging.toml"),
+        include_str!("../../assets/templates/packaging.toml"),
     ),
     (
         "customer-service.toml",
-        include_str!("../assets/templates/customer-service.toml"),
+        include_str!("../../assets/templates/customer-service.toml"),
     ),
     (
         "fraud-or-security.toml",
-        include_str!("../assets/templates/fraud-or-security.toml"),
+        include_str!("../../assets/templates/fraud-or-security.toml"),
     ),
     (
         "return-and-refund.toml",
-        include_str!("../assets/templates/return-and-refund.toml"),
+        include_str!("../../assets/templates/return-and-refund.toml"),
     ),
     (
         "cancellation.toml",
-        include_str!("../assets/templates/cancellation.toml"),
+        include_str!("../../assets/templates/cancellation.toml"),
     ),
     (
         "product-question.toml",
-        include_str!("../assets/templates/product-question.toml"),
+        include_str!("../../assets/templates/product-question.toml"),
     ),
     (
         "general-reply.toml",
-        include_str!("../assets/templates/general-reply.toml"),
+        include_str!("../../assets/templates/general-reply.toml"),
     ),
     (
         "follow-up.toml",
-        include_str!("../assets/templates/follow-up.toml"),
+        include_str!("../../assets/templates/follow-up.toml"),
     ),
     (
         "beschaedigt-de.toml",
-        include_str!("../assets/templates/beschaedigt-de.toml"),
+        include_str!("../../assets/templates/beschaedigt-de.toml"),
     ),
 ];
 
@@ -68,99 +68,99 @@ const DEFAULTS: &[(&str, &str)] = &[
 const IN_LANGUAGES: &[(&str, &str)] = &[
     (
         "verspaetet-de.toml",
-        include_str!("../assets/templates/verspaetet-de.toml"),
+        include_str!("../../assets/templates/verspaetet-de.toml"),
     ),
     (
         "defekt-de.toml",
-        include_str!("../assets/templates/defekt-de.toml"),
+        include_str!("../../assets/templates/defekt-de.toml"),
     ),
     (
         "rueckgabe-de.toml",
-        include_str!("../assets/templates/rueckgabe-de.toml"),
+        include_str!("../../assets/templates/rueckgabe-de.toml"),
     ),
     (
         "nicht-wie-beschrieben-de.toml",
-        include_str!("../assets/templates/nicht-wie-beschrieben-de.toml"),
+        include_str!("../../assets/templates/nicht-wie-beschrieben-de.toml"),
     ),
     (
         "retard-fr.toml",
-        include_str!("../assets/templates/retard-fr.toml"),
+        include_str!("../../assets/templates/retard-fr.toml"),
     ),
     (
         "endommage-fr.toml",
-        include_str!("../assets/templates/endommage-fr.toml"),
+        include_str!("../../assets/templates/endommage-fr.toml"),
     ),
     (
         "defectueux-fr.toml",
-        include_str!("../assets/templates/defectueux-fr.toml"),
+        include_str!("../../assets/templates/defectueux-fr.toml"),
     ),
     (
         "retour-fr.toml",
-        include_str!("../assets/templates/retour-fr.toml"),
+        include_str!("../../assets/templates/retour-fr.toml"),
     ),
     (
         "non-conforme-fr.toml",
-        include_str!("../assets/templates/non-conforme-fr.toml"),
+        include_str!("../../assets/templates/non-conforme-fr.toml"),
     ),
     (
         "retraso-es.toml",
-        include_str!("../assets/templates/retraso-es.toml"),
+        include_str!("../../assets/templates/retraso-es.toml"),
     ),
     (
         "danado-es.toml",
-        include_str!("../assets/templates/danado-es.toml"),
+        include_str!("../../assets/templates/danado-es.toml"),
     ),
     (
         "defectuoso-es.toml",
-        include_str!("../assets/templates/defectuoso-es.toml"),
+        include_str!("../../assets/templates/defectuoso-es.toml"),
     ),
     (
         "devolucion-es.toml",
-        include_str!("../assets/templates/devolucion-es.toml"),
+        include_str!("../../assets/templates/devolucion-es.toml"),
     ),
     (
         "no-coincide-es.toml",
-        include_str!("../assets/templates/no-coincide-es.toml"),
+        include_str!("../../assets/templates/no-coincide-es.toml"),
     ),
     (
         "ritardo-it.toml",
-        include_str!("../assets/templates/ritardo-it.toml"),
+        include_str!("../../assets/templates/ritardo-it.toml"),
     ),
     (
         "danneggiato-it.toml",
-        include_str!("../assets/templates/danneggiato-it.toml"),
+        include_str!("../../assets/templates/danneggiato-it.toml"),
     ),
     (
         "difettoso-it.toml",
-        include_str!("../assets/templates/difettoso-it.toml"),
+        include_str!("../../assets/templates/difettoso-it.toml"),
     ),
     (
         "reso-it.toml",
-        include_str!("../assets/templates/reso-it.toml"),
+        include_str!("../../assets/templates/reso-it.toml"),
     ),
     (
         "non-conforme-it.toml",
-        include_str!("../assets/templates/non-conforme-it.toml"),
+        include_str!("../../assets/templates/non-conforme-it.toml"),
     ),
     (
         "chien-ja.toml",
-        include_str!("../assets/templates/chien-ja.toml"),
+        include_str!("../../assets/templates/chien-ja.toml"),
     ),
     (
         "hason-ja.toml",
-        include_str!("../assets/templates/hason-ja.toml"),
+        include_str!("../../assets/templates/hason-ja.toml"),
     ),
     (
         "furyo-ja.toml",
-        include_str!("../assets/templates/furyo-ja.toml"),
+        include_str!("../../assets/templates/furyo-ja.toml"),
     ),
     (
         "henpin-ja.toml",
-        include_str!("../assets/templates/henpin-ja.toml"),
+        include_str!("../../assets/templates/henpin-ja.toml"),
     ),
     (
         "setsumei-ja.toml",
-        include_str!("../assets/templates/setsumei-ja.toml"),
+        include_str!("../../assets/templates/setsumei-ja.toml"),
     ),
 ];
 

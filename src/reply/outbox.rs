@@ -26,7 +26,7 @@ pub struct Reply {
     pub body: String,
     pub date: DateTime<Utc>,
     /// Files going with it (a `multipart/mixed` message when there are any).
-    pub attachments: Vec<crate::attachments::Outgoing>,
+    pub attachments: Vec<crate::reply::attachments::Outgoing>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -223,7 +223,7 @@ mod tests {
     #[test]
     fn attachments_make_a_multipart_message_the_importer_reads_back() {
         let mut r = reply();
-        r.attachments = vec![crate::attachments::Outgoing {
+        r.attachments = vec![crate::reply::attachments::Outgoing {
             filename: "label\r\nBcc: x@y.test.pdf".into(),
             content_type: "application/pdf".into(),
             bytes: b"%PDF-1.4 return label".to_vec(),
@@ -237,7 +237,7 @@ mod tests {
                 .contains("replacement will arrive")
         );
         assert!(parsed.bcc().is_none(), "a file name cannot add headers");
-        let back = crate::attachments::inbound(&bytes);
+        let back = crate::reply::attachments::inbound(&bytes);
         assert_eq!(back.len(), 1);
         assert_eq!(back[0].bytes, b"%PDF-1.4 return label");
         assert_eq!(back[0].content_type.as_deref(), Some("application/pdf"));
@@ -282,7 +282,7 @@ mod tests {
         let (head, _) = text.split_once("\r\n\r\n").unwrap();
         assert_eq!(head.matches("mime-version: 1.0").count(), 1, "{head}");
         let mut with_file = reply();
-        with_file.attachments = vec![crate::attachments::Outgoing {
+        with_file.attachments = vec![crate::reply::attachments::Outgoing {
             filename: "a.pdf".into(),
             content_type: "application/pdf".into(),
             bytes: b"%PDF".to_vec(),
@@ -328,7 +328,7 @@ mod tests {
         );
         // And so does the message built.
         let mut r = reply();
-        r.attachments = vec![crate::attachments::Outgoing {
+        r.attachments = vec![crate::reply::attachments::Outgoing {
             filename: "steps.txt".into(),
             content_type: "text/plain".into(),
             bytes: "1. Unplug — 2. Wait".as_bytes().to_vec(),

@@ -1,0 +1,172 @@
+//! The layers point one way: each rule below names a part of `src/` and the top-level modules
+//! its code (tests aside) may not name. A forbidden `crate::…` path fails here, with the file
+//! and line, before it can creep in.
+
+use std::path::{Path, PathBuf};
+
+/// (the part, as a path under `src/`; modules it must not use)
+const RULES: &[(&str, &[&str])] = &[
+    // Pure rules: nothing of storage, reports, the terminal or settings.
+    (
+        "domain",
+        &[
+            "store", "reports", "tui", "config", "cli", "import", "reply", "delivery", "demo",
+            "metrics", "testing",
+        ],
+    ),
+    // Settings: checked at load time with the low key grammar (`keys`), never the app's.
+    (
+        "config",
+        &[
+            "tui", "store", "cli", "import", "reply", "delivery", "demo", "metrics", "reports",
+        ],
+    ),
+    // Storage keeps records; reading reports is above it.
+    ("store", &["reports", "tui", "cli", "testing"]),
+    // The key grammar and text helpers are leaves.
+    (
+        "keys",
+        &[
+            "domain", "store", "reports", "tui", "config", "cli", "import", "reply", "delivery",
+            "demo", "metrics",
+        ],
+    ),
+    (
+        "text",
+        &[
+            "domain", "store", "reports", "tui", "config", "cli", "import", "reply", "delivery",
+            "demo", "metrics", "keys",
+        ],
+    ),
+    // Only the command line and the app are on top.
+    ("reports", &["store", "tui", "cli", "import"]),
+    ("import", &["tui", "cli"]),
+    ("reply", &["tui", "cli"]),
+    ("delivery", &["tui", "cli"]),
+    ("metrics", &["tui", "cli"]),
+    ("tui", &["cli", "testing"]),
+];
+
+/// Inside the store, the mail batch uses the account records and the per-day counts, the
+/// account records use the per-day counts: never back.
+const STORE_ORDER: &[(&str, &[&str])] = &[
+    ("store/metric_days.rs", &["ingest", "account"]),
+    ("store/account.rs", &["ingest"]),
+];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The files of a part: `src/<part>.rs` and everything under `src/<part>/`.
+fn part(name: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let file = src().join(format!("{name}.rs"));
+    if file.exists() {
+        files.push(file);
+    }
+    let dir = src().join(name);
+    if dir.is_dir() {
+        rust_files(&dir, &mut files);
+    }
+    assert!(!files.is_empty(), "no part {name} in src/");
+    files
+}
+
+/// The product code of a file: the lines before its test module (tests close every file).
+fn product_lines(path: &Path) -> Vec<(usize, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .take_while(|l| l.trim() != "#[cfg(test)]")
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .collect()
+}
+
+/// Every `crate::<module>` a line names.
+fn crate_modules(line: &str) -> Vec<String> {
+    line.match_indices("crate::")
+        .map(|(i, _)| {
+            line[i + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect()
+}
+
+/// Does `line` name `<prefix><module>` as a whole name (`account`, not `account_sql`)?
+fn names_module(line: &str, prefix: &str, module: &str) -> bool {
+    let path = format!("{prefix}{module}");
+    line.match_indices(&path).any(|(i, _)| {
+        line[i + path.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+    })
+}
+
+#[test]
+fn no_part_names_a_module_above_it() {
+    let mut wrong = Vec::new();
+    for (name, forbidden) in RULES {
+        for file in part(name) {
+            for (n, line) in product_lines(&file) {
+                for module in crate_modules(&line) {
+                    if forbidden.contains(&module.as_str()) {
+                        wrong.push(format!(
+                            "{}:{n}: {name} uses crate::{module}",
+                            file.strip_prefix(src()).unwrap().display()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (file, forbidden) in STORE_ORDER {
+        for (n, line) in product_lines(&src().join(file)) {
+            for module in *forbidden {
+                if names_module(&line, "super::", module) || names_module(&line, "store::", module)
+                {
+                    wrong.push(format!("{file}:{n}: uses store::{module}"));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports against the layers:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// The check itself sees a forbidden path.
+#[test]
+fn a_forbidden_path_is_seen() {
+    assert_eq!(
+        crate_modules("use crate::store::Store; x(crate::tui::a)"),
+        ["store", "tui"]
+    );
+    assert!(names_module(
+        "use super::account::{x};",
+        "super::",
+        "account"
+    ));
+    assert!(!names_module(
+        "use super::account_sql::u;",
+        "super::",
+        "account"
+    ));
+}
