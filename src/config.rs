@@ -134,8 +134,7 @@ struct RawImport {
 impl Config {
     /// Where the config lives when `--config` is not given.
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "sellerdesk")
-            .map(|d| d.config_dir().join("config.toml"))
+        project_dirs().map(|d| d.config_dir().join("config.toml"))
     }
 
     /// Loads `path`; a missing file at the default location means defaults, a missing file named
@@ -174,7 +173,7 @@ impl Config {
         }
         for (i, a) in raw.seller.addresses.iter().enumerate() {
             let addr = a.get_ref().trim().to_ascii_lowercase();
-            if !addr.contains('@') || addr.starts_with('@') || addr.ends_with('@') {
+            if addr.parse::<lettre::Address>().is_err() {
                 return Err(err(
                     Some(a.span()),
                     Some(format!("seller.addresses[{i}]")),
@@ -332,10 +331,9 @@ impl Config {
 
     /// The outbox folder: `[store] outbox`, else `outbox` in the platform data folder.
     pub fn outbox_dir(&self) -> Option<PathBuf> {
-        self.outbox.clone().or_else(|| {
-            directories::ProjectDirs::from("", "", "sellerdesk")
-                .map(|d| d.data_dir().join("outbox"))
-        })
+        self.outbox
+            .clone()
+            .or_else(|| project_dirs().map(|d| d.data_dir().join("outbox")))
     }
 
     /// `true` when `address` is one of the seller's own.
@@ -361,14 +359,27 @@ fn default_agent() -> String {
         .unwrap_or_else(|| "someone".into())
 }
 
+/// sellerdesk's folders on this platform: where the config and the data live by default.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "sellerdesk")
+}
+
+/// `~` or `~/x` under the home folder, as a shell reads it; any other path as written.
+pub fn expand_home(path: &str) -> PathBuf {
+    let home = || directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    match path.strip_prefix('~') {
+        Some("") => home().unwrap_or_else(|| PathBuf::from(path)),
+        Some(rest) if rest.starts_with('/') => match home() {
+            Some(home) => home.join(&rest[1..]),
+            None => PathBuf::from(path),
+        },
+        _ => PathBuf::from(path),
+    }
+}
+
 /// `~/x` is under the home directory; a relative path is relative to the config file's folder.
 fn resolve_path(value: &str, config_file: &Path) -> PathBuf {
-    if let Some(rest) = value.strip_prefix("~/")
-        && let Some(home) = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf())
-    {
-        return home.join(rest);
-    }
-    let p = PathBuf::from(value);
+    let p = expand_home(value);
     if p.is_absolute() {
         p
     } else {

@@ -286,8 +286,7 @@ fn configure_sqlite() {
 impl Store {
     /// The default database path: the platform data folder.
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "sellerdesk")
-            .map(|d| d.data_dir().join("sellerdesk.db"))
+        crate::config::project_dirs().map(|d| d.data_dir().join("sellerdesk.db"))
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.

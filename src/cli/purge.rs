@@ -6,28 +6,27 @@ use anyhow::{Result, bail};
 
 use super::Invocation;
 
-/// The longest `--older-than`: a hundred years (any more reaches before the first message).
-const MAX_DAYS: i64 = 36_500;
+use crate::text::time_fmt::{LONGEST_SPAN_DAYS, SpanError, parse_span};
 
-/// `30d`, `45d`, `6w`: at least one day, at most a hundred years.
+/// `30d`, `45` (days), `6w`: whole days, at least one, at most a hundred years.
 fn days(text: &str) -> Result<i64> {
     let t = text.trim();
-    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let too_long = || anyhow::anyhow!("--older-than {text}: at most {MAX_DAYS}d (100 years)");
-    let n: i64 = match n.parse() {
-        Ok(n) => n,
-        Err(_) if !n.is_empty() => return Err(too_long()),
-        Err(_) => bail!("`{text}` is not a duration like 30d"),
+    let written = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{t}d")
+    } else {
+        t.to_string()
     };
-    let d = match unit {
-        "" | "d" => Some(n),
-        "w" => n.checked_mul(7),
-        _ => bail!("`{text}` is not a duration like 30d or 6w"),
-    };
-    match d {
-        Some(d) if d < 1 => bail!("--older-than must be at least 1d"),
-        Some(d) if d <= MAX_DAYS => Ok(d),
-        _ => Err(too_long()),
+    match parse_span(&written) {
+        Ok(span) if span.num_days() >= 1 && span == chrono::Duration::days(span.num_days()) => {
+            Ok(span.num_days())
+        }
+        Ok(_) => bail!("--older-than {text}: whole days, at least 1d (e.g. 30d or 6w)"),
+        Err(SpanError::TooLong) => {
+            bail!("--older-than {text}: at most {LONGEST_SPAN_DAYS}d (100 years)")
+        }
+        Err(SpanError::NotASpan) => {
+            bail!("`{text}` is not a duration of at least 1d, like 30d or 6w")
+        }
     }
 }
 

@@ -114,15 +114,9 @@ fn sendmail_command(text: &str) -> Result<Vec<String>, String> {
     if words.is_empty() {
         return Err("the command is empty: e.g. \"msmtp --read-envelope-from -t\"".into());
     }
-    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
     let mut command: Vec<String> = words
-        .into_iter()
-        .map(|w| match (&home, w.strip_prefix('~')) {
-            (Some(home), Some(rest)) if rest.is_empty() || rest.starts_with('/') => {
-                format!("{}{rest}", home.display())
-            }
-            _ => w,
-        })
+        .iter()
+        .map(|w| super::expand_home(w).to_string_lossy().into_owned())
         .collect();
     let reads_dots_as_text = command[1..]
         .iter()

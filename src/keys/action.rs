@@ -1,10 +1,20 @@
 //! Everything the seller can ask of the app. Keys resolve to these by data (keymap.rs); state
 //! code only ever sees an `Action`, never a key code.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Names (`page_down`) and the list of every action come from the enum itself (strum): a new
+/// action cannot be left out of either.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// Move the selection down one row.
     Down,
@@ -94,62 +104,18 @@ pub enum Action {
 }
 
 impl Action {
-    /// Every action, in the order help lists them.
-    pub const ALL: &'static [Action] = &[
-        Action::Down,
-        Action::Up,
-        Action::Top,
-        Action::Bottom,
-        Action::PageDown,
-        Action::PageUp,
-        Action::Open,
-        Action::Back,
-        Action::NextPane,
-        Action::CycleFilter,
-        Action::TogglePanel,
-        Action::MarkNoResponse,
-        Action::UndoMark,
-        Action::SetCategory,
-        Action::FilterCategory,
-        Action::AddNote,
-        Action::Escalate,
-        Action::CheckBack,
-        Action::FollowUpOutcome,
-        Action::Snooze,
-        Action::WriteFirst,
-        Action::RetryDelivery,
-        Action::FeedbackRemoved,
-        Action::SaveAttachments,
-        Action::AttachFile,
-        Action::ScrollDown,
-        Action::ScrollUp,
-        Action::Search,
-        Action::Reply,
-        Action::InsertTemplate,
-        Action::Send,
-        Action::ExternalEditor,
-        Action::ManageTemplates,
-        Action::OpenDashboard,
-        Action::NewTemplate,
-        Action::EditTemplate,
-        Action::RenameTemplate,
-        Action::DuplicateTemplate,
-        Action::DeleteTemplate,
-        Action::Help,
-        Action::Confirm,
-        Action::Quit,
-    ];
+    /// Every action, in the order they are declared above.
+    pub fn all() -> impl Iterator<Item = Action> {
+        <Action as strum::IntoEnumIterator>::iter()
+    }
 
     /// The name used in the config's `[keys.*]` tables.
-    pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.iter().copied().find(|a| a.name() == name)
+        name.parse().ok()
     }
 
     /// The line shown in help and, shortened, in the status bar.
@@ -207,8 +173,8 @@ mod tests {
 
     #[test]
     fn every_action_has_a_name_that_reads_back() {
-        for a in Action::ALL {
-            assert_eq!(Action::from_name(&a.name()), Some(*a));
+        for a in Action::all() {
+            assert_eq!(Action::from_name(a.name()), Some(a));
         }
         assert_eq!(Action::from_name("page_down"), Some(Action::PageDown));
         assert_eq!(Action::from_name("nope"), None);

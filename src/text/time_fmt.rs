@@ -35,38 +35,76 @@ pub fn serialize_rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok
     s.serialize_str(&rfc3339(*t))
 }
 
-/// When `text` says, from `now`: a span (`48h`, `3d`, `90m`, `1w`, `2d12h`) or an RFC 3339
-/// time. The error says what is accepted.
-pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let t = text.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    let err = || format!("`{t}` is not a time: use e.g. 48h, 3d, 90m, 1w or 2026-11-25T09:00:00Z");
+/// The longest span people may write: a hundred years.
+pub const LONGEST_SPAN_DAYS: i64 = 36_500;
+
+/// Why a span did not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanError {
+    /// Not a span at all (`soon`, `3x`, `0d`).
+    NotASpan,
+    /// Longer than [`LONGEST_SPAN_DAYS`].
+    TooLong,
+}
+
+/// A span of time as people write it: a number and a unit, `m`, `h`, `d` or `w`, repeated
+/// (`48h`, `3d`, `90m`, `1w`, `2d12h`). Positive and at most a hundred years. The one parser
+/// behind snoozes, follow-ups and `purge-pii --older-than`.
+pub fn parse_span(text: &str) -> Result<Duration, SpanError> {
+    let longest = Duration::days(LONGEST_SPAN_DAYS);
     let mut total = Duration::zero();
     let mut digits = String::new();
     let mut any = false;
-    for c in t.chars().filter(|c| !c.is_whitespace()) {
+    for c in text.trim().chars().filter(|c| !c.is_whitespace()) {
         if c.is_ascii_digit() {
             digits.push(c);
             continue;
         }
-        let n: i64 = digits.parse().map_err(|_| err())?;
+        if digits.is_empty() {
+            return Err(SpanError::NotASpan);
+        }
+        // All digits: too many of them is a span too long, not nonsense.
+        let n: i64 = digits.parse().map_err(|_| SpanError::TooLong)?;
         digits.clear();
         let unit = match c.to_ascii_lowercase() {
             'm' => Duration::minutes(1),
             'h' => Duration::hours(1),
             'd' => Duration::days(1),
             'w' => Duration::weeks(1),
-            _ => return Err(err()),
+            _ => return Err(SpanError::NotASpan),
         };
-        total += unit * i32::try_from(n.min(100_000)).map_err(|_| err())?;
+        let part = i32::try_from(n)
+            .ok()
+            .and_then(|n| unit.checked_mul(n))
+            .ok_or(SpanError::TooLong)?;
+        total = total.checked_add(&part).ok_or(SpanError::TooLong)?;
+        if total > longest {
+            return Err(SpanError::TooLong);
+        }
         any = true;
     }
     if !digits.is_empty() || !any || total <= Duration::zero() {
-        return Err(err());
+        return Err(SpanError::NotASpan);
     }
-    Ok(now + total)
+    Ok(total)
+}
+
+/// When `text` says, from `now`: a span (see [`parse_span`]) or an RFC 3339 time. The error
+/// says what is accepted.
+pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    match parse_span(t) {
+        Ok(span) => Ok(now + span),
+        Err(SpanError::TooLong) => Err(format!(
+            "`{t}` is too far away: at most {LONGEST_SPAN_DAYS}d (100 years)"
+        )),
+        Err(SpanError::NotASpan) => Err(format!(
+            "`{t}` is not a time: use e.g. 48h, 3d, 90m, 1w or 2026-11-25T09:00:00Z"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -84,9 +122,14 @@ mod tests {
         assert_eq!(at("90m").unwrap(), "2026-11-22T13:30:00Z");
         assert_eq!(at("1w").unwrap(), "2026-11-29T12:00:00Z");
         assert_eq!(at("2026-11-25T09:00:00Z").unwrap(), "2026-11-25T09:00:00Z");
-        for bad in ["", "soon", "3", "h", "0h", "3y", "99999999999999999999d"] {
+        for bad in ["", "soon", "3", "h", "0h", "3y", "d3"] {
             assert!(at(bad).unwrap_err().contains("not a time"), "{bad}");
         }
+        for far in ["99999999999999999999d", "36501d", "5300w"] {
+            assert!(at(far).unwrap_err().contains("at most 36500d"), "{far}");
+        }
+        assert_eq!(parse_span("36500d"), Ok(Duration::days(36_500)));
+        assert_eq!(parse_span("2d12h"), Ok(Duration::hours(60)));
     }
     use chrono::TimeZone;
 

@@ -649,14 +649,6 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// `~/x` under the home folder, as a shell would read it.
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
-        _ => std::path::PathBuf::from(path),
-    }
-}
-
 /// Attaches a file to the thread's reply after checking it (a file, ≤ 10 MB), or with no
 /// path takes the last one off.
 fn attach(
@@ -668,7 +660,7 @@ fn attach(
 ) -> Result<(), String> {
     match path {
         Some(p) => {
-            let path = expand_home(p.trim());
+            let path = crate::config::expand_home(p.trim());
             let path = std::path::absolute(&path).unwrap_or(path);
             let size = crate::reply::attachments::check(&path)?;
             store
@@ -700,7 +692,7 @@ fn attach(
 
 /// Writes every attachment of the thread's messages into `dir`.
 fn save_attachments(app: &mut App, store: &Store, thread: i64, dir: &str) -> Result<(), String> {
-    let dir = expand_home(dir.trim());
+    let dir = crate::config::expand_home(dir.trim());
     let files = store
         .thread_attachments(thread)
         .map_err(|e| e.to_string())?;

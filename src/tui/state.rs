@@ -763,9 +763,8 @@ impl App {
                         thread,
                         path: (!text.is_empty()).then(|| text.to_string()),
                     }),
-                    PromptPurpose::SaveAttachmentsTo(thread) if text.is_empty() => {
+                    PromptPurpose::SaveAttachmentsTo(_) if text.is_empty() => {
                         self.notice = Some("No folder given: nothing saved".into());
-                        let _ = thread;
                         None
                     }
                     PromptPurpose::SaveAttachmentsTo(thread) => Some(Effect::SaveAttachments {
@@ -1628,9 +1627,9 @@ mod tests {
     #[test]
     fn every_action_has_a_default_key() {
         let km = crate::tui::keymap::Keymap::default();
-        for action in Action::ALL {
+        for action in Action::all() {
             assert!(
-                km.all().iter().any(|b| b.action == *action),
+                km.all().iter().any(|b| b.action == action),
                 "{action:?} has no key"
             );
         }
