@@ -25,7 +25,8 @@ use sellerdesk::store::Store;
 use sellerdesk::tui::action::Action;
 use sellerdesk::tui::keymap::Keymap;
 use sellerdesk::tui::state::App;
-use sellerdesk::tui::{data, ui};
+use sellerdesk::tui::state::Msg;
+use sellerdesk::tui::{effects, ui};
 
 const COLS: u16 = 140;
 const ROWS: u16 = 40;
@@ -37,13 +38,13 @@ fn in_process(db: &std::path::Path, config: &std::path::Path) {
     let opened = start.elapsed();
     let mut app = App::new(Config::load(config, true).unwrap(), now());
     app.page_height = ui::inbox_rows(Rect::new(0, 0, COLS, ROWS), &app);
-    data::refresh(&mut app, &store);
-    app.open_startup_alert();
+    effects::reload(&mut app, &store, now());
+    app.update(Msg::Opened, now());
     let mut terminal = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
     terminal.draw(|f| ui::draw(f, &app, &keymap)).unwrap();
     let first = start.elapsed();
     let t = Instant::now();
-    data::refresh_rates(&mut app, &store);
+    effects::recompute_rates(&mut app, &store, now());
     let rates = t.elapsed();
     println!(
         "in-process: open {:.1} ms · first frame {:.1} ms ({} threads need a reply, {} rows loaded) · response rates after it {:.1} ms",
@@ -75,7 +76,7 @@ fn in_process(db: &std::path::Path, config: &std::path::Path) {
     for action in script {
         let t = Instant::now();
         if let Some(effect) = app.update(action, now()) {
-            data::perform(&mut app, &mut store, effect);
+            effects::follow(&mut app, &mut store, Some(effect), now(), None);
         }
         terminal.draw(|f| ui::draw(f, &app, &keymap)).unwrap();
         let d = t.elapsed();

@@ -21,7 +21,7 @@ use sellerdesk::store::Store;
 use sellerdesk::tui::action::Action;
 use sellerdesk::tui::keymap::Keymap;
 use sellerdesk::tui::state::App;
-use sellerdesk::tui::{data, ui};
+use sellerdesk::tui::{effects, ui};
 
 const COLS: u16 = 140;
 const ROWS: u16 = 40;
@@ -81,14 +81,14 @@ fn main() {
     let mut store = Store::open(&db).unwrap();
     let mut app = App::new(Config::load(&config, true).unwrap(), now());
     app.page_height = ui::inbox_rows(Rect::new(0, 0, COLS, ROWS), &app);
-    data::refresh(&mut app, &store);
+    effects::reload(&mut app, &store, now());
     app.modal = None;
     let mut terminal = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
     terminal.draw(|f| ui::draw(f, &app, &keymap)).unwrap();
     let key = |app: &mut App, store: &mut Store, terminal: &mut Terminal<TestBackend>, a| {
         let t = Instant::now();
         if let Some(effect) = app.update(a, now()) {
-            data::perform(app, store, effect);
+            effects::follow(app, store, Some(effect), now(), None);
         }
         terminal.draw(|f| ui::draw(f, app, &keymap)).unwrap();
         t.elapsed()

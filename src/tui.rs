@@ -1,5 +1,6 @@
 //! The full-screen app. The loop is "TEA-lite": draw(&app) → wait for a key, a tick or a
-//! signal → keymap → `Action` → `App::update` → `Effect` performed here against the store.
+//! signal → keymap → `Action` → `App::update` → `Effect`, performed against the store by
+//! `effects`, whose `Outcome` goes back through `App::update`: the one place the app changes.
 //!
 //! The terminal is always restored: `ratatui::init` installs a panic hook, SIGTERM/SIGHUP/SIGINT
 //! restore it and exit from a signal thread, and every error path goes through
@@ -8,8 +9,7 @@
 /// The actions keys trigger (defined with the key grammar in `crate::keys`).
 pub use crate::keys::action;
 pub mod composer;
-pub mod data;
-pub mod editor;
+pub mod effects;
 pub mod keymap;
 pub mod picker;
 pub mod rates;
@@ -28,8 +28,9 @@ use ratatui::backend::Backend;
 
 use crate::config::Config;
 use crate::store::Store;
+use effects::editor;
 use keymap::Keymap;
-use state::{App, Effect};
+use state::{App, Failure, Msg, Outcome};
 
 /// Set while the external editor has the terminal: Ctrl-C there is the editor's business.
 pub(crate) static EDITOR_RUNNING: AtomicBool = AtomicBool::new(false);
@@ -90,25 +91,20 @@ impl<B: Backend> editor::Handoff for TerminalHandoff<'_, B> {
     }
 }
 
-fn handle<B: Backend>(
+/// `msg` through `App::update`, and what follows performed; the terminal is at hand for the
+/// external editor.
+fn settle<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     store: &mut Store,
-    effect: Effect,
+    msg: impl Into<Msg>,
+    now: DateTime<Utc>,
 ) {
-    match effect {
-        Effect::EditReply { .. } | Effect::EditTemplate { .. } => {
-            let editor = editor::editor_command();
-            editor::perform(
-                app,
-                store,
-                effect,
-                &mut TerminalHandoff { terminal },
-                &editor,
-            )
-        }
-        other => data::perform(app, store, other),
-    }
+    let mut editor = effects::Terminal {
+        handoff: &mut TerminalHandoff { terminal },
+        editor: editor::editor_command(),
+    };
+    effects::settle(app, store, msg, now, Some(&mut editor));
 }
 
 fn run_loop<B: Backend>(
@@ -123,9 +119,10 @@ where
     let keymap = Keymap::with(&config.keys);
     let mut app = App::new(config, clock());
     let size = terminal.size()?;
-    app.page_height = ui::inbox_rows(size.into(), &app);
-    data::refresh(&mut app, store);
-    app.open_startup_alert();
+    let rows = ui::inbox_rows(size.into(), &app);
+    app.update(Msg::Resized(rows), clock());
+    effects::follow(&mut app, store, Some(state::Effect::Reload), clock(), None);
+    app.update(Msg::Opened, clock());
     // The first frame goes up before the slow part (response rates over 90 days), which a
     // worker thread computes on its own connection.
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
@@ -133,7 +130,11 @@ where
     match &mut rates_worker {
         // The figures first; their 90-day history (seconds on a large shop) right after.
         Some(w) => w.request(app.now, false),
-        None => data::refresh_rates(&mut app, store),
+        None => {
+            let now = clock();
+            let rates = effects::rates_now(&app, store, now);
+            settle(terminal, &mut app, store, rates, now);
+        }
     }
     // Mail delivered into the config's Maildirs is imported on a thread of its own; the inbox
     // reloads when it lands.
@@ -146,7 +147,8 @@ where
         }) {
             Ok(intake) => Some(intake),
             Err(e) => {
-                app.notice = Some(format!("not watching mailboxes: {e}"));
+                let failed = Outcome::Failed(Failure::Intake(e.to_string()));
+                app.update(failed, clock());
                 None
             }
         }
@@ -159,7 +161,8 @@ where
         }) {
             Ok(w) => Some(w),
             Err(e) => {
-                app.notice = Some(format!("replies will not be delivered: {e}"));
+                let failed = Outcome::Failed(Failure::Delivery(e.to_string()));
+                app.update(failed, clock());
                 None
             }
         }
@@ -171,6 +174,9 @@ where
     let mut last_trends = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_rates = Instant::now();
+    // What the app asked for that the loop has done: rates computed, the sender woken.
+    let mut rates_done = app.rates_asked;
+    let mut woken_for = app.replies_queued;
     let mut frame_log = FrameLog::from_env();
     while !app.quit {
         let turn = Instant::now();
@@ -190,109 +196,105 @@ where
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     let context = app.context();
                     match keymap.resolve(&key, context) {
-                        Some(action) => {
-                            if let Some(effect) = app.update(action, clock()) {
-                                handle(terminal, &mut app, store, effect);
-                            }
-                        }
+                        Some(action) => settle(terminal, &mut app, store, action, clock()),
                         None if context.takes_text() => {
-                            if let Some(effect) = app.type_text(key.into(), clock()) {
-                                handle(terminal, &mut app, store, effect);
-                            }
+                            settle(terminal, &mut app, store, Msg::Typed(key.into()), clock())
                         }
                         None => {}
                     }
                 }
                 Event::Resize(w, h) => {
-                    app.page_height = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, w, h), &app);
-                    if app.needs_page() {
-                        data::refresh(&mut app, store);
-                    }
+                    let rows = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, w, h), &app);
+                    settle(terminal, &mut app, store, Msg::Resized(rows), clock());
                 }
                 _ => {}
             }
         }
         if let Some(intake) = &intake {
-            let mut arrived = 0;
+            let (mut imported, mut errors) = (0, Vec::new());
             while let Ok(arrival) = intake.arrivals.try_recv() {
                 match arrival.report {
-                    Ok(report) => arrived += report.imported,
-                    Err(e) => app.notice = Some(format!("new mail not imported: {e}")),
+                    Ok(report) => imported += report.imported,
+                    Err(e) => errors.push(e.to_string()),
                 }
             }
-            if arrived > 0 {
-                app.now = clock();
-                data::refresh(&mut app, store);
+            if imported > 0 || !errors.is_empty() {
+                let arrived = Outcome::Arrived { imported, errors };
+                settle(terminal, &mut app, store, arrived, clock());
                 seen_version = store.data_version().ok();
-                app.rates_due = true;
-                app.notice = Some(format!(
-                    "{arrived} new message{} imported",
-                    if arrived == 1 { "" } else { "s" }
-                ));
             }
         }
         if let Some(sender) = &sender {
-            if std::mem::take(&mut app.wake_sender) {
+            if app.replies_queued != woken_for {
+                woken_for = app.replies_queued;
                 sender.wake();
             }
-            let mut changed = false;
-            while let Ok(report) = sender.reports.try_recv() {
-                changed = true;
-                app.notice = Some(match report {
-                    Ok(s) => data::delivery_notice(&s),
-                    Err(e) => format!("delivery stopped: {e}"),
-                });
-            }
-            if changed {
-                app.now = clock();
-                data::refresh(&mut app, store);
+            let reports: Vec<_> = sender
+                .reports
+                .try_iter()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect();
+            if !reports.is_empty() {
+                settle(
+                    terminal,
+                    &mut app,
+                    store,
+                    Outcome::Delivered(reports),
+                    clock(),
+                );
                 seen_version = store.data_version().ok();
-                app.rates_due = true;
             }
         }
-        presence.sync(&mut app, store, clock());
+        if let Err(e) = presence.sync(&app, store, clock()) {
+            app.update(Outcome::Failed(Failure::Presence(e)), clock());
+        }
         let version = store.data_version().ok();
         if version != seen_version {
             seen_version = version;
-            app.now = clock();
-            data::refresh(&mut app, store);
-            app.rates_due = true;
+            settle(terminal, &mut app, store, Outcome::DataChanged, clock());
         }
         if last_tick.elapsed() >= Duration::from_secs(1) {
             last_tick = Instant::now();
-            app.now = clock();
-            data::tick(&mut app, store);
+            let now = clock();
+            let counts = effects::counts(&app, store, now);
+            settle(terminal, &mut app, store, counts, now);
         }
-        if last_rates.elapsed() >= Duration::from_secs(60) || app.rates_due {
+        if last_rates.elapsed() >= Duration::from_secs(60) || app.rates_asked != rates_done {
             last_rates = Instant::now();
-            app.rates_due = false;
+            rates_done = app.rates_asked;
             let trends = last_trends.elapsed() >= rates::TRENDS_EVERY.to_std().unwrap_or_default();
             if trends {
                 last_trends = Instant::now();
             }
             match &mut rates_worker {
                 Some(w) => w.request(clock(), trends),
-                None => data::refresh_rates(&mut app, store),
+                None => {
+                    let now = clock();
+                    let rates = effects::rates_now(&app, store, now);
+                    settle(terminal, &mut app, store, rates, now);
+                }
             }
         }
         if let Some(r) = rates_worker.as_mut().and_then(|w| w.poll()) {
-            data::apply_rates(&mut app, r);
+            settle(
+                terminal,
+                &mut app,
+                store,
+                effects::rates_outcome(r),
+                clock(),
+            );
             if !history_asked && let Some(w) = &mut rates_worker {
                 history_asked = true;
                 last_trends = Instant::now();
                 w.request(clock(), true);
             }
         }
-        if let Some(save) = app.autosave(clock()) {
-            data::perform(&mut app, store, save);
-        }
+        settle(terminal, &mut app, store, Msg::Pause, clock());
         if let Some(log) = frame_log.as_mut() {
             log.record(turn.elapsed().saturating_sub(waited), app.total);
         }
     }
-    if let Some(save) = app.flush_draft() {
-        data::perform(&mut app, store, save);
-    }
+    settle(terminal, &mut app, store, Msg::Closing, clock());
     let _ = store.release_takes(&app.instance);
     Ok(())
 }
@@ -345,24 +347,21 @@ struct Presence {
 }
 
 impl Presence {
-    fn sync(&mut self, app: &mut App, store: &mut Store, now: DateTime<Utc>) {
+    /// `Err`: the store's reason; tried again on the next turn, the composer works regardless.
+    fn sync(&mut self, app: &App, store: &mut Store, now: DateTime<Utc>) -> Result<(), String> {
         let want = app.holding();
         let beat = Duration::from_secs(crate::store::takes::HEARTBEAT_SECS as u64);
         let due = self.written_at.is_none_or(|at| at.elapsed() >= beat);
         if want == self.held && (want.is_none() || !due) {
-            return;
+            return Ok(());
         }
         let written = match want {
             Some(thread) => store.take_thread(thread, &app.instance, &app.config.agent, now),
             None => store.release_takes(&app.instance),
         };
-        match written {
-            Ok(()) => {
-                self.held = want;
-                self.written_at = Some(Instant::now());
-            }
-            // Tried again on the next turn; the composer works regardless.
-            Err(e) => app.notice = Some(format!("could not tell other terminals: {e}")),
-        }
+        written.map_err(|e| e.to_string())?;
+        self.held = want;
+        self.written_at = Some(Instant::now());
+        Ok(())
     }
 }

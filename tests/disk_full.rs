@@ -9,8 +9,9 @@ use sellerdesk::import::import_paths;
 use sellerdesk::store::Store;
 use sellerdesk::testing::synth::{SynthOptions, write_mbox};
 use sellerdesk::tui::action::Action;
-use sellerdesk::tui::data;
+use sellerdesk::tui::effects;
 use sellerdesk::tui::state::App;
+use sellerdesk::tui::state::Msg;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
@@ -97,11 +98,11 @@ fn a_full_disk_at_a_draft_save_is_said_the_text_kept_and_saved_once_there_is_roo
         },
         now(),
     );
-    data::refresh(&mut app, &store);
-    app.open_startup_alert();
+    effects::reload(&mut app, &store, now());
+    app.update(Msg::Opened, now());
     for action in [Action::Confirm, Action::Reply] {
         if let Some(e) = app.update(action, now()) {
-            data::perform(&mut app, &mut store, e);
+            effects::follow(&mut app, &mut store, Some(e), now(), None);
         }
     }
     let thread = app.composer.as_ref().expect("the composer").thread_id;
@@ -112,9 +113,9 @@ fn a_full_disk_at_a_draft_save_is_said_the_text_kept_and_saved_once_there_is_roo
     app.composer.as_mut().unwrap().replace(&text, now());
     fill_up(&store, 2);
     let save = app
-        .autosave(now() + Duration::seconds(3))
+        .update(Msg::Pause, now() + Duration::seconds(3))
         .expect("an autosave is due");
-    data::perform(&mut app, &mut store, save);
+    effects::follow(&mut app, &mut store, Some(save), now(), None);
     let notice = app.notice.clone().unwrap_or_default();
     assert!(
         notice.contains("draft not saved") && notice.contains("full"),
@@ -129,9 +130,9 @@ fn a_full_disk_at_a_draft_save_is_said_the_text_kept_and_saved_once_there_is_roo
 
     room(&store);
     let save = app
-        .autosave(now() + Duration::seconds(6))
+        .update(Msg::Pause, now() + Duration::seconds(6))
         .expect("tried again");
-    data::perform(&mut app, &mut store, save);
+    effects::follow(&mut app, &mut store, Some(save), now(), None);
     let saved = store.draft(thread).unwrap().expect("saved").body;
     assert_eq!(saved.trim_end(), text.trim_end(), "the draft intact");
 }

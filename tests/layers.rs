@@ -170,3 +170,58 @@ fn a_forbidden_path_is_seen() {
         "account"
     ));
 }
+
+/// Where a line of product code changes the app's state from outside `tui/state`: an
+/// assignment to a field, a `&mut` borrow of one, a mutating call on one, or methods of its own.
+fn writes_app(line: &str) -> bool {
+    let writes = regex::Regex::new(
+        r"\bapp\.[a-z_]+(\.[a-z_]+)*\s*(=[^=]|\+=|-=)|&mut\s+(self\.)?app\.|\bapp\.[a-z_]+\.(as_mut|get_mut|push|insert|clear|take|retain|extend)\(|impl\s+App\b",
+    )
+    .unwrap();
+    writes.is_match(line)
+}
+
+/// `App::update` is the one place the app changes: the loop, the effect executor and the
+/// views only read it. (The one cell the view fills, `body_layouts`, is a memo of how the open
+/// thread's bodies wrap: a pure function of what `update` set, which `update` clears.)
+#[test]
+fn only_app_update_writes_the_app() {
+    let mut wrong = Vec::new();
+    for file in part("tui") {
+        let inside = file.strip_prefix(src()).unwrap();
+        if inside == Path::new("tui/state.rs") || inside.starts_with("tui/state") {
+            continue;
+        }
+        for (n, line) in product_lines(&file) {
+            if writes_app(&line) && !line.contains("app.body_layouts.borrow_mut()") {
+                wrong.push(format!("{}:{n}: {}", inside.display(), line.trim()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the app written outside App::update:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn a_write_to_the_app_is_seen() {
+    for line in [
+        "app.notice = Some(x);",
+        "app.metrics.counts = c;",
+        "app.rates_asked += 1;",
+        "if let Some(c) = app.composer.as_mut() {",
+        "std::mem::take(&mut app.wake_sender)",
+        "impl App {",
+    ] {
+        assert!(writes_app(line), "{line}");
+    }
+    for line in [
+        "if app.notice == None {",
+        "let rows = ui::inbox_rows(r, &app);",
+        "app.update(msg, now)",
+    ] {
+        assert!(!writes_app(line), "{line}");
+    }
+}

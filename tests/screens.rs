@@ -9,7 +9,8 @@ use sellerdesk::store::Store;
 use sellerdesk::tui::action::Action;
 use sellerdesk::tui::keymap::Keymap;
 use sellerdesk::tui::state::App;
-use sellerdesk::tui::{data, ui};
+use sellerdesk::tui::state::Msg;
+use sellerdesk::tui::{effects, ui};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
@@ -35,10 +36,10 @@ fn demo(width: u16, height: u16) -> Demo {
     };
     let mut app = App::new(config, now());
     app.page_height = ui::inbox_rows(ratatui::layout::Rect::new(0, 0, width, height), &app);
-    data::refresh(&mut app, &store);
+    effects::reload(&mut app, &store, now());
     // As if a key had been pressed: the alert opens only where a test asks for it.
     app.started = true;
-    data::refresh_rates(&mut app, &store);
+    effects::recompute_rates(&mut app, &store, now());
     Demo {
         _dir: dir,
         store,
@@ -61,15 +62,15 @@ fn type_text(d: &mut Demo, text: &str) {
             crossterm::event::KeyCode::Char(c),
             crossterm::event::KeyModifiers::NONE,
         );
-        if let Some(effect) = d.app.type_text(key.into(), now()) {
-            data::perform(&mut d.app, &mut d.store, effect);
+        if let Some(effect) = d.app.update(Msg::Typed(key.into()), now()) {
+            effects::follow(&mut d.app, &mut d.store, Some(effect), now(), None);
         }
     }
 }
 
 fn act(d: &mut Demo, action: Action) {
     if let Some(effect) = d.app.update(action, now()) {
-        data::perform(&mut d.app, &mut d.store, effect);
+        effects::follow(&mut d.app, &mut d.store, Some(effect), now(), None);
     }
 }
 
@@ -82,14 +83,14 @@ fn inbox_wide() {
 #[test]
 fn startup_alert() {
     let mut d = demo(140, 40);
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     insta::assert_snapshot!(screen(&d, 140, 40).backend());
 }
 
 #[test]
 fn alert_enter_opens_the_most_urgent_thread() {
     let mut d = demo(140, 40);
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(&mut d, Action::Confirm);
     let thread = d.app.thread.as_ref().expect("a thread is open");
     assert_eq!(thread.row.buyer_name.as_deref(), Some("Karin Schulz"));
@@ -213,7 +214,7 @@ fn no_panic_at_any_size_on_any_screen() {
 
 /// Opens the most urgent thread's composer and inserts the template found by `filter`.
 fn compose_from_template(d: &mut Demo, filter: &str) {
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(d, Action::Confirm);
     act(d, Action::Reply);
     act(d, Action::InsertTemplate);
@@ -297,12 +298,12 @@ fn a_draft_comes_back_when_the_thread_is_reopened() {
     let body = d.app.composer.as_ref().unwrap().body();
     // The pause autosave, as the loop runs it.
     let later = now() + chrono::Duration::seconds(1);
-    let save = d.app.autosave(later).expect("a pause saves");
-    sellerdesk::tui::data::perform(&mut d.app, &mut d.store, save);
+    let save = d.app.update(Msg::Pause, later).expect("a pause saves");
+    effects::follow(&mut d.app, &mut d.store, Some(save), now(), None);
     // A new app on the same database: the process was killed and started again.
     let mut app = App::new(d.app.config.clone(), now());
     app.page_height = d.app.page_height;
-    data::refresh(&mut app, &d.store);
+    effects::reload(&mut app, &d.store, now());
     d.app = app;
     act(&mut d, Action::Open);
     assert_eq!(
@@ -329,7 +330,7 @@ fn template_manager() {
             crossterm::event::KeyCode::Backspace,
             crossterm::event::KeyModifiers::NONE,
         );
-        d.app.type_text(bs.into(), now());
+        d.app.update(Msg::Typed(bs.into()), now());
     }
     type_text(&mut d, "Apology, short");
     act(&mut d, Action::Confirm);
@@ -376,7 +377,7 @@ fn dashboard_of_metric_trends() {
 #[test]
 fn choosing_a_kind_and_filtering_by_kind() {
     let mut d = demo(140, 40);
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(&mut d, Action::Confirm); // Karin Schulz, "quality" by rule
     act(&mut d, Action::SetCategory);
     insta::assert_snapshot!("kind_chooser", screen(&d, 140, 40).backend());
@@ -421,7 +422,7 @@ fn choosing_a_kind_and_filtering_by_kind() {
 #[test]
 fn a_note_joins_the_timeline() {
     let mut d = demo(140, 40);
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(&mut d, Action::Confirm);
     let messages = d.app.thread.as_ref().unwrap().messages.len();
     act(&mut d, Action::AddNote);
@@ -455,7 +456,7 @@ fn a_note_joins_the_timeline() {
 #[test]
 fn rule_breaking_text_is_flagged_live_and_sending_it_needs_an_override() {
     let mut d = demo(120, 36);
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(&mut d, Action::Confirm);
     act(&mut d, Action::Reply);
     type_text(
@@ -491,7 +492,7 @@ fn rule_breaking_text_is_flagged_live_and_sending_it_needs_an_override() {
 #[test]
 fn escalating_reminding_and_closing_follow_ups() {
     let mut d = demo(140, 40);
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(&mut d, Action::Confirm); // Karin Schulz
     let karin = d.app.thread.as_ref().unwrap().row.id;
     act(&mut d, Action::Escalate);
@@ -538,7 +539,7 @@ fn escalating_reminding_and_closing_follow_ups() {
 fn snoozing_hides_a_thread_but_not_from_the_alert() {
     let mut d = demo(140, 40);
     let needs = d.app.total;
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(&mut d, Action::Confirm); // Karin Schulz, critical
     let karin = d.app.thread.as_ref().unwrap().row.id;
     act(&mut d, Action::Snooze);
@@ -602,7 +603,7 @@ fn search_as_you_type_from_the_third_character() {
 #[test]
 fn writing_first_from_a_thread() {
     let mut d = demo(140, 40);
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     act(&mut d, Action::Confirm); // Karin Schulz
     act(&mut d, Action::WriteFirst);
     insta::assert_snapshot!("write_first_reasons", screen(&d, 140, 40).backend());
@@ -660,7 +661,10 @@ fn a_refused_reply_shows_reopens_the_clock_alerts_and_r_sends_it_again() {
     );
     act(&mut d, Action::Send);
     act(&mut d, Action::Confirm);
-    assert!(d.app.wake_sender, "the sender is woken for the new reply");
+    assert!(
+        d.app.replies_queued > 0,
+        "the sender is woken for the new reply"
+    );
     assert_eq!(d.app.metrics.counts.critical, before.critical - 1);
     let shown = format!("{}", screen(&d, 140, 40).backend());
     assert!(shown.contains("… queued for delivery"), "{shown}");
@@ -669,7 +673,7 @@ fn a_refused_reply_shows_reopens_the_clock_alerts_and_r_sends_it_again() {
     let sender = sellerdesk::delivery::Sender::new(&d.app.config, &clock);
     let summary = sender.deliver_due(&mut d.store, &|| false).unwrap();
     assert_eq!(summary.failed, 1, "{summary:?}");
-    data::refresh(&mut d.app, &d.store);
+    effects::reload(&mut d.app, &d.store, now());
     assert_eq!(
         d.app.metrics.counts.critical, before.critical,
         "the buyer has no answer: the clock runs again"
@@ -683,7 +687,7 @@ fn a_refused_reply_shows_reopens_the_clock_alerts_and_r_sends_it_again() {
         shown.contains("undelivered"),
         "the panel counts it: {shown}"
     );
-    d.app.open_startup_alert();
+    d.app.update(Msg::Opened, now());
     let alert = format!("{}", screen(&d, 140, 40).backend());
     assert!(
         alert.contains("Replies not delivered: 1 refused for good"),
@@ -718,10 +722,12 @@ fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
             |r| r.get(0),
         )
         .unwrap();
-    data::perform(
+    effects::follow(
         &mut d.app,
         &mut d.store,
-        sellerdesk::tui::state::Effect::OpenThread(sofia),
+        Some(sellerdesk::tui::state::Effect::OpenThread(sofia)),
+        now(),
+        None,
     );
     let shown = format!("{}", screen(&d, 140, 40).backend());
     assert!(shown.contains("📎 sarten-foto.jpg (image/jpeg"), "{shown}");
@@ -781,10 +787,12 @@ fn the_demos_bounced_reply_says_why_and_its_clock_runs() {
             |r| r.get(0),
         )
         .unwrap();
-    data::perform(
+    effects::follow(
         &mut d.app,
         &mut d.store,
-        sellerdesk::tui::state::Effect::OpenThread(grace),
+        Some(sellerdesk::tui::state::Effect::OpenThread(grace)),
+        now(),
+        None,
     );
     let shown = format!("{}", screen(&d, 140, 60).backend());
     assert!(shown.contains("clock: 15h00m left"), "{shown}");

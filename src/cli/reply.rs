@@ -74,8 +74,8 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
     context.seller_name = Some(inv.config.seller_name.clone());
     let mut body = fill_with(&text, &context, &values, inv.now, inv.config.timezone);
     if opts.edit {
-        let editor = crate::tui::editor::editor_command();
-        body = crate::tui::editor::edit(&editor, &body, ".txt", &mut NoHandoff)
+        let editor = crate::tui::effects::editor::editor_command();
+        body = crate::tui::effects::editor::edit(&editor, &body, ".txt", &mut NoHandoff)
             .map_err(anyhow::Error::msg)?;
     }
 
@@ -195,7 +195,7 @@ fn describe(f: &Finding) -> String {
 /// The editor runs in the terminal sellerdesk was started in: nothing to hand over.
 struct NoHandoff;
 
-impl crate::tui::editor::Handoff for NoHandoff {
+impl crate::tui::effects::editor::Handoff for NoHandoff {
     fn suspend(&mut self) -> std::io::Result<()> {
         Ok(())
     }

@@ -1,8 +1,19 @@
 //! The app's state and its one mutation point, `App::update`. Pure: no IO, no terminal, `now`
-//! passed in. What needs the store (or the terminal) comes back as an `Effect` for the loop.
+//! passed in. What needs the store (or the terminal) comes back as an `Effect` for the loop,
+//! whose executor (`tui::effects`) returns what it did as an `Outcome`, a `Msg` `update`
+//! applies (`outcome.rs`). The lines the seller reads about it are said in `notices.rs` and
+//! `send_dialog.rs`.
 //!
 //! Typed text never becomes an `Action`: keys a text context does not bind are handed to the
-//! focused text field as they are (`App::type_text`), so state code never matches a key code.
+//! focused text field as they are (`Msg::Typed`), so state code never matches a key code.
+
+mod notices;
+mod outcome;
+mod send_dialog;
+
+pub use outcome::{
+    AttachmentCheck, Failure, Loaded, Outcome, Page, ReplyStart, SendCheck, TemplateChange,
+};
 
 use chrono::{DateTime, Utc};
 use ratatui_textarea::{Input, TextArea};
@@ -136,6 +147,37 @@ impl Prompt {
             PromptPurpose::Attach(_) => "Attach file, ≤ 10 MB (path; empty takes the last off)",
             PromptPurpose::SaveAttachmentsTo(_) => "Save the thread's attachments to folder",
         }
+    }
+}
+
+/// What `App::update` takes: everything that changes the app.
+#[derive(Debug)]
+pub enum Msg {
+    /// A bound key's action.
+    Action(Action),
+    /// A key its context does not bind, typed into the focused text field.
+    Typed(Input),
+    /// What an effect did.
+    Done(Outcome),
+    /// The app opened: the startup alert shows if anything is due.
+    Opened,
+    /// The terminal's size changed: this many inbox rows fit.
+    Resized(u64),
+    /// A loop turn went by: the composer's text is saved if a pause made it due.
+    Pause,
+    /// Closing: the composer's unsaved text is saved, whatever the timing.
+    Closing,
+}
+
+impl From<Action> for Msg {
+    fn from(action: Action) -> Msg {
+        Msg::Action(action)
+    }
+}
+
+impl From<Outcome> for Msg {
+    fn from(outcome: Outcome) -> Msg {
+        Msg::Done(outcome)
     }
 }
 
@@ -299,8 +341,9 @@ pub struct App {
     /// `None`: shown when the terminal is wide enough.
     pub panel: Option<bool>,
     pub notice: Option<String>,
-    /// A reply or mark changed what the response rates count: the loop recomputes them.
-    pub rates_due: bool,
+    /// Counts each time a reply or mark changed what the response rates count: the loop
+    /// recomputes them when it moves.
+    pub rates_asked: u64,
     /// The seller has pressed a key: the startup alert no longer opens by itself.
     pub started: bool,
     /// The thread last marked here: `u` undoes that mark even after the thread left the view.
@@ -309,8 +352,8 @@ pub struct App {
     pub pending_case_id: String,
     /// The search applied when the search prompt opened (Esc goes back to it).
     pub search_before: Option<Option<String>>,
-    /// A reply was queued or re-queued: the loop wakes the sender.
-    pub wake_sender: bool,
+    /// Counts replies queued or re-queued: the loop wakes the sender when it moves.
+    pub replies_queued: u64,
     /// This app as other processes on the database know it (`host:pid`).
     pub instance: String,
     /// Threads other apps on this database have a composer open on.
@@ -351,14 +394,14 @@ impl App {
             alert_rows: Vec::new(),
             panel: None,
             notice: None,
-            rates_due: false,
+            rates_asked: 0,
             started: false,
             last_marked: None,
             pending_case_id: String::new(),
             search_before: None,
             instance: crate::store::instance::name(),
             takes: Vec::new(),
-            wake_sender: false,
+            replies_queued: 0,
             quit: false,
         }
     }
@@ -401,7 +444,7 @@ impl App {
 
     /// Shows the startup alert when anything is due soon or worse, or an account metric is
     /// at risk or off target.
-    pub fn open_startup_alert(&mut self) {
+    fn open_startup_alert(&mut self) {
         let c = &self.metrics.counts;
         let troubled = self
             .metrics
@@ -461,7 +504,7 @@ impl App {
     }
 
     /// A save of the composer's text, if it has unsaved changes that are due.
-    pub fn autosave(&mut self, now: DateTime<Utc>) -> Option<Effect> {
+    fn autosave(&mut self, now: DateTime<Utc>) -> Option<Effect> {
         let c = self.composer.as_mut()?;
         if !c.autosave_due(now) {
             return None;
@@ -474,7 +517,7 @@ impl App {
     }
 
     /// The composer's unsaved text, whatever the timing (closing, quitting, the editor).
-    pub fn flush_draft(&mut self) -> Option<Effect> {
+    fn flush_draft(&mut self) -> Option<Effect> {
         let c = self.composer.as_mut()?;
         if !c.is_dirty() {
             return None;
@@ -486,10 +529,9 @@ impl App {
         })
     }
 
-    /// A key no binding claimed, in a context that takes text: it goes to the text field.
     /// A key the context does not bind, typed into its text field. The search runs as it is
     /// typed, from the third character.
-    pub fn type_text(&mut self, input: Input, now: DateTime<Utc>) -> Option<Effect> {
+    fn type_text(&mut self, input: Input, now: DateTime<Utc>) -> Option<Effect> {
         self.now = now;
         // A control character or bidi override never becomes text: on screen it would be a
         // terminal command or reorder what is shown.
@@ -524,7 +566,29 @@ impl App {
         None
     }
 
-    pub fn update(&mut self, action: Action, now: DateTime<Utc>) -> Option<Effect> {
+    /// The one mutation point: applies `msg`, and says what the loop should do next.
+    pub fn update(&mut self, msg: impl Into<Msg>, now: DateTime<Utc>) -> Option<Effect> {
+        match msg.into() {
+            Msg::Action(action) => self.act(action, now),
+            Msg::Typed(input) => self.type_text(input, now),
+            Msg::Done(outcome) => {
+                self.now = now;
+                self.apply(outcome, now)
+            }
+            Msg::Opened => {
+                self.open_startup_alert();
+                None
+            }
+            Msg::Resized(rows) => {
+                self.page_height = rows;
+                self.needs_page().then_some(Effect::Page)
+            }
+            Msg::Pause => self.autosave(now),
+            Msg::Closing => self.flush_draft(),
+        }
+    }
+
+    fn act(&mut self, action: Action, now: DateTime<Utc>) -> Option<Effect> {
         self.now = now;
         self.notice = None;
         self.started = true;

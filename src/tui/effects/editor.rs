@@ -9,7 +9,10 @@ use crate::reply::templates;
 use crate::store::Store;
 use crate::store::StoreError;
 
-use super::state::{App, Confirm, Effect, Modal};
+use chrono::{DateTime, Utc};
+
+use super::Terminal;
+use crate::tui::state::{Effect, Failure, Outcome, TemplateChange};
 
 /// Gives the terminal to another program and takes it back.
 pub trait Handoff {
@@ -50,7 +53,7 @@ pub fn edit(
     handoff
         .suspend()
         .map_err(|e| format!("cannot hand over the terminal: {e}"))?;
-    super::EDITOR_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
+    crate::tui::EDITOR_RUNNING.store(true, std::sync::atomic::Ordering::SeqCst);
     // Through the shell, so that an editor set with arguments works as it does in git.
     let mut command = Command::new("sh");
     command
@@ -72,7 +75,7 @@ pub fn edit(
         command.stdout(tty);
     }
     let status = command.status();
-    super::EDITOR_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
+    crate::tui::EDITOR_RUNNING.store(false, std::sync::atomic::Ordering::SeqCst);
     handoff
         .resume()
         .map_err(|e| format!("cannot take the terminal back: {e}"))?;
@@ -119,95 +122,85 @@ fn new_template_text() -> String {
         })
 }
 
-/// Performs the effects that need the terminal, `EditReply` and `EditTemplate`, with `editor`
-/// (`editor_command()` in the app).
+/// Performs the effects that need the terminal, `EditReply` and `EditTemplate`, with the
+/// terminal's editor.
 pub fn perform(
-    app: &mut App,
     store: &mut Store,
     effect: Effect,
-    handoff: &mut dyn Handoff,
-    editor: &str,
-) {
-    let now = app.now;
-    match effect {
+    now: DateTime<Utc>,
+    terminal: &mut Terminal,
+) -> Vec<Outcome> {
+    let Terminal { handoff, editor } = terminal;
+    let done = match effect {
         Effect::EditReply { thread, body } => {
-            // Saved first: whatever happens in the editor, the draft is safe.
-            if let Err(e) = store.save_draft(thread, &body, now) {
-                app.notice = Some(format!("draft not saved: {e}"));
-                return;
-            }
-            match edit(editor, &body, ".txt", handoff) {
-                Ok(text) => {
-                    if let Some(c) = app.composer.as_mut().filter(|c| c.thread_id == thread) {
-                        if text != body {
-                            c.replace(&text, now);
-                        }
-                        c.saved_at = Some(now);
-                    }
-                }
-                Err(e) => app.notice = Some(e),
-            }
+            edit_reply(store, thread, body, now, editor, *handoff)
         }
-        Effect::EditTemplate { id, text } => {
-            let start = match (&text, id) {
-                (Some(t), _) => t.clone(),
-                (None, Some(id)) => match store.template(id) {
-                    Ok(Some(row)) => template_help() + &templates::to_toml(&row.template),
-                    Ok(None) => return,
-                    Err(e) => {
-                        app.notice = Some(e.to_string());
-                        return;
-                    }
-                },
-                (None, None) => new_template_text(),
-            };
-            let edited = match edit(editor, &start, ".toml", handoff) {
-                Ok(t) => t,
-                Err(e) => {
-                    app.notice = Some(e);
-                    return;
-                }
-            };
-            if id.is_none() && edited.trim_end() == new_template_text().trim_end() {
-                app.notice = Some("No template created".into());
-                return;
-            }
-            let retry = |app: &mut App, message: String| {
-                app.modal = Some(Modal::Confirm(Confirm {
-                    title: "Template not saved".into(),
-                    question: format!("{message}\n\nEdit it again? (Esc drops the edit)"),
-                    on_yes: Effect::EditTemplate {
-                        id,
-                        text: Some(edited.clone()),
-                    },
-                }));
-            };
-            let template = match templates::parse(&edited, std::path::Path::new("(edited)")) {
-                Ok(t) => t,
-                Err(e) => return retry(app, e.to_string()),
-            };
-            let saved = match id {
-                Some(id) => store.update_template(id, &template, now).map(|_| id),
-                None => store.create_template(&template, now),
-            };
-            match saved {
-                Ok(saved_id) => {
-                    app.templates = store.templates().unwrap_or_default();
-                    if let Some(i) = app.templates.iter().position(|t| t.id == saved_id) {
-                        app.template_selected = i;
-                    }
-                    app.notice = Some(format!(
-                        "Saved \"{}\"",
-                        crate::text::safe_text::line(&template.name)
-                    ));
-                }
-                Err(e @ (StoreError::NameTaken(_) | StoreError::Invalid(_))) => {
-                    retry(app, e.to_string())
-                }
-                Err(e) => app.notice = Some(e.to_string()),
-            }
+        Effect::EditTemplate { id, text } => edit_template(store, id, text, now, editor, *handoff),
+        _ => return Vec::new(),
+    };
+    vec![done.unwrap_or_else(Outcome::Failed)]
+}
+
+fn edit_reply(
+    store: &mut Store,
+    thread: i64,
+    body: String,
+    now: DateTime<Utc>,
+    editor: &str,
+    handoff: &mut dyn Handoff,
+) -> Result<Outcome, Failure> {
+    // Saved first: whatever happens in the editor, the draft is safe.
+    store
+        .save_draft(thread, &body, now)
+        .map_err(|e| Failure::Other(format!("draft not saved: {e}")))?;
+    let after = edit(editor, &body, ".txt", handoff).map_err(Failure::Other)?;
+    Ok(Outcome::ReplyEdited {
+        thread,
+        before: body,
+        after,
+    })
+}
+
+fn edit_template(
+    store: &mut Store,
+    id: Option<i64>,
+    text: Option<String>,
+    now: DateTime<Utc>,
+    editor: &str,
+    handoff: &mut dyn Handoff,
+) -> Result<Outcome, Failure> {
+    let failed = |e: StoreError| Failure::Other(e.to_string());
+    let start = match (text, id) {
+        (Some(t), _) => t,
+        (None, Some(id)) => match store.template(id).map_err(failed)? {
+            Some(row) => template_help() + &templates::to_toml(&row.template),
+            None => return Err(Failure::Other(format!("there is no template {id}"))),
+        },
+        (None, None) => new_template_text(),
+    };
+    let edited = edit(editor, &start, ".toml", handoff).map_err(Failure::Other)?;
+    if id.is_none() && edited.trim_end() == new_template_text().trim_end() {
+        return Ok(Outcome::TemplateNotCreated);
+    }
+    let broken = |problem: String, text: String| Outcome::TemplateEditBroken { id, text, problem };
+    let template = match templates::parse(&edited, std::path::Path::new("(edited)")) {
+        Ok(t) => t,
+        Err(e) => return Ok(broken(e.to_string(), edited)),
+    };
+    let saved = match id {
+        Some(id) => store.update_template(id, &template, now).map(|_| id),
+        None => store.create_template(&template, now),
+    };
+    match saved {
+        Ok(saved_id) => super::templates::load(
+            store,
+            Some(saved_id),
+            Some(TemplateChange::Saved(template.name)),
+        ),
+        Err(e @ (StoreError::NameTaken(_) | StoreError::Invalid(_))) => {
+            Ok(broken(e.to_string(), edited))
         }
-        _ => {}
+        Err(e) => Err(failed(e)),
     }
 }
 
@@ -216,7 +209,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::tui::composer::Composer;
-    use crate::tui::state::Focus;
+    use crate::tui::state::{App, Focus, Modal};
     use chrono::TimeZone;
 
     #[derive(Default)]
@@ -237,6 +230,7 @@ mod tests {
     }
 
     struct Fixture {
+        now: DateTime<Utc>,
         dir: tempfile::TempDir,
         store: Store,
         app: App,
@@ -250,6 +244,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
         Fixture {
+            now,
             dir,
             store,
             app: App::new(Config::default(), now),
@@ -264,6 +259,21 @@ mod tests {
         format!("sh {}", path.display())
     }
 
+    /// Runs `effect` with `editor` as the loop does: performed, its outcomes applied.
+    fn perform(f: &mut Fixture, effect: Effect, editor: &str) {
+        let mut terminal = Terminal {
+            handoff: &mut f.terminal,
+            editor: editor.into(),
+        };
+        crate::tui::effects::follow(
+            &mut f.app,
+            &mut f.store,
+            Some(effect),
+            f.now,
+            Some(&mut terminal),
+        );
+    }
+
     #[test]
     fn a_new_template_is_created_from_the_editor() {
         let mut f = fixture();
@@ -273,13 +283,11 @@ mod tests {
             "sed -i 's/^name = .*/name = \"Late parcel\"/' \"$1\"",
         );
         perform(
-            &mut f.app,
-            &mut f.store,
+            &mut f,
             Effect::EditTemplate {
                 id: None,
                 text: None,
             },
-            &mut f.terminal,
             &ed,
         );
         assert_eq!((f.terminal.suspended, f.terminal.resumed), (1, 1));
@@ -290,13 +298,11 @@ mod tests {
         // Leaving the skeleton as it is creates nothing.
         let before = f.store.templates().unwrap().len();
         perform(
-            &mut f.app,
-            &mut f.store,
+            &mut f,
             Effect::EditTemplate {
                 id: None,
                 text: None,
             },
-            &mut f.terminal,
             "true",
         );
         assert_eq!(f.app.notice.as_deref(), Some("No template created"));
@@ -309,13 +315,11 @@ mod tests {
         let id = f.store.templates().unwrap()[0].id;
         let breaks = editor(&f, "break.sh", "echo 'language = 7' >> \"$1\"");
         perform(
-            &mut f.app,
-            &mut f.store,
+            &mut f,
             Effect::EditTemplate {
                 id: Some(id),
                 text: None,
             },
-            &mut f.terminal,
             &breaks,
         );
         let Some(Modal::Confirm(c)) = f.app.modal.clone() else {
@@ -336,7 +340,7 @@ mod tests {
             "sed -i '/^language = 7$/d; s/^body = \"\"\"$/body = \"\"\"\\nFixed./' \"$1\"",
         );
         f.app.modal = None;
-        perform(&mut f.app, &mut f.store, c.on_yes, &mut f.terminal, &fixes);
+        perform(&mut f, c.on_yes, &fixes);
         assert!(f.app.modal.is_none(), "{:?}", f.app.modal);
         let saved = f.store.template(id).unwrap().unwrap();
         assert!(
@@ -359,13 +363,11 @@ mod tests {
         f.app.focus = Focus::Composer;
         let ed = editor(&f, "reply.sh", "printf 'P.S. thanks\\n' >> \"$1\"");
         perform(
-            &mut f.app,
-            &mut f.store,
+            &mut f,
             Effect::EditReply {
                 thread: 1,
                 body: "Hello".into(),
             },
-            &mut f.terminal,
             &ed,
         );
         assert_eq!(
@@ -375,13 +377,11 @@ mod tests {
         // Saved before the editor ran.
         assert_eq!(f.store.draft(1).unwrap().unwrap().body, "Hello");
         perform(
-            &mut f.app,
-            &mut f.store,
+            &mut f,
             Effect::EditReply {
                 thread: 1,
                 body: "Other".into(),
             },
-            &mut f.terminal,
             "false",
         );
         assert!(
