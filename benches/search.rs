@@ -8,6 +8,7 @@
 
 mod common;
 
+use sellerdesk::store::test_support::sql;
 use std::time::{Duration, Instant};
 
 use common::{env_usize, large_db, ms, now, percentile};
@@ -36,8 +37,7 @@ fn main() {
         }
     );
     // A few real values from the database, so that field searches hit.
-    let (order, asin, buyer): (String, String, String) = store
-        .conn()
+    let (order, asin, buyer): (String, String, String) = sql(&store)
         .query_row(
             "SELECT t.order_id, a.asin, t.buyer_name FROM threads t
              JOIN thread_asins a ON a.thread_id = t.id

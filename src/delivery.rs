@@ -151,17 +151,12 @@ impl Sender<'_> {
                 if let Some(dir) = &self.config.delivery.sent_maildir
                     && let Err(e) = sent_copy::store(dir, &job.raw, now)
                 {
-                    store.write(|tx| {
-                        tx.execute(
-                            "INSERT INTO events (thread_id, at, kind, detail)
-                             VALUES (?1, ?2, 'sent copy failed', ?3)",
-                            rusqlite::params![
-                                job.thread_id,
-                                crate::store::to_secs(now),
-                                format!("{}: {e}", dir.display())
-                            ],
-                        )
-                    })?;
+                    store.outbox_note(
+                        job.thread_id,
+                        "sent copy failed",
+                        &format!("{}: {e}", dir.display()),
+                        now,
+                    )?;
                 }
             }
             Attempt::Temporary(error) => {
@@ -179,7 +174,9 @@ impl Sender<'_> {
                     return Ok(Attempt::Permanent(error.clone()));
                 }
                 store.outbox_failed(job.id, name, error, Some(retry_at), now)?;
-                bump_attempts(store, job)?;
+                // A temporary failure before the final step did not pass through `sending`,
+                // where attempts are counted: counted here so the back-off grows.
+                store.outbox_count_attempt(job.id, job.attempts + 1)?;
             }
             Attempt::Permanent(error) => store.outbox_failed(job.id, name, error, None, now)?,
             Attempt::Unknown(error) => store.outbox_unknown(job.id, error, now)?,
@@ -187,18 +184,6 @@ impl Sender<'_> {
         }
         Ok(attempt)
     }
-}
-
-/// A temporary failure before the final step did not pass through `sending`, which is where
-/// attempts are counted: count it here so the back-off grows.
-fn bump_attempts(store: &mut Store, job: &Job) -> Result<(), StoreError> {
-    store.write(|tx| {
-        tx.execute(
-            "UPDATE outbox SET attempts = ?2 WHERE id = ?1 AND attempts < ?2",
-            rusqlite::params![job.id, job.attempts + 1],
-        )
-    })?;
-    Ok(())
 }
 
 /// What a refused login says, whichever transport met it: retried until the seller fixes it.

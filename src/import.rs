@@ -96,7 +96,7 @@ pub fn import_paths(
                 store.set_foreign_keys_per_row(
                     pending.iter().any(|item| matches!(item, Item::Record(..))),
                 )?;
-                let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
+                let mut batch = store.batch(&mut memo, now)?;
                 batch.prefetch(pending.iter().filter_map(|item| match item {
                     Item::Mail(mail, _) => Some(&**mail),
                     _ => None,
@@ -110,7 +110,7 @@ pub fn import_paths(
             }
             // The days this run changed, recounted once (reports are imported in batches
             // that often share days).
-            store.write(crate::store::metric_days::refresh)?;
+            store.refresh_metric_days()?;
             Ok(())
         })
     })?;
@@ -204,13 +204,13 @@ pub fn import_raw(
         .into_iter()
         .map(|raw| Box::new(parse_mail(raw, config, now)))
         .collect();
-    let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
+    let mut batch = store.batch(&mut memo, now)?;
     batch.prefetch(mails.iter().map(|m| &**m))?;
     for mail in mails {
         add_counted(&mut batch, mail, &mut report)?;
     }
     batch.commit()?;
-    store.write(crate::store::metric_days::refresh)?;
+    store.refresh_metric_days()?;
     Ok(report)
 }
 

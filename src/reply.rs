@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::domain::compliance::{self, Finding, Severity};
 use crate::domain::template::unfilled;
 use crate::import::parse::{RawMail, parse_mail};
-use crate::store::ingest::{Added, Batch, Memo};
+use crate::store::ingest::{Added, Memo};
 use crate::store::{Store, StoreError};
 use outbox::{OutboxError, Reply};
 
@@ -297,7 +297,7 @@ pub fn queue(
         now,
     );
     let mut memo = Memo::default();
-    let mut batch = Batch::new(store.begin()?, &mut memo, now)?;
+    let mut batch = store.batch(&mut memo, now)?;
     if !matches!(
         batch.add_to_thread(Box::new(mail), thread_id)?,
         Added::New { .. }
@@ -310,37 +310,16 @@ pub fn queue(
     // One transaction: the reply on its thread (its clock stops), in the outbox, the draft
     // gone, and what the rules need to remember.
     batch.commit_with(|tx| {
-        let id: i64 = tx.query_row(
-            "SELECT id FROM messages WHERE message_key = ?1",
-            [&message_id],
-            |r| r.get(0),
-        )?;
-        outbox_id = crate::store::outbox::enqueue(tx, id, thread_id, now)?;
-        if draft == Draft::Clear {
-            tx.execute("DELETE FROM drafts WHERE thread_id = ?1", [thread_id])?;
-            tx.execute(
-                "DELETE FROM draft_attachments WHERE thread_id = ?1",
-                [thread_id],
-            )?;
-        }
-        let at = crate::store::to_secs(now);
-        if let (Some(reason), Some(f)) = (proactive, &facts) {
-            tx.execute(
-                "INSERT INTO proactive_messages (message_key, order_id, reason, sent_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![message_id, f.order_id, reason.key(), at],
-            )?;
-            tx.execute(
-                "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'wrote first', ?3)",
-                rusqlite::params![thread_id, at, reason.label()],
-            )?;
-        }
-        if !errors.is_empty() {
-            tx.execute(
-                "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'override', ?3)",
-                rusqlite::params![thread_id, at, format!("sent despite: {}", describe(&errors))],
-            )?;
-        }
+        let record = crate::store::reply::SentRecord {
+            message_key: &message_id,
+            thread_id,
+            clear_draft: draft == Draft::Clear,
+            wrote_first: proactive
+                .zip(facts.as_ref())
+                .map(|(reason, f)| (f.order_id.as_deref(), reason.key(), reason.label())),
+            overrode: (!errors.is_empty()).then(|| format!("sent despite: {}", describe(&errors))),
+        };
+        outbox_id = crate::store::reply::record_sent(tx, &record, now)?;
         Ok(())
     })?;
     // The folder is local and quick: the `.eml` is there when this returns. The network

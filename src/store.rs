@@ -14,10 +14,12 @@ pub mod clocks;
 pub mod damage;
 pub mod drafts;
 pub mod follow_ups;
+pub mod health;
 pub mod inbox;
 pub mod ingest;
 pub mod instance;
 mod key_set;
+pub mod lookup;
 pub mod lossy;
 pub mod marks;
 pub mod metric_days;
@@ -32,6 +34,8 @@ pub mod search_index;
 pub mod snooze;
 pub mod takes;
 pub mod templates;
+#[doc(hidden)]
+pub mod test_support;
 pub mod text_scan;
 
 use std::fs::{DirBuilder, OpenOptions};
@@ -130,8 +134,16 @@ enum Existing {
     Nothing,
     /// A zero-byte regular file.
     Empty,
-    /// A SQLite file that is sellerdesk's, or a SQLite file with no schema yet.
-    Ours,
+    /// A SQLite file that is sellerdesk's, or a SQLite file with no schema yet, as found.
+    Ours(Found),
+}
+
+/// How the database file was before this process opened it (opening sets WAL mode again, so
+/// only this says whether another program changed it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    /// The header's read and write versions say WAL (2, 2).
+    pub wal: bool,
 }
 
 fn existing(path: &Path) -> Result<Existing> {
@@ -192,7 +204,9 @@ fn existing(path: &Path) -> Result<Existing> {
     let app_id = i32::from_be_bytes(header[68..72].try_into().expect("4 bytes"));
     let schema_cookie = u32::from_be_bytes(header[40..44].try_into().expect("4 bytes"));
     if app_id == APPLICATION_ID || (app_id == 0 && schema_cookie == 0) {
-        Ok(Existing::Ours)
+        Ok(Existing::Ours(Found {
+            wal: header[18] == 2 && header[19] == 2,
+        }))
     } else {
         Err(StoreError::Foreign {
             path: path.to_path_buf(),
@@ -254,6 +268,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// How the file was before it was opened; `None`: created here (or in memory).
+    found: Option<Found>,
 }
 
 /// Seconds since the epoch, the store's time representation.
@@ -307,22 +323,22 @@ impl Store {
             path: path.to_path_buf(),
             error: source,
         };
-        match existing(path)? {
-            Existing::Ours => {}
-            Existing::Nothing if create => {}
+        let found = match existing(path)? {
+            Existing::Ours(found) => Some(found),
+            Existing::Nothing if create => None,
             Existing::Nothing => {
                 return Err(StoreError::Missing {
                     path: path.to_path_buf(),
                 });
             }
-            Existing::Empty if create => {}
+            Existing::Empty if create => None,
             Existing::Empty => {
                 return Err(StoreError::NotADatabase {
                     path: path.to_path_buf(),
                     what: "an empty file",
                 });
             }
-        }
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && !dir.exists()
         {
@@ -354,7 +370,14 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Store::setup(conn, path.to_path_buf()).map_err(|e| e.or_damaged(path))
+        let mut store = Store::setup(conn, path.to_path_buf()).map_err(|e| e.or_damaged(path))?;
+        store.found = found;
+        Ok(store)
+    }
+
+    /// How the file was before this process opened it; `None`: it was created here.
+    pub fn found(&self) -> Option<Found> {
+        self.found
     }
 
     /// A private in-memory database (tests, the benchmark's scratch work).
@@ -433,7 +456,11 @@ impl Store {
                 path: path.clone(),
                 error,
             })?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            found: None,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -441,7 +468,7 @@ impl Store {
     }
 
     /// Read access; reads in WAL never block writers.
-    pub fn conn(&self) -> &Connection {
+    pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
@@ -454,7 +481,10 @@ impl Store {
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when `f` succeeds.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    pub(crate) fn write<T, E>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<rusqlite::Error>,
     {
@@ -467,7 +497,7 @@ impl Store {
     }
 
     /// Starts a write transaction owned by the caller (bulk import).
-    pub fn begin(&mut self) -> rusqlite::Result<Transaction<'_>> {
+    pub(crate) fn begin(&mut self) -> rusqlite::Result<Transaction<'_>> {
         self.conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
     }

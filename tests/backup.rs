@@ -102,31 +102,44 @@ fn notes(db: &Path) -> Vec<usize> {
 }
 
 #[test]
-fn a_backup_during_a_thousand_writes_is_one_instant_and_restores_exactly() {
+fn a_backup_taken_among_concurrent_writes_is_one_instant_and_restores_exactly() {
     let (dir, db) = shop();
+    // Notes are written until the backup is done, and a few after: it lands among them.
+    let backed_up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
-        let db = db.clone();
+        let (db, backed_up) = (db.clone(), std::sync::Arc::clone(&backed_up));
         std::thread::spawn(move || {
             let mut store = Store::open(&db).unwrap();
-            for i in 0..1000 {
+            let mut after = 0;
+            let mut i = 0;
+            while after < 20 && i < 1000 {
                 store
                     .add_note(1, &format!("note {i}"), now() + Duration::seconds(i))
                     .unwrap();
-                // Spread over about two seconds, so the backup lands among them.
+                i += 1;
+                if backed_up.load(std::sync::atomic::Ordering::SeqCst) {
+                    after += 1;
+                }
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
+            i as usize
         })
     };
-    // Taken while the notes are being written.
-    std::thread::sleep(std::time::Duration::from_millis(30));
+    // Taken once the notes are being written.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while notes(&db).len() < 50 {
+        assert!(std::time::Instant::now() < deadline, "no notes written");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let backup = dir.path().join("backups/shop-now.db");
     let out = sd(&db, &["backup", backup.to_str().unwrap(), "--json"]);
+    backed_up.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    writer.join().unwrap();
+    let written = writer.join().unwrap();
 
     let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
@@ -137,12 +150,16 @@ fn a_backup_during_a_thousand_writes_is_one_instant_and_restores_exactly() {
     let taken = notes(&backup);
     // One instant: the first k notes, none missing in between.
     assert_eq!(taken, (0..taken.len()).collect::<Vec<_>>());
-    assert!(taken.len() < 1000, "taken while the writes went on");
-    println!(
-        "backup taken after {} of 1000 concurrent writes: consistent",
+    assert!(
+        (50..written).contains(&taken.len()),
+        "taken while the writes went on: {} of {written}",
         taken.len()
     );
-    assert_eq!(notes(&db).len(), 1000);
+    println!(
+        "backup taken after {} of {written} concurrent writes: consistent",
+        taken.len()
+    );
+    assert_eq!(notes(&db).len(), written);
 
     let before_restore = contents(&backup);
     let out = sd(&db, &["restore", backup.to_str().unwrap()]);
@@ -158,7 +175,7 @@ fn a_backup_during_a_thousand_writes_is_one_instant_and_restores_exactly() {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains(".before-restore-"))
         .expect("the replaced database kept");
-    assert_eq!(notes(&kept).len(), 1000);
+    assert_eq!(notes(&kept).len(), written);
     // Both are listed for `check` and a later purge.
     let listed: i64 = rusqlite::Connection::open(&db)
         .unwrap()
@@ -207,7 +224,9 @@ fn check_says_healthy_unsafe_or_damaged() {
     let check = |db: &Path| {
         let out = sd(db, &["check", "--json"]);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        (out.status.code().unwrap(), json)
+        let code = out.status.code().unwrap();
+        println!("check: exit {code}, {json}");
+        (code, json)
     };
     let (code, json) = check(&db);
     assert_eq!(
@@ -229,6 +248,23 @@ fn check_says_healthy_unsafe_or_damaged() {
     let (code, json) = check(&db);
     assert_eq!(code, 1, "{json}");
     assert!(json.to_string().contains("is 644"), "{json}");
+
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (code, json) = check(&db);
+    assert_eq!(code, 0, "{json}");
+
+    // Taken out of WAL mode by another program: a warning, though opening sets WAL again.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete");
+    drop(conn);
+    let (code, json) = check(&db);
+    assert_eq!(code, 1, "{json}");
+    assert!(json.to_string().contains("was not in WAL mode"), "{json}");
+    let (code, json) = check(&db);
+    assert_eq!(code, 0, "WAL again after the first check: {json}");
 
     // A row pointing at nothing, written behind sellerdesk's back: damaged.
     let conn = rusqlite::Connection::open(&db).unwrap();

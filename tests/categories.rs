@@ -3,6 +3,7 @@
 //! phrases.
 
 use chrono::{TimeZone, Utc};
+use sellerdesk::store::test_support::sql;
 
 #[test]
 fn every_demo_thread_gets_its_hand_labelled_kind_and_a_reason() {
@@ -26,8 +27,7 @@ fn every_demo_thread_gets_its_hand_labelled_kind_and_a_reason() {
         }
         let kind = t["kind"].as_str().unwrap();
         let order = t.get("order").and_then(|o| o.as_str());
-        let (category, reason, by): (Option<String>, Option<String>, Option<String>) = store
-            .conn()
+        let (category, reason, by): (Option<String>, Option<String>, Option<String>) = sql(&store)
             .query_row(
                 "SELECT category, category_reason, category_by FROM threads
                  WHERE buyer_alias LIKE ?1 || '@%' AND order_id IS ?2 ORDER BY id LIMIT 1",

@@ -676,11 +676,12 @@ fn watch_imports_mail_as_it_arrives() {
     std::fs::rename(maildir.join("tmp/2.host"), maildir.join("new/2.host")).unwrap();
     while count() < 2 {
         assert!(
-            delivered.elapsed() < std::time::Duration::from_secs(2),
-            "not imported within 2 s"
+            delivered.elapsed() < std::time::Duration::from_secs(30),
+            "never imported"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    println!("imported {:?} after its delivery", delivered.elapsed());
     line.clear();
     std::io::BufRead::read_line(&mut out, &mut line).unwrap();
     assert!(line.contains("imported 1"), "{line}");

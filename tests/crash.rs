@@ -3,6 +3,7 @@
 //! is whole (thread, raw bytes) — and importing again completes it: nothing lost, nothing
 //! twice. A migration is all or nothing: the old version or the new one, never between.
 
+use sellerdesk::store::test_support::sql;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,6 +52,57 @@ fn kill_after(mut c: Command, ms: u64) -> bool {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     true
+}
+
+/// Whether another process holds the setup lock on `db` (an advisory `flock` on the database
+/// file, held while a migration runs: see `SetupLock`).
+fn setup_locked(db: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let Ok(file) = std::fs::File::open(db) else {
+        return false;
+    };
+    // SAFETY: flock on a descriptor owned here; released at once when taken.
+    let taken = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    if taken {
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+    }
+    !taken
+}
+
+/// Runs `c` on `db` and kills it `ms` after it took the setup lock, if it still holds it then:
+/// a kill that lands mid-migration, by the lock's evidence. How long it held the lock when it
+/// ran to its end.
+enum Migration {
+    KilledMidway,
+    Finished { held: Duration },
+}
+
+fn kill_mid_migration(mut c: Command, db: &Path, ms: u64) -> Migration {
+    let mut child = c.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let locked_at = loop {
+        if setup_locked(db) {
+            break Instant::now();
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "it ended without migrating"
+        );
+        assert!(Instant::now() < deadline, "it never took the setup lock");
+        std::thread::sleep(Duration::from_micros(200));
+    };
+    let kill_at = locked_at + Duration::from_millis(ms);
+    while Instant::now() < kill_at && setup_locked(db) {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    if setup_locked(db) {
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        return Migration::KilledMidway;
+    }
+    let held = locked_at.elapsed();
+    child.wait().unwrap();
+    Migration::Finished { held }
 }
 
 fn whole(db: &Path) -> i64 {
@@ -149,10 +201,9 @@ fn an_import_killed_twenty_times_then_run_again_loses_and_doubles_nothing() {
         killed >= ROUNDS / 2,
         "rounds must really be killed mid-import"
     );
-    // Run again, a killed import completes: nothing lost, nothing twice (every fourth round,
-    // for the test's time; each is the same import).
+    // Run again, every killed import completes: nothing lost, nothing twice.
     let mut last = serde_json::Value::Null;
-    for db in dbs.iter().step_by(4) {
+    for db in &dbs {
         let out = sd(&config, db, &["import", "--json", mbox.to_str().unwrap()])
             .stdout(Stdio::piped())
             .output()
@@ -162,7 +213,7 @@ fn an_import_killed_twenty_times_then_run_again_loses_and_doubles_nothing() {
         assert_eq!(whole(db), expected, "{last}");
     }
     println!(
-        "{killed} of {ROUNDS} imports of 10k messages killed at random (stored after each: {counts:?}); every fourth run again: {expected} messages, as a clean import"
+        "{killed} of {ROUNDS} imports of 10k messages killed at random (stored after each: {counts:?}); each run again: {expected} messages, as a clean import"
     );
     let db = dbs.last().unwrap().clone();
     let total = whole(&db);
@@ -179,19 +230,7 @@ fn an_import_killed_twenty_times_then_run_again_loses_and_doubles_nothing() {
     // Every thread's stored clock is what its messages say.
     drop(conn);
     let mut store = sellerdesk::store::Store::open(&db).unwrap();
-    store
-        .write(|tx| {
-            let ids: Vec<i64> = tx
-                .prepare("SELECT id FROM threads")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            for id in ids {
-                sellerdesk::store::clocks::recompute(tx, id)?;
-                assert_eq!(tx.changes(), 0, "thread {id}'s clock");
-            }
-            Ok::<_, rusqlite::Error>(())
-        })
-        .unwrap();
+    assert_eq!(store.stale_clocks().unwrap(), Vec::<i64>::new());
 }
 
 #[test]
@@ -201,21 +240,16 @@ fn a_migration_killed_twenty_times_leaves_the_old_version_or_the_new() {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "").unwrap();
     let latest = sellerdesk::store::migrations::latest_version();
-    // How long a whole migration takes, start to exit (the quickest of three: a first run pays
-    // for cold caches): the kills fall anywhere in it.
-    let mut whole_ms = u64::MAX;
+    // How long a migration holds the setup lock (the quickest of three: a first run pays for
+    // cold caches): the kills fall anywhere in it.
+    let mut held_ms = u64::MAX;
     for probe_round in 0..3 {
         let probe = dir.path().join(format!("probe-{probe_round}.db"));
         std::fs::copy(fixture, &probe).unwrap();
-        let started = Instant::now();
-        assert!(
-            sd(&config, &probe, &["status"])
-                .status()
-                .unwrap()
-                .code()
-                .is_some_and(|c| c < 3)
-        );
-        whole_ms = whole_ms.min(started.elapsed().as_millis() as u64);
+        match kill_mid_migration(sd(&config, &probe, &["status"]), &probe, 60_000) {
+            Migration::Finished { held } => held_ms = held_ms.min(held.as_millis() as u64),
+            Migration::KilledMidway => unreachable!("a minute is enough"),
+        }
     }
     let mut delays = Delays(0x2545_f491_4f6c_dd1d);
     let mut seen = std::collections::BTreeMap::new();
@@ -227,10 +261,10 @@ fn a_migration_killed_twenty_times_leaves_the_old_version_or_the_new() {
         round += 1;
         let db = dir.path().join(format!("round-{round}.db"));
         std::fs::copy(fixture, &db).unwrap();
-        if kill_after(sd(&config, &db, &["status"]), delays.next_ms(whole_ms)) {
-            killed += 1;
-        } else {
-            whole_ms = (whole_ms * 4 / 5).max(5);
+        let delay = delays.next_ms(held_ms.max(1));
+        match kill_mid_migration(sd(&config, &db, &["status"]), &db, delay) {
+            Migration::KilledMidway => killed += 1,
+            Migration::Finished { .. } => held_ms = (held_ms * 4 / 5).max(2),
         }
         let conn = rusqlite::Connection::open(&db).unwrap();
         let version: i64 = conn
@@ -248,14 +282,16 @@ fn a_migration_killed_twenty_times_leaves_the_old_version_or_the_new() {
         drop(conn);
         // And it migrates fine afterwards, rows kept.
         let store = sellerdesk::store::Store::open(&db).unwrap();
-        let messages: i64 = store
-            .conn()
+        let messages: i64 = sql(&store)
             .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
             .unwrap();
         assert!(messages > 0);
     }
     println!(
-        "versions found after {killed} of {round} migrations killed within {whole_ms} ms (v1 → v{latest}): {seen:?}"
+        "versions found after {killed} of {round} migrations killed while migrating (setup lock held {held_ms} ms at most; v1 → v{latest}): {seen:?}"
     );
-    assert!(killed >= ROUNDS / 2, "{killed} of {round} runs were killed");
+    assert!(
+        killed >= ROUNDS / 2,
+        "{killed} of {round} runs were killed mid-migration"
+    );
 }

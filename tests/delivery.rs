@@ -4,6 +4,7 @@
 
 mod support;
 
+use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -82,8 +83,7 @@ impl Shop {
     }
 
     fn clock_running(&self) -> bool {
-        self.store()
-            .conn()
+        sql(&self.store())
             .query_row(
                 "SELECT clock_start IS NOT NULL FROM threads WHERE id = ?1",
                 [self.thread],
@@ -159,9 +159,7 @@ fn delivered_with_its_headers_and_body_as_the_server_received_them() {
         parsed.body_text(0)
     );
     // What was stored is what was sent.
-    let stored_id: String = shop
-        .store()
-        .conn()
+    let stored_id: String = sql(&shop.store())
         .query_row(
             "SELECT message_key FROM messages WHERE direction = 'out'",
             [],
@@ -221,9 +219,7 @@ fn a_5xx_refusal_is_final_reopens_the_clock_and_waits_for_the_seller() {
         shop.store().clock_counts(now(), &th).unwrap().needs_reply,
         1
     );
-    let flags_of_reply: u32 = shop
-        .store()
-        .conn()
+    let flags_of_reply: u32 = sql(&shop.store())
         .query_row(
             "SELECT flags FROM messages WHERE direction = 'out'",
             [],
@@ -410,9 +406,7 @@ fn a_sendmail_command_gets_the_message_on_stdin_and_its_exit_status_decides() {
     let summary = shop.deliver_at(now() + Duration::minutes(2));
     assert_eq!(summary.sent, 1, "{summary:?}");
     let got = std::fs::read(scripts.path().join("got.eml")).unwrap();
-    let stored: Vec<u8> = shop
-        .store()
-        .conn()
+    let stored: Vec<u8> = sql(&shop.store())
         .query_row(
             "SELECT raw FROM message_raw JOIN messages m ON m.id = message_id
              WHERE m.direction = 'out'",
@@ -458,9 +452,7 @@ fn amazons_bounce_for_a_reply_flags_it_reopens_the_clock_and_says_why() {
     let shop = Shop::with_reply(server.port);
     assert_eq!(shop.deliver_at(now()).sent, 1);
     assert!(!shop.clock_running());
-    let reply_key: String = shop
-        .store()
-        .conn()
+    let reply_key: String = sql(&shop.store())
         .query_row(
             "SELECT message_key FROM messages WHERE direction = 'out'",
             [],
@@ -518,9 +510,7 @@ fn amazons_bounce_for_a_reply_flags_it_reopens_the_clock_and_says_why() {
         shop.store().clock_counts(now(), &th).unwrap().needs_reply,
         1
     );
-    let threads: i64 = shop
-        .store()
-        .conn()
+    let threads: i64 = sql(&shop.store())
         .query_row("SELECT count(*) FROM threads", [], |r| r.get(0))
         .unwrap();
     assert_eq!(threads, 1);
@@ -570,8 +560,7 @@ fn a_bounce_that_only_names_the_buyer_finds_the_latest_reply_to_them() {
         now(),
     )
     .unwrap();
-    let bounces: i64 = store
-        .conn()
+    let bounces: i64 = sql(&store)
         .query_row(
             "SELECT count(*) FROM messages WHERE flags & ?1",
             [flags::BOUNCE],

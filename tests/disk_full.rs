@@ -7,6 +7,7 @@ use sellerdesk::config::Config;
 use sellerdesk::demo::{build, demo_config};
 use sellerdesk::import::import_paths;
 use sellerdesk::store::Store;
+use sellerdesk::store::test_support::sql;
 use sellerdesk::testing::synth::{SynthOptions, write_mbox};
 use sellerdesk::tui::action::Action;
 use sellerdesk::tui::effects;
@@ -19,30 +20,15 @@ fn now() -> DateTime<Utc> {
 
 /// No room beyond `extra_pages` more pages.
 fn fill_up(store: &Store, extra_pages: i64) {
-    let pages: i64 = store
-        .conn()
-        .query_row("PRAGMA page_count", [], |r| r.get(0))
-        .unwrap();
-    store
-        .conn()
-        .query_row(
-            &format!("PRAGMA max_page_count = {}", pages + extra_pages),
-            [],
-            |_| Ok(()),
-        )
-        .unwrap();
+    sellerdesk::store::test_support::limit_pages(store, Some(extra_pages));
 }
 
 fn room(store: &Store) {
-    store
-        .conn()
-        .query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))
-        .unwrap();
+    sellerdesk::store::test_support::limit_pages(store, None);
 }
 
 fn integrity(store: &Store) {
-    let check: String = store
-        .conn()
+    let check: String = sql(store)
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
@@ -71,8 +57,7 @@ fn a_full_disk_stops_an_import_whole_and_it_completes_once_there_is_room() {
     .to_string();
     assert!(err.contains("full"), "the error says so: {err}");
     integrity(&store);
-    let stored: i64 = store
-        .conn()
+    let stored: i64 = sql(&store)
         .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, 0, "nothing of the interrupted batch");

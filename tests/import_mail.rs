@@ -1,5 +1,6 @@
 //! Importer behaviour on real files: one case per oddity a seller's mailbox has.
 
+use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -64,8 +65,7 @@ struct Msg {
 }
 
 fn message(db: &Db, key: &str) -> Msg {
-    db.store
-        .conn()
+    sql(&db.store)
         .query_row(
             "SELECT thread_id, direction, role, subject, body, sent_at, flags, order_id
              FROM messages WHERE message_key = ?1",
@@ -87,8 +87,7 @@ fn message(db: &Db, key: &str) -> Msg {
 }
 
 fn thread_field(db: &Db, id: i64, column: &str) -> Option<String> {
-    db.store
-        .conn()
+    sql(&db.store)
         .query_row(
             &format!("SELECT {column} FROM threads WHERE id = ?1"),
             [id],
@@ -98,8 +97,7 @@ fn thread_field(db: &Db, id: i64, column: &str) -> Option<String> {
 }
 
 fn clock_start(db: &Db, id: i64) -> Option<i64> {
-    db.store
-        .conn()
+    sql(&db.store)
         .query_row("SELECT clock_start FROM threads WHERE id = ?1", [id], |r| {
             r.get(0)
         })
@@ -133,9 +131,7 @@ fn amazon_buyer_message_is_parsed_and_starts_a_clock() {
         thread_field(&db, m.thread_id, "marketplace").as_deref(),
         Some("amazon.com")
     );
-    let asin: Option<String> = db
-        .store
-        .conn()
+    let asin: Option<String> = sql(&db.store)
         .query_row(
             "SELECT asin FROM thread_asins WHERE thread_id = ?1",
             [m.thread_id],
@@ -151,9 +147,7 @@ fn amazon_buyer_message_is_parsed_and_starts_a_clock() {
 fn raw_bytes_are_kept_exactly() {
     let mut db = db();
     import(&mut db, &["shift_jis.eml"]);
-    let raw: Vec<u8> = db
-        .store
-        .conn()
+    let raw: Vec<u8> = sql(&db.store)
         .query_row(
             "SELECT raw FROM message_raw JOIN messages ON messages.id = message_raw.message_id
              WHERE message_key = 'sjis-1@marketplace.amazon.co.jp'",
@@ -188,9 +182,7 @@ fn seller_reply_in_the_mailbox_stops_the_clock_and_auto_reply_does_not() {
     );
     assert_eq!(reply.thread_id, buyer.thread_id);
     assert_eq!(clock_start(&db, buyer.thread_id), None);
-    let (resolved_at, how): (Option<i64>, Option<String>) = db
-        .store
-        .conn()
+    let (resolved_at, how): (Option<i64>, Option<String>) = sql(&db.store)
         .query_row(
             "SELECT resolved_at, resolution FROM messages WHERE message_key = 'buyer-1@marketplace.amazon.com'",
             [],
@@ -293,9 +285,7 @@ fn message_without_id_is_keyed_by_its_hash_and_not_duplicated() {
         (first.imported, again.imported, again.duplicates),
         (1, 0, 1)
     );
-    let key: String = db
-        .store
-        .conn()
+    let key: String = sql(&db.store)
         .query_row("SELECT message_key FROM messages", [], |r| r.get(0))
         .unwrap();
     assert!(key.starts_with("sha256:") && key.len() == 7 + 64, "{key}");
@@ -360,9 +350,7 @@ fn mail_that_does_not_parse_is_stored_raw_and_flagged_whatever_its_name() {
         )
         .unwrap();
         assert_eq!((r.imported, r.flagged, r.failed), (1, 1, 0), "{name}");
-        let (flags_, raw): (u32, Vec<u8>) = db
-            .store
-            .conn()
+        let (flags_, raw): (u32, Vec<u8>) = sql(&db.store)
             .query_row(
                 "SELECT flags, raw FROM messages JOIN message_raw ON message_raw.message_id = messages.id",
                 [],
@@ -423,9 +411,7 @@ fn unknown_charset_is_flagged_and_raw_kept() {
 fn attachments_are_listed() {
     let mut db = db();
     import(&mut db, &["attachment.eml"]);
-    let (name, ctype, size): (String, String, i64) = db
-        .store
-        .conn()
+    let (name, ctype, size): (String, String, i64) = sql(&db.store)
         .query_row(
             "SELECT filename, content_type, size FROM attachments",
             [],
@@ -501,8 +487,7 @@ fn reimporting_everything_adds_nothing() {
     let first = import(&mut db, &[""]);
     assert!(first.imported >= 20, "{first:?}");
     let count = |db: &Db| -> (i64, i64) {
-        db.store
-            .conn()
+        sql(&db.store)
             .query_row(
                 "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM threads)",
                 [],
@@ -583,9 +568,7 @@ fn a_thread_that_learns_its_order_mid_batch_is_found_by_it() {
             .into_iter()
             .map(|r| Box::new(sellerdesk::import::parse_mail(r, &config, now())))
             .collect();
-        let mut batch =
-            sellerdesk::store::ingest::Batch::new(db.store.begin().unwrap(), &mut memo, now())
-                .unwrap();
+        let mut batch = db.store.batch(&mut memo, now()).unwrap();
         batch
             .prefetch(mails.iter().take(prefetched).map(|m| &**m))
             .unwrap();
@@ -620,27 +603,20 @@ fn a_batch_checks_its_threads_exist_when_sqlite_does_not() {
     ));
     let result = db
         .store
-        .with_bulk_mode(|store, _| -> Result<(), rusqlite::Error> {
+        .with_bulk_mode(|store, _| -> Result<(), sellerdesk::store::StoreError> {
             store.set_foreign_keys_per_row(false)?;
             let mut memo = sellerdesk::store::ingest::Memo::default();
-            let mut batch =
-                sellerdesk::store::ingest::Batch::new(store.begin()?, &mut memo, now())?;
+            let mut batch = store.batch(&mut memo, now())?;
             batch.add_to_thread(mail, 4242)?;
-            batch.commit()
+            Ok(batch.commit()?)
         });
     let err = result.unwrap_err().to_string();
     assert!(err.contains("FOREIGN KEY constraint failed"), "{err}");
-    let stored: i64 = db
-        .store
-        .conn()
+    let stored: i64 = sql(&db.store)
         .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, 0);
-    let on: bool = db
-        .store
-        .conn()
-        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-        .unwrap();
+    let on = sellerdesk::store::test_support::foreign_keys(&db.store);
     assert!(on, "bulk mode left foreign keys off");
 }
 
@@ -674,9 +650,7 @@ fn a_message_larger_than_kept_is_cut_flagged_and_says_where_the_whole_is() {
     )
     .unwrap();
     assert_eq!((r.imported, r.flagged, r.failed), (1, 1, 0), "{r:?}");
-    let (flags_, body, raw_len): (u32, String, i64) = db
-        .store
-        .conn()
+    let (flags_, body, raw_len): (u32, String, i64) = sql(&db.store)
         .query_row(
             "SELECT flags, body, length(raw) FROM messages JOIN message_raw ON message_id = id",
             [],
@@ -743,16 +717,14 @@ fn the_migration_rekeys_stored_messages_so_a_reimport_does_not_duplicate() {
     // As version 15 stored it: the SHA-256 of the bytes as they came.
     use sha2::Digest;
     let old_key = format!("sha256:{:x}", sha2::Sha256::digest(crlf.as_bytes()));
-    store
-        .conn()
+    sql(&store)
         .execute_batch(&format!(
             "UPDATE messages SET message_key = '{old_key}'; PRAGMA user_version = 15;"
         ))
         .unwrap();
     drop(store);
     let mut store = Store::open(&path).unwrap();
-    let key: String = store
-        .conn()
+    let key: String = sql(&store)
         .query_row("SELECT message_key FROM messages", [], |r| r.get(0))
         .unwrap();
     assert_ne!(key, old_key, "rekeyed");

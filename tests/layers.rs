@@ -225,3 +225,51 @@ fn a_write_to_the_app_is_seen() {
         assert!(!writes_app(line), "{line}");
     }
 }
+
+/// Where a line of product code speaks SQL: a statement in a string, or a call that runs one.
+fn speaks_sql(line: &str) -> bool {
+    let sql = regex::Regex::new(
+        r#""\s*(SELECT|INSERT|UPDATE|DELETE|PRAGMA|CREATE|WITH|BEGIN|EXPLAIN)\s|\.(execute|execute_batch|query_row|query_map|prepare|prepare_cached|pragma_update|pragma_query_value|transaction|transaction_with_behavior)\("#,
+    )
+    .unwrap();
+    sql.is_match(line)
+}
+
+/// The store owns SQL: every statement is behind one of its named methods.
+#[test]
+fn only_the_store_speaks_sql() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut wrong = Vec::new();
+    for file in files {
+        let inside = file.strip_prefix(src()).unwrap();
+        if inside == Path::new("store.rs") || inside.starts_with("store") {
+            continue;
+        }
+        for (n, line) in product_lines(&file) {
+            if speaks_sql(&line) {
+                wrong.push(format!("{}:{n}: {}", inside.display(), line.trim()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "SQL outside the store:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn sql_is_seen() {
+    for line in [
+        r#"let n: i64 = conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?;"#,
+        r#"    "INSERT INTO events (thread_id) VALUES (?1)","#,
+        "tx.execute(&sql, [])?;",
+        "let tx = conn.transaction()?;",
+    ] {
+        assert!(speaks_sql(line), "{line}");
+    }
+    for line in ["// Select the thread", "let selected = app.selected;"] {
+        assert!(!speaks_sql(line), "{line}");
+    }
+}

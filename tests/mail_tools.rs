@@ -7,6 +7,7 @@
 
 mod support;
 
+use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -86,9 +87,7 @@ impl Shop {
 
     /// The reply as stored (what every transport hands over).
     fn raw(&self) -> Vec<u8> {
-        Store::open(&self.db)
-            .unwrap()
-            .conn()
+        sql(&Store::open(&self.db).unwrap())
             .query_row(
                 "SELECT raw FROM message_raw JOIN messages m ON m.id = message_id
                  WHERE m.direction = 'out'",

@@ -2,6 +2,7 @@
 //! (written by `write_fixture_for_the_current_schema` when its migration was added). Each must
 //! migrate to the current schema with every row kept.
 
+use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
@@ -64,7 +65,7 @@ fn every_fixture_migrates_with_all_rows_kept() {
         );
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), latest_version());
-        let after = row_counts(store.conn());
+        let after = row_counts(&sql(&store));
         for (table, n) in &before {
             // Tables a migration replaced, their rows carried over.
             let now_named = match table.as_str() {
@@ -75,13 +76,11 @@ fn every_fixture_migrates_with_all_rows_kept() {
             // Later migrations may add rows (the default templates), never drop any.
             assert!(kept >= Some(*n), "v{v}: table {table} lost rows");
         }
-        let ok: String = store
-            .conn()
+        let ok: String = sql(&store)
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(ok, "ok");
-        let fk_problems: i64 = store
-            .conn()
+        let fk_problems: i64 = sql(&store)
             .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
                 r.get(0)
             })
@@ -94,8 +93,7 @@ fn every_fixture_migrates_with_all_rows_kept() {
             let fast = sellerdesk::metrics::compute_fast(&store, now, market).unwrap();
             assert_eq!(pure, fast, "v{v} {market:?}");
         }
-        let pending: i64 = store
-            .conn()
+        let pending: i64 = sql(&store)
             .query_row("SELECT count(*) FROM metric_dirty", [], |r| r.get(0))
             .unwrap();
         assert_eq!(pending, 0, "v{v}: every day recounted");
@@ -119,8 +117,7 @@ fn write_fixture_for_the_current_schema() {
     let path = dir.path().join("fixture.db");
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
     let (mut store, _) = sellerdesk::demo::build(&path, now).unwrap();
-    store
-        .conn()
+    sql(&store)
         .execute_batch(
             "INSERT OR IGNORE INTO orders (order_id, marketplace, purchased_at, status, fulfillment_channel)
                  VALUES ('111-4827163-0028371', 'amazon.com', 1795000000, 'Shipped', 'merchant');
@@ -168,11 +165,8 @@ fn write_fixture_for_the_current_schema() {
         )
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.
-    store
-        .write(sellerdesk::store::metric_days::rebuild)
-        .unwrap();
-    store
-        .conn()
+    store.rebuild_metric_days().unwrap();
+    sql(&store)
         .execute_batch(
             "PRAGMA wal_checkpoint(TRUNCATE);
              PRAGMA journal_mode = DELETE;",

@@ -3,6 +3,7 @@
 //! the database, its WAL and a backup made after; backups made before are listed; the metrics
 //! and the recent thread are untouched.
 
+use sellerdesk::store::test_support::sql;
 use std::path::Path;
 use std::process::Command;
 
@@ -148,15 +149,33 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
         format!("order_id,cancelled,by,reason\n111-4827163-0028373,2026-09-02,buyer,{NAME} changed mind\n"),
     )
     .unwrap();
+    // The orders the ratings and the cancellation are about, and more: what the metrics count.
+    let orders = dir.path().join("orders.txt");
+    let mut rows = String::from(
+        "amazon-order-id\tpurchase-date\tlast-updated-date\torder-status\tfulfillment-channel\tsales-channel\tsku\tquantity\n",
+    );
+    for (order, day, status) in [
+        ("111-4827163-0028371", "2026-08-30", "Shipped"),
+        ("111-4827163-0028372", "2026-10-20", "Shipped"),
+        ("111-4827163-0028373", "2026-09-01", "Cancelled"),
+        ("111-4827163-0028374", "2026-10-05", "Shipped"),
+        ("111-4827163-0028375", "2026-10-12", "Shipped"),
+        ("111-4827163-0028376", "2026-10-18", "Shipped"),
+    ] {
+        rows.push_str(&format!(
+            "{order}\t{day}T10:00:00Z\t{day}T12:00:00Z\t{status}\tMerchant\tAmazon.com\tLAMP-1\t1\n"
+        ));
+    }
+    std::fs::write(&orders, rows).unwrap();
     let r = sellerdesk::import::import_paths(
         &mut store,
         &config,
-        &[feedback, cancellations],
+        &[orders, feedback, cancellations],
         then(),
         &indicatif::ProgressBar::hidden(),
     )
     .unwrap();
-    assert_eq!((r.imported, r.failed), (3, 0), "{r:?}");
+    assert_eq!((r.imported, r.failed), (15, 0), "{r:?}");
     store.index_all_messages().unwrap();
     assert_eq!(
         store
@@ -186,6 +205,18 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
     );
     assert!(file_hits(&db) + file_hits(&before_backup) > 0, "planted");
     let metrics_before = sd(&config_path, &db, now, &["metrics", "--json"]).stdout;
+    // Figures that count what the purge touches: the old thread's late response, the old
+    // rating and the cancellation among the perfect orders.
+    let m: serde_json::Value = serde_json::from_slice(&metrics_before).unwrap();
+    let figure = |k: &str| {
+        (
+            m["metrics"][k]["numerator"].clone(),
+            m["metrics"][k]["denominator"].clone(),
+        )
+    };
+    assert_eq!(figure("odr"), (1.into(), 4.into()), "{m}");
+    assert_eq!(figure("pop"), (3.into(), 6.into()), "{m}");
+    assert_eq!(figure("late_response_90"), (1.into(), 2.into()), "{m}");
 
     let out = sd(&config_path, &db, now, &["purge-pii", "--json"]);
     assert!(
@@ -248,8 +279,7 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
             .unwrap()
             .is_empty()
     );
-    let kept: (i64, Option<String>, Option<String>) = store
-        .conn()
+    let kept: (i64, Option<String>, Option<String>) = sql(&store)
         .query_row(
             "SELECT rating, comments, rater_email FROM feedback WHERE order_id = '111-4827163-0028372'",
             [],
@@ -264,8 +294,7 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
             Some("ada@example.com".into())
         )
     );
-    let old_rating: (i64, Option<String>) = store
-        .conn()
+    let old_rating: (i64, Option<String>) = sql(&store)
         .query_row(
             "SELECT rating, rater_email FROM feedback WHERE order_id = '111-4827163-0028371'",
             [],

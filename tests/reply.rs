@@ -9,6 +9,7 @@ use sellerdesk::domain::template::fill;
 use sellerdesk::import::{RawMail, import_raw};
 use sellerdesk::reply::{SendError, prepare, send};
 use sellerdesk::store::Store;
+use sellerdesk::store::test_support::sql;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
@@ -29,8 +30,7 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
     let (mut store, config) = demo(dir.path());
     let th = Thresholds::default();
     let before = store.clock_counts(now(), &th).unwrap();
-    let thread: i64 = store
-        .conn()
+    let thread: i64 = sql(&store)
         .query_row(
             "SELECT id FROM threads WHERE order_id = '111-4827163-0028371' AND buyer_alias IS NOT NULL",
             [],
@@ -202,8 +202,7 @@ fn writing_first_follows_the_proactive_rules() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, config) = demo(dir.path());
     // Bob Wilson's order: bought 4 days before he wrote, in the demo's orders.
-    let thread: i64 = store
-        .conn()
+    let thread: i64 = sql(&store)
         .query_row(
             "SELECT id FROM threads WHERE buyer_name = 'Bob Wilson'",
             [],
@@ -327,8 +326,7 @@ fn writing_first_follows_the_proactive_rules() {
 fn a_reply_carries_its_attached_files_checked_for_size_before_queueing() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, config) = demo(dir.path());
-    let thread: i64 = store
-        .conn()
+    let thread: i64 = sql(&store)
         .query_row(
             "SELECT id FROM threads WHERE order_id = '111-4827163-0028371' AND buyer_alias IS NOT NULL",
             [],
@@ -365,8 +363,7 @@ fn a_reply_carries_its_attached_files_checked_for_size_before_queueing() {
     assert_eq!(files[0].content_type.as_deref(), Some("application/pdf"));
     assert_eq!(files[0].bytes, b"%PDF-1.4 prepaid return label");
     // Recorded with the reply, and gone from the (now sent) draft.
-    let listed: String = store
-        .conn()
+    let listed: String = sql(&store)
         .query_row(
             "SELECT a.filename FROM attachments a JOIN messages m ON m.id = a.message_id
              WHERE m.direction = 'out' AND m.thread_id = ?1",
@@ -416,8 +413,7 @@ fn a_reply_carries_the_parents_reference_chain_and_mime_version() {
         now(),
     )
     .unwrap();
-    let thread: i64 = store
-        .conn()
+    let thread: i64 = sql(&store)
         .query_row("SELECT thread_id FROM messages LIMIT 1", [], |r| r.get(0))
         .unwrap();
     let reply = prepare(&store, &config, thread, "Hello Bob", now()).unwrap();
@@ -432,8 +428,7 @@ fn a_reply_carries_the_parents_reference_chain_and_mime_version() {
         ]
     );
     let sent = send(&mut store, &config, thread, &reply, now(), &[], None).unwrap();
-    let raw: Vec<u8> = store
-        .conn()
+    let raw: Vec<u8> = sql(&store)
         .query_row(
             "SELECT raw FROM message_raw r JOIN outbox o ON o.message_id = r.message_id
              WHERE o.id = ?1",

@@ -3,6 +3,7 @@
 //! draft check refusing as documented, the reply queued as the app queues it and delivered by
 //! `sellerdesk send`.
 
+use sellerdesk::store::test_support::sql;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -70,8 +71,7 @@ impl Shop {
     }
 
     fn thread_of(&self, message_id: &str) -> i64 {
-        self.store()
-            .conn()
+        sql(&self.store())
             .query_row(
                 "SELECT thread_id FROM messages WHERE message_key = ?1",
                 [message_id],
@@ -207,8 +207,7 @@ fn a_template_by_name_or_file_name_filled_set_checked_and_queued_leaving_the_dra
     assert!(!body.contains("{{"), "{body}");
     // Queued as the app queues it: the clock stopped, the draft left alone.
     let store = shop.store();
-    let clock: Option<i64> = store
-        .conn()
+    let clock: Option<i64> = sql(&store)
         .query_row(
             "SELECT clock_start FROM threads WHERE id = ?1",
             [thread],

@@ -1,6 +1,7 @@
 //! Reports say what is wrong with them: every bad row is reported with its line (and field),
 //! and nothing of it is stored; the good rows around it still are.
 
+use sellerdesk::store::test_support::sql;
 use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -13,8 +14,9 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
 }
 
-/// Imports one file holding `bytes`: the report and the messages of its problems.
-fn import(name: &str, bytes: &[u8]) -> (ImportReport, Vec<String>, Store) {
+/// Imports one file holding `bytes`: the report, the messages of its problems, the store (in
+/// its folder, kept while the store is).
+fn import(name: &str, bytes: &[u8]) -> (ImportReport, Vec<String>, Shop) {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
@@ -28,12 +30,23 @@ fn import(name: &str, bytes: &[u8]) -> (ImportReport, Vec<String>, Store) {
     )
     .unwrap();
     let problems = r.problems.iter().map(|p| p.message.clone()).collect();
-    (r, problems, store)
+    (r, problems, Shop { store, _dir: dir })
+}
+
+struct Shop {
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Shop {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
 }
 
 fn orders(store: &Store) -> Vec<String> {
-    store
-        .conn()
+    sql(store)
         .prepare("SELECT order_id FROM orders ORDER BY order_id")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -99,8 +112,7 @@ fn two_rows_for_one_order_at_one_moment_that_disagree_are_reported() {
     assert!(p.contains("status Shipped there, Cancelled here"), "{p}");
     assert!(p.contains("fulfilment"), "{p}");
     // A later version of an order is no conflict: the newest is kept.
-    let status: String = store
-        .conn()
+    let status: String = sql(&store)
         .query_row(
             "SELECT status FROM orders WHERE order_id = '111-0000001-0000002'",
             [],

@@ -6,6 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sellerdesk::demo::{build, demo_config};
 use sellerdesk::store::Store;
+use sellerdesk::store::test_support::sql;
 use sellerdesk::tui::action::Action;
 use sellerdesk::tui::keymap::Keymap;
 use sellerdesk::tui::state::App;
@@ -26,8 +27,7 @@ fn demo(width: u16, height: u16) -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = build(&dir.path().join("demo.db"), now()).unwrap();
     // Seeded templates carry the real time of seeding: pin it for the snapshots.
-    store
-        .conn()
+    sql(&store)
         .execute("UPDATE templates SET updated_at = 1795000000", [])
         .unwrap();
     let config = sellerdesk::config::Config {
@@ -713,9 +713,7 @@ fn a_refused_reply_shows_reopens_the_clock_alerts_and_r_sends_it_again() {
 #[test]
 fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
     let mut d = demo(140, 40);
-    let sofia: i64 = d
-        .store
-        .conn()
+    let sofia: i64 = sql(&d.store)
         .query_row(
             "SELECT id FROM threads WHERE buyer_name = 'Sofía Ruiz'",
             [],
@@ -778,9 +776,7 @@ fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
 #[test]
 fn the_demos_bounced_reply_says_why_and_its_clock_runs() {
     let mut d = demo(140, 60);
-    let grace: i64 = d
-        .store
-        .conn()
+    let grace: i64 = sql(&d.store)
         .query_row(
             "SELECT id FROM threads WHERE buyer_name = 'Grace Lee'",
             [],

@@ -4,6 +4,7 @@
 
 mod support;
 
+use sellerdesk::store::test_support::sql;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -133,8 +134,7 @@ fn under_umask_000_everything_written_is_private() {
             ..Config::default()
         };
         let mut store = Store::open(&db).unwrap();
-        let thread: i64 = store
-            .conn()
+        let thread: i64 = sql(&store)
             .query_row(
                 "SELECT id FROM threads WHERE subject LIKE '%Sofia%'",
                 [],

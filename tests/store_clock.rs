@@ -8,6 +8,7 @@ use sellerdesk::domain::response::late_response_rate;
 use sellerdesk::import::{RawMail, import_raw};
 use sellerdesk::store::Store;
 use sellerdesk::store::marks::MarkKind;
+use sellerdesk::store::test_support::sql;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
@@ -47,8 +48,7 @@ fn store_with(mails: Vec<RawMail>, now: DateTime<Utc>) -> Store {
 }
 
 fn thread_of(store: &Store, id: &str) -> i64 {
-    store
-        .conn()
+    sql(store)
         .query_row(
             "SELECT thread_id FROM messages WHERE message_key = ?1",
             [format!("{id}@x")],
@@ -82,8 +82,7 @@ fn no_response_needed_stops_the_clock_and_undo_restarts_it() {
     assert_eq!(summary.clock().unwrap().start, t0());
     assert_eq!(store.undo_last_mark(id, now).unwrap(), None);
 
-    let timeline: Vec<String> = store
-        .conn()
+    let timeline: Vec<String> = sql(&store)
         .prepare("SELECT kind || ':' || detail FROM events WHERE thread_id = ?1 ORDER BY id")
         .unwrap()
         .query_map([id], |r| r.get(0))
@@ -200,9 +199,9 @@ fn late_response_rate_from_the_store() {
 
 #[test]
 fn urgency_queries_use_the_clock_index() {
-    let store = Store::open_in_memory().unwrap();
-    let plan: Vec<String> = store
-        .conn()
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("shop.db")).unwrap();
+    let plan: Vec<String> = sql(&store)
         .prepare(
             "EXPLAIN QUERY PLAN SELECT id FROM threads WHERE clock_start IS NOT NULL AND clock_start <= 5
              ORDER BY clock_start, id LIMIT 50",

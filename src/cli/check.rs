@@ -95,6 +95,30 @@ pub fn run(inv: &Invocation, json: bool) -> Result<u8> {
     })
 }
 
+/// The journal as the file was before this run opened it: opening sets WAL again, so a
+/// program that switched it off (and took crash safety with it) is only seen here.
+fn settings_finding(store: &Store) -> Finding {
+    match store.found() {
+        None => Finding {
+            level: Level::Ok,
+            check: "settings",
+            detail: "created now, in WAL mode".into(),
+        },
+        Some(found) if found.wal => Finding {
+            level: Level::Ok,
+            check: "settings",
+            detail: "journal_mode=wal".into(),
+        },
+        Some(_) => Finding {
+            level: Level::Warning,
+            check: "settings",
+            detail:
+                "it was not in WAL mode: another program changed its journal (WAL is set again)"
+                    .into(),
+        },
+    }
+}
+
 /// What the open database says about itself. An error here may be SQLite finding the file
 /// damaged part-way through.
 fn database_findings(
@@ -102,11 +126,7 @@ fn database_findings(
     store: &Store,
     findings: &mut Vec<Finding>,
 ) -> Result<(), StoreError> {
-    let conn = store.conn();
-    let integrity: Vec<String> = conn
-        .prepare("PRAGMA integrity_check")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let integrity = store.integrity()?;
     let whole = integrity == ["ok"];
     findings.push(if whole {
         Finding {
@@ -128,10 +148,7 @@ fn database_findings(
             detail: crate::store::damage::advice(store.path()),
         });
     }
-    let fk: Vec<(String, i64)> = conn
-        .prepare("PRAGMA foreign_key_check")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let fk = store.dangling_references()?;
     findings.push(if fk.is_empty() {
         Finding {
             level: Level::Ok,
@@ -150,21 +167,7 @@ fn database_findings(
             ),
         }
     });
-    let journal: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
-    let keys: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
-    findings.push(if journal.eq_ignore_ascii_case("wal") && keys {
-        Finding {
-            level: Level::Ok,
-            check: "settings",
-            detail: "journal_mode=wal, foreign_keys=on".into(),
-        }
-    } else {
-        Finding {
-            level: Level::Damaged,
-            check: "settings",
-            detail: format!("journal_mode={journal}, foreign_keys={keys}"),
-        }
-    });
+    findings.push(settings_finding(store));
     let backups = store.backups()?;
     findings.push(match backups.first() {
         None => Finding {

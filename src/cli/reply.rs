@@ -239,12 +239,7 @@ fn resolve_target(store: &mut Store, inv: &Invocation, target: &str) -> Result<i
         return thread_of_piped_message(store, inv);
     }
     if let Ok(id) = target.trim_start_matches('#').parse::<i64>() {
-        let exists: bool = store.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM threads WHERE id = ?1)",
-            [id],
-            |r| r.get(0),
-        )?;
-        if !exists {
+        if !store.thread_exists(id)? {
             bail!("there is no thread {id} (see `sellerdesk status` or the app)");
         }
         return Ok(id);
@@ -257,28 +252,20 @@ fn resolve_target(store: &mut Store, inv: &Invocation, target: &str) -> Result<i
 
 /// The order's thread waiting for a reply (most urgent first); without one, its latest thread.
 fn thread_of_order(store: &Store, order: &str) -> Result<i64> {
-    let mut stmt = store.conn().prepare(
-        "SELECT id, clock_start IS NOT NULL, subject, buyer_name FROM threads
-         WHERE order_id = ?1
-         ORDER BY clock_start IS NULL, clock_start, last_message_at DESC, id DESC",
-    )?;
-    let threads: Vec<(i64, bool, String, Option<String>)> = stmt
-        .query_map([order], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let open: Vec<_> = threads.iter().filter(|t| t.1).collect();
+    let threads = store.threads_of_order(order)?;
+    let open: Vec<_> = threads.iter().filter(|t| t.waiting).collect();
     match (open.len(), threads.first()) {
         (_, None) => bail!("no thread is about order {order}"),
-        (0 | 1, Some(first)) => Ok(first.0),
+        (0 | 1, Some(first)) => Ok(first.id),
         _ => {
             let list: Vec<String> = open
                 .iter()
-                .map(|(id, _, subject, buyer)| {
+                .map(|t| {
                     format!(
-                        "  {id}  {}  {}",
-                        safe_text::line(buyer.as_deref().unwrap_or("(unknown buyer)")),
-                        safe_text::line(subject)
+                        "  {}  {}  {}",
+                        t.id,
+                        safe_text::line(t.buyer.as_deref().unwrap_or("(unknown buyer)")),
+                        safe_text::line(&t.subject)
                     )
                 })
                 .collect();
@@ -308,17 +295,7 @@ fn thread_of_piped_message(store: &mut Store, inv: &Invocation) -> Result<i64> {
         cut: None,
     };
     let key = crate::import::parse::parse_mail(raw(), &inv.config, inv.now).key;
-    let find = |store: &Store| -> Result<Option<i64>> {
-        use rusqlite::OptionalExtension;
-        Ok(store
-            .conn()
-            .query_row(
-                "SELECT thread_id FROM messages WHERE message_key = ?1",
-                [&key],
-                |r| r.get(0),
-            )
-            .optional()?)
-    };
+    let find = |store: &Store| -> Result<Option<i64>> { Ok(store.thread_of_message(&key)?) };
     if let Some(thread) = find(store)? {
         return Ok(thread);
     }

@@ -318,19 +318,15 @@ pub fn build(path: &Path, now: DateTime<Utc>) -> Result<(Store, ImportReport)> {
     let report = import_raw(&mut store, &config, render(&file, now)?, now)?;
     for (ti, t) in file.thread.iter().enumerate() {
         if let Some(ago) = &t.no_response_needed_ago {
-            let thread_id: i64 = store.conn().query_row(
-                "SELECT thread_id FROM messages WHERE message_key = ?1",
-                [message_id(ti, 0)],
-                |r| r.get(0),
-            )?;
+            let thread_id: i64 = store
+                .thread_of_message(&message_id(ti, 0))?
+                .context("demo thread")?;
             store.mark(thread_id, MarkKind::NoResponseNeeded, now - parse_ago(ago)?)?;
         }
         if let Some(e) = &t.escalation {
-            let thread_id: i64 = store.conn().query_row(
-                "SELECT thread_id FROM messages WHERE message_key = ?1",
-                [message_id(ti, 0)],
-                |r| r.get(0),
-            )?;
+            let thread_id: i64 = store
+                .thread_of_message(&message_id(ti, 0))?
+                .context("demo thread")?;
             let channel = crate::store::follow_ups::EscalationChannel::ALL
                 .into_iter()
                 .find(|c| c.key() == e.channel)

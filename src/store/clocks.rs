@@ -69,6 +69,27 @@ pub fn load_marks(conn: &Connection, thread_id: i64) -> rusqlite::Result<Vec<Clo
     Ok(out)
 }
 
+impl super::Store {
+    /// Threads whose stored clock is not what their messages and marks say (none, unless
+    /// something wrote around the store). Nothing is changed.
+    pub fn stale_clocks(&mut self) -> Result<Vec<i64>, super::StoreError> {
+        let tx = self.begin()?;
+        let ids: Vec<i64> = tx
+            .prepare("SELECT id FROM threads ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut stale = Vec::new();
+        for id in ids {
+            recompute(&tx, id)?;
+            if tx.changes() > 0 {
+                stale.push(id);
+            }
+        }
+        tx.rollback()?;
+        Ok(stale)
+    }
+}
+
 /// Recomputes one thread from what is stored. Call inside a write transaction.
 pub fn recompute(conn: &Connection, thread_id: i64) -> rusqlite::Result<()> {
     let messages = load_messages(conn, thread_id)?;

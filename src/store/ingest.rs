@@ -6,6 +6,7 @@
 //! write lock (`BEGIN IMMEDIATE`) from its start, so it can number new threads and messages
 //! itself, and every look-up consults what is staged as well as what is stored.
 
+use super::{Store, StoreError};
 use std::collections::BTreeMap;
 
 // foldhash, not std's SipHash: hashing message keys was a twentieth of the import writer's
@@ -181,6 +182,17 @@ fn next_id(tx: &Transaction<'_>, table: &str) -> rusqlite::Result<i64> {
         [],
         |r| Ok(r.get::<_, Option<i64>>(0)?.unwrap_or(0) + 1),
     )
+}
+
+impl Store {
+    /// A batch of mail and records written in one `BEGIN IMMEDIATE` transaction.
+    pub fn batch<'c, 'm>(
+        &'c mut self,
+        memo: &'m mut Memo,
+        imported_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Batch<'c, 'm>, StoreError> {
+        Ok(Batch::new(self.begin()?, memo, imported_at)?)
+    }
 }
 
 impl<'c, 'm> Batch<'c, 'm> {

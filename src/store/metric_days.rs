@@ -560,6 +560,18 @@ pub fn refresh(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+impl super::Store {
+    /// Recounts the per-day metric counts of the days imports changed.
+    pub fn refresh_metric_days(&mut self) -> Result<(), super::StoreError> {
+        Ok(self.write(refresh)?)
+    }
+
+    /// Recounts every day from the records (after rows were written around the store).
+    pub fn rebuild_metric_days(&mut self) -> Result<(), super::StoreError> {
+        Ok(self.write(rebuild)?)
+    }
+}
+
 /// Recomputes everything: what is held against every order, and every day's counts.
 pub fn rebuild(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let mut changes = Changes::default();

@@ -112,6 +112,31 @@ pub fn sender_name() -> String {
 const CLAIM_LIFETIME_SECS: i64 = 15 * 60;
 
 impl Store {
+    /// A line on the thread's timeline about its reply's delivery (`kind`: "sent copy
+    /// failed", ...).
+    pub fn outbox_note(
+        &mut self,
+        thread_id: i64,
+        kind: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| event(tx, thread_id, to_secs(now), kind, detail))?;
+        Ok(())
+    }
+
+    /// Counts a try that failed before its final step (which is where tries are counted),
+    /// so the back-off grows: `attempts` becomes at least `at_least`.
+    pub fn outbox_count_attempt(&mut self, id: i64, at_least: u32) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE outbox SET attempts = ?2 WHERE id = ?1 AND attempts < ?2",
+                params![id, at_least],
+            )
+        })?;
+        Ok(())
+    }
+
     /// Claims left by senders that are gone: a message they had in `sending` becomes `unknown`
     /// (it may have been delivered: only the seller decides to send it again); one they had
     /// merely claimed is free again. Returns the ids that became unknown.

@@ -199,6 +199,61 @@ impl Store {
     }
 }
 
+/// What is recorded with a reply, in the transaction that records the reply itself.
+pub struct SentRecord<'a> {
+    /// The reply's Message-ID (its `message_key`).
+    pub message_key: &'a str,
+    pub thread_id: i64,
+    /// The reply was the thread's draft: the draft and its files go.
+    pub clear_draft: bool,
+    /// A message the seller started: its order, and the reason's key and label.
+    pub wrote_first: Option<(Option<&'a str>, &'static str, &'static str)>,
+    /// The rule errors the seller sent despite, as the timeline says it.
+    pub overrode: Option<String>,
+}
+
+/// Queues the reply just recorded on its thread in the outbox, with what the rules need to
+/// remember, in the caller's transaction: one commit for all of it. Its outbox row.
+pub(crate) fn record_sent(
+    tx: &rusqlite::Transaction<'_>,
+    r: &SentRecord<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> rusqlite::Result<i64> {
+    use rusqlite::params;
+    let id: i64 = tx.query_row(
+        "SELECT id FROM messages WHERE message_key = ?1",
+        [r.message_key],
+        |row| row.get(0),
+    )?;
+    let outbox_id = super::outbox::enqueue(tx, id, r.thread_id, now)?;
+    if r.clear_draft {
+        tx.execute("DELETE FROM drafts WHERE thread_id = ?1", [r.thread_id])?;
+        tx.execute(
+            "DELETE FROM draft_attachments WHERE thread_id = ?1",
+            [r.thread_id],
+        )?;
+    }
+    let at = super::to_secs(now);
+    if let Some((order_id, reason, label)) = r.wrote_first {
+        tx.execute(
+            "INSERT INTO proactive_messages (message_key, order_id, reason, sent_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![r.message_key, order_id, reason, at],
+        )?;
+        tx.execute(
+            "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'wrote first', ?3)",
+            params![r.thread_id, at, label],
+        )?;
+    }
+    if let Some(detail) = &r.overrode {
+        tx.execute(
+            "INSERT INTO events (thread_id, at, kind, detail) VALUES (?1, ?2, 'override', ?3)",
+            params![r.thread_id, at, detail],
+        )?;
+    }
+    Ok(outbox_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod home;
+pub mod pty;
 pub mod queued;
 pub mod smtp;

@@ -1,6 +1,7 @@
 //! A seller's home with one buyer inquiry and a reply to it queued in the outbox: what the
 //! delivery tests (by SMTP, or through a sendmail command) start from.
 
+use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -56,8 +57,7 @@ pub fn reply_queued(dir: &Path, extra: &str, body: &str) -> Queued {
         now(),
     )
     .unwrap();
-    let thread: i64 = store
-        .conn()
+    let thread: i64 = sql(&store)
         .query_row("SELECT id FROM threads", [], |r| r.get(0))
         .unwrap();
     let reply = prepare(&store, &config, thread, body, now()).unwrap();

@@ -39,6 +39,8 @@ struct State {
     stalled: bool,
     /// Bumped by each release: a stalled session goes on when it changes.
     releases: u32,
+    /// The one password AUTH takes.
+    password: String,
 }
 
 #[derive(Clone)]
@@ -101,7 +103,7 @@ impl Handler for Script {
         authentication_id: &str,
         password: &str,
     ) -> Response {
-        if password == "s3cret" {
+        if password == self.state.lock().unwrap().password {
             self.state
                 .lock()
                 .unwrap()
@@ -143,28 +145,36 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
-        SmtpServer::start_with(None)
+        SmtpServer::start_with(None, "s3cret")
     }
 
     /// STARTTLS with the test certificate (`tests/fixtures/tls`, for localhost and 127.0.0.1)
     /// and AUTH PLAIN (password `s3cret`), which the server offers only once encrypted.
     pub fn start_tls() -> SmtpServer {
-        SmtpServer::start_with(Some("cert"))
+        SmtpServer::start_with(Some("cert"), "s3cret")
+    }
+
+    /// The same, taking `password`.
+    pub fn start_tls_with_password(password: &str) -> SmtpServer {
+        SmtpServer::start_with(Some("cert"), password)
     }
 
     /// The same with a certificate made by a plain `openssl req -x509` (self-signed, marked
     /// as an authority: `CA:TRUE`), as a seller's own relay often has.
     pub fn start_tls_self_signed() -> SmtpServer {
-        SmtpServer::start_with(Some("selfsigned-cert"))
+        SmtpServer::start_with(Some("selfsigned-cert"), "s3cret")
     }
 
-    fn start_with(tls: Option<&'static str>) -> SmtpServer {
+    fn start_with(tls: Option<&'static str>, password: &str) -> SmtpServer {
         // The test build has two rustls crypto providers (ring for lettre, aws-lc for the
         // server crate's default): the server's config needs one chosen.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State {
+            password: password.into(),
+            ..State::default()
+        }));
         let script = Script {
             state: Arc::clone(&state),
             from: String::new(),
