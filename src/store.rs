@@ -26,9 +26,9 @@ pub mod metric_days;
 pub mod migrations;
 pub mod outbox;
 pub mod purge;
-pub mod queries;
 pub mod recurring;
 pub mod reply;
+pub mod responses;
 pub mod search;
 pub mod search_index;
 pub mod snooze;
@@ -37,6 +37,8 @@ pub mod templates;
 #[doc(hidden)]
 pub mod test_support;
 pub mod text_scan;
+pub mod thread;
+pub mod urgency;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};

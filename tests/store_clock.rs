@@ -48,13 +48,10 @@ fn store_with(mails: Vec<RawMail>, now: DateTime<Utc>) -> Store {
 }
 
 fn thread_of(store: &Store, id: &str) -> i64 {
-    sql(store)
-        .query_row(
-            "SELECT thread_id FROM messages WHERE message_key = ?1",
-            [format!("{id}@x")],
-            |r| r.get(0),
-        )
+    store
+        .thread_of_message(&format!("{id}@x"))
         .unwrap()
+        .expect("stored")
 }
 
 #[test]
@@ -82,13 +79,15 @@ fn no_response_needed_stops_the_clock_and_undo_restarts_it() {
     assert_eq!(summary.clock().unwrap().start, t0());
     assert_eq!(store.undo_last_mark(id, now).unwrap(), None);
 
-    let timeline: Vec<String> = sql(&store)
-        .prepare("SELECT kind || ':' || detail FROM events WHERE thread_id = ?1 ORDER BY id")
+    let timeline: Vec<String> = store
+        .thread_detail(id)
         .unwrap()
-        .query_map([id], |r| r.get(0))
         .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .timeline
+        .iter()
+        .filter(|e| e.kind.contains("marked"))
+        .map(|e| format!("{}:{}", e.kind, e.detail))
+        .collect();
     assert_eq!(
         timeline,
         vec!["marked:no_response_needed", "unmarked:no_response_needed"]

@@ -24,7 +24,7 @@ pub fn run(now: DateTime<Utc>, json: bool) -> Result<u8> {
     if !json {
         outln!(
             "\n(demo inbox: {} threads in a temporary database, removed on exit)",
-            store.count(crate::store::queries::Table::Threads)?
+            store.count(crate::store::health::Table::Threads)?
         );
     }
     Ok(0)

@@ -14,7 +14,7 @@ use crate::store::Store;
 use crate::store::follow_ups::FollowUp;
 use crate::store::inbox::InboxRow;
 use crate::store::outbox::State as OutboxState;
-use crate::store::queries::ClockCounts;
+use crate::store::urgency::ClockCounts;
 use crate::text::safe_text;
 use crate::text::time_fmt::{countdown, local, serialize_rfc3339};
 

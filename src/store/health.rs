@@ -1,5 +1,5 @@
-//! What the database says about itself, for `check`: SQLite's integrity check, references
-//! that lead nowhere.
+//! What the database says about itself, for `check` and `status`: SQLite's integrity check,
+//! references that lead nowhere, how much it holds.
 
 use super::{Store, StoreError};
 
@@ -21,4 +21,19 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?)
     }
+
+    /// How many rows `table` holds.
+    pub fn count(&self, table: Table) -> Result<u64, StoreError> {
+        let sql = match table {
+            Table::Threads => "SELECT count(*) FROM threads",
+            Table::Messages => "SELECT count(*) FROM messages",
+        };
+        Ok(self.conn().query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Table {
+    Threads,
+    Messages,
 }

@@ -381,7 +381,7 @@ mod tests {
         let report =
             crate::import::import_raw(&mut store, &seller_config(&opts), raws, end).unwrap();
         assert_eq!((report.imported, report.flagged), (500, 0));
-        let threads = store.count(crate::store::queries::Table::Threads).unwrap();
+        let threads = store.count(crate::store::health::Table::Threads).unwrap();
         assert!(
             (150..260).contains(&threads),
             "1-6 messages a thread: {threads} threads"

@@ -28,9 +28,10 @@ use crate::domain::response::LateResponseRate;
 use crate::domain::template::fill;
 use crate::store::drafts::Draft;
 use crate::store::follow_ups::{EscalationChannel, FollowUp};
-use crate::store::inbox::{Filter, InboxRow, ThreadDetail};
-use crate::store::queries::ClockCounts;
+use crate::store::inbox::{Filter, InboxRow};
 use crate::store::templates::TemplateRow;
+use crate::store::thread::ThreadDetail;
+use crate::store::urgency::ClockCounts;
 use crate::text::time_fmt::parse_when;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

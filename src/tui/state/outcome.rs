@@ -8,13 +8,14 @@ use crate::domain::category::Category;
 use crate::domain::compliance::{self, Reason};
 use crate::store::drafts::Draft;
 use crate::store::follow_ups::{EscalationChannel, FollowUp};
-use crate::store::inbox::{InboxRow, ThreadDetail};
+use crate::store::inbox::InboxRow;
 use crate::store::marks::MarkKind;
 use crate::store::outbox::OutboxCounts;
-use crate::store::queries::ClockCounts;
 use crate::store::reply::ReplyFacts;
 use crate::store::takes::Take;
 use crate::store::templates::TemplateRow;
+use crate::store::thread::ThreadDetail;
+use crate::store::urgency::ClockCounts;
 use crate::tui::composer::Composer;
 use crate::tui::rates::PanelRates;
 
