@@ -9,14 +9,14 @@
 //! next frame < 16 ms at p99; RSS < 50 MB.
 
 mod common;
+#[path = "../tests/support/pty.rs"]
+mod pty;
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{BIN, NOW, env_usize, large_db, ms, now, percentile};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use common::{NOW, env_usize, large_db, ms, now, percentile};
+use pty::Pty;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -133,64 +133,22 @@ struct Run {
 /// One launch in a pseudo-terminal: time to the first full frame (the inbox rows and the
 /// startup alert on screen), then a few hundred keys, then memory.
 fn launch(db: &std::path::Path, config: &std::path::Path) -> Run {
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
-    cmd.args(["--config", config.to_str().unwrap()]);
-    cmd.args(["--db", db.to_str().unwrap(), "--now", NOW]);
-    cmd.env("TERM", "xterm-256color");
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(
-        std::num::NonZeroU16::new(ROWS).unwrap(),
-        std::num::NonZeroU16::new(COLS).unwrap(),
-        0,
-    )));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let mut writer = pty.master.take_writer().unwrap();
-    let sink = Arc::clone(&parser);
-    let frame_seen: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
-    let seen = Arc::clone(&frame_seen);
-    let start = Instant::now();
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            let mut p = sink.lock().unwrap();
-            p.process(&buf[..n]);
-            let screen = p.screen().contents();
-            let mut s = seen.lock().unwrap();
-            if s.is_none() && screen.contains("Needs attention") && screen.contains("Metrics") {
-                *s = Some(Instant::now());
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let first = loop {
-        if let Some(at) = *frame_seen.lock().unwrap() {
-            break at - start;
-        }
-        assert!(Instant::now() < deadline, "no first frame");
-        std::thread::sleep(Duration::from_micros(200));
-    };
-    let pid = child.process_id().unwrap();
-    std::io::Write::write_all(&mut writer, b"\x1b").unwrap();
-    for _ in 0..200 {
-        std::io::Write::write_all(&mut writer, b"j").unwrap();
-    }
-    std::io::Write::write_all(&mut writer, b"G\rfgf").unwrap();
+    let (db, config) = (db.to_str().unwrap(), config.to_str().unwrap());
+    let home = std::path::Path::new(db).parent().unwrap();
+    let cmd = pty::command(home, &["--config", config, "--db", db, "--now", NOW], &[]);
+    let full_frame =
+        |screen: &str| screen.contains("Needs attention") && screen.contains("Metrics");
+    let mut app = Pty::spawn_watching(cmd, ROWS, COLS, Some(Box::new(full_frame)));
+    let first = app.wait_seen();
+    let pid = app.pid();
+    let mut keys = b"\x1b".to_vec();
+    keys.extend(std::iter::repeat_n(b'j', 200));
+    keys.extend(b"G\rfgf");
+    app.send(&keys);
     std::thread::sleep(Duration::from_millis(1500));
     let rss = memory(pid);
-    std::io::Write::write_all(&mut writer, b"q").unwrap();
-    let _ = child.wait();
-    drop(pty.slave);
+    app.send(b"q");
+    let _ = app.child.wait();
     Run {
         first_frame: first,
         rss_after_keys: rss,

@@ -11,15 +11,16 @@
 //! Targets (issue 6): all imported and shown in < 5 s; every frame < 16 ms meanwhile.
 
 mod common;
+#[path = "../tests/support/pty.rs"]
+mod pty;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::Duration as Days;
 use common::{BIN, NOW, env_usize, ms, now, percentile};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use pty::Pty;
 use sellerdesk::testing::synth::{SynthOptions, write_maildir, write_mbox};
 
 const COLS: u16 = 140;
@@ -96,38 +97,20 @@ fn round(
     let log = dir.join("burst-frames.log");
     let _ = std::fs::remove_file(&log);
 
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
-    cmd.args(["--config", config.to_str().unwrap()]);
-    cmd.args(["--db", db.to_str().unwrap(), "--now", NOW]);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("SELLERDESK_FRAME_LOG", &log);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(
-        std::num::NonZeroU16::new(ROWS).unwrap(),
-        std::num::NonZeroU16::new(COLS).unwrap(),
-        0,
-    )));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let mut writer = pty.master.take_writer().unwrap();
-    let sink = Arc::clone(&parser);
+    let cmd = pty::command(
+        dir,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--now",
+            NOW,
+        ],
+        &[("SELLERDESK_FRAME_LOG", log.to_str().unwrap())],
+    );
+    let mut app = Pty::spawn(cmd, ROWS, COLS);
     let want = format!("(needs reply · {expected})");
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().process(&buf[..n]);
-        }
-    });
     let conn =
         rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
@@ -138,23 +121,18 @@ fn round(
     let before = stored();
     // The app up, the alert dismissed, the catch-up import (nothing) done.
     let up = Instant::now() + Duration::from_secs(60);
-    while !parser
-        .lock()
-        .unwrap()
-        .screen()
-        .contents()
-        .contains("Metrics")
-    {
+    while !app.screen().contains("Metrics") {
         assert!(Instant::now() < up, "the app did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::io::Write::write_all(&mut writer, b"\x1b").unwrap();
+    app.send(b"\x1b");
     std::thread::sleep(Duration::from_millis(1500));
 
     // The seller keeps moving through the list meanwhile: a key every 25 ms, so frames are
     // drawn all through the burst (idle, the app draws only every 250 ms).
     let typing = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let keys = {
+        let mut writer = std::mem::replace(&mut app.writer, Box::new(std::io::sink()));
         let typing = Arc::clone(&typing);
         std::thread::spawn(move || {
             let mut n = 0u64;
@@ -192,13 +170,13 @@ fn round(
     }
     let imported_after = start.elapsed();
     let shown_at = loop {
-        if parser.lock().unwrap().screen().contents().contains(&want) {
+        if app.screen().contains(&want) {
             break Instant::now();
         }
         assert!(
             Instant::now() < deadline,
             "never shown; screen:\n{}",
-            parser.lock().unwrap().screen().contents()
+            app.screen()
         );
         std::thread::sleep(Duration::from_millis(5));
     };
@@ -206,10 +184,9 @@ fn round(
     std::thread::sleep(Duration::from_secs(1));
     let end_unix = unix_micros();
     typing.store(false, std::sync::atomic::Ordering::Relaxed);
-    let mut writer = keys.join().unwrap();
-    std::io::Write::write_all(&mut writer, b"q").unwrap();
-    let _ = child.wait();
-    drop(pty.slave);
+    app.writer = keys.join().unwrap();
+    app.send(b"q");
+    let _ = app.child.wait();
     let frames = std::fs::read_to_string(&log)
         .unwrap()
         .lines()

@@ -1,9 +1,10 @@
 //! sellerdesk: a keyboard-driven terminal inbox for marketplace sellers.
 //!
-//! The modules, roughly from the bottom up. `tests/layers.rs` holds the rules that keep them so:
+//! The modules, roughly from the bottom up. `tests/it/layers.rs` holds the rules that keep them so:
 //! `text` and `keys` use no other module; `domain` nothing of storage, reports, the terminal or
 //! settings; `config` neither the app nor the store; `store` never `reports`; only `tui` and
-//! `cli` use the app, only `cli` the command line.
+//! `cli` use the app, only `cli` the command line; only `store` speaks SQL; only `App::update`
+//! changes the app's state.
 //!
 //! - `text`: buyer-written text made safe for a terminal, times for people, TOML files read
 //!   with errors that name line and key.
@@ -22,7 +23,8 @@
 //!   queued, attachments.
 //! - `delivery`: the outbox delivered by SMTP, a sendmail-like program, or a folder.
 //! - `demo`: the demo inbox.
-//! - `tui`: the full-screen app (state, one `update`, pure drawing).
+//! - `tui`: the full-screen app: its state and the one `update` that changes it (`state`), the
+//!   effects run against the store (`effects`), pure drawing (`ui`).
 //! - `cli`: the command line, on top of everything.
 //! - `testing`: not the product; synthetic mail for benchmarks and volume tests.
 

@@ -93,6 +93,19 @@ impl StoreError {
     }
 }
 
+/// The schema version, application ID and number of tables, read in one statement: one
+/// snapshot, so that another process's migration committing between two reads cannot pair
+/// "no application ID yet" with "tables" (and call our own database another program's).
+fn schema_state(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
+    conn.query_row(
+        "SELECT (SELECT user_version FROM pragma_user_version),
+                (SELECT application_id FROM pragma_application_id),
+                (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+}
+
 /// Held while a database is set up and migrated, so that two processes opening one new (or
 /// old) database at once take turns: the second finds it migrated. An advisory `flock` on the
 /// database file itself, apart from SQLite's own `fcntl` locks; released when dropped.
@@ -392,7 +405,7 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(5))?;
         search_index::register(&conn)?;
         // Read-only checks first: a database we must refuse is never written to.
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let (version, app_id, foreign_tables) = schema_state(&conn)?;
         let known = migrations::latest_version();
         if version > known {
             return Err(StoreError::TooNew {
@@ -401,12 +414,6 @@ impl Store {
                 known,
             });
         }
-        let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-        let foreign_tables: i64 = conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
-            [],
-            |r| r.get(0),
-        )?;
         if (app_id != 0 && app_id != APPLICATION_ID) || (app_id == 0 && foreign_tables > 0) {
             return Err(StoreError::Foreign { path });
         }
@@ -417,13 +424,7 @@ impl Store {
         } else {
             None
         };
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let foreign_tables: i64 = conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
-            [],
-            |r| r.get(0),
-        )?;
-
+        let (version, _, foreign_tables) = schema_state(&conn)?;
         if version == 0 && foreign_tables == 0 {
             // Only a new, empty database can take a page size; a WAL database keeps its own.
             // 16 KiB: mail rows are a few KiB each; measured 30% faster imports than 4 KiB.

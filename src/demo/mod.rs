@@ -43,7 +43,7 @@ struct DemoThread {
     order: Option<String>,
     asin: Option<String>,
     product: Option<String>,
-    /// The hand-labelled complaint kind (tests/categories.rs checks the phrases find it).
+    /// The hand-labelled complaint kind (tests/it/categories.rs checks the phrases find it).
     #[allow(dead_code)]
     kind: String,
     #[serde(default = "english")]

@@ -3,6 +3,8 @@
 //! `benches/burst.rs` include this file). Waits poll for what the screen shows, with generous
 //! deadlines, so a loaded machine is slower but never fails for it.
 
+#![allow(dead_code)] // each user takes its own part
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //! fulfilment channel, claim outcomes, removed feedback, cancelled orders, on-time delivery,
 //! buyer-initiated messages, and import order that never changes a number.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@
 //! date-only feedback of 2026-10-23 (07:00Z) falls inside the 30 days that start at
 //! 2026-10-23T03:00Z, and order ...9, bought exactly 60 days before now, falls outside.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! sellerdesk writes is still 0600 and every folder 0700), and the SMTP password (never in the
 //! database, its WAL, or anything printed).
 
-mod support;
+use crate::support;
 
 use sellerdesk::store::test_support::sql;
 use std::os::unix::fs::PermissionsExt;

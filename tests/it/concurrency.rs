@@ -5,7 +5,7 @@
 //!
 //! The writers are this test binary run again (`child_writer`, ignored in normal runs).
 
-mod support;
+use crate::support;
 
 use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};
@@ -208,7 +208,7 @@ fn two_processes_lose_nothing_and_never_lock_each_other_out() {
         .map(|name| {
             Command::new(std::env::current_exe().unwrap())
                 .args([
-                    "child_writer",
+                    "concurrency::child_writer",
                     "--exact",
                     "--ignored",
                     "--nocapture",

@@ -2,7 +2,7 @@
 //! good and for now, no server at all, and a sender killed before DATA and after the server
 //! took the message — never sent twice without the seller asking.
 
-mod support;
+use crate::support;
 
 use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};

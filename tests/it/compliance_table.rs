@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sellerdesk::domain::compliance::{Context, Kind, Severity, check};
 use serde::Deserialize;
 
-const TABLE: &str = include_str!("fixtures/compliance/drafts.toml");
+const TABLE: &str = include_str!("../fixtures/compliance/drafts.toml");
 const LANGUAGES: [&str; 6] = ["en", "de", "fr", "es", "it", "ja"];
 
 #[derive(Deserialize)]

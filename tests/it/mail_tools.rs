@@ -5,7 +5,7 @@
 //! `.ci/run` installs msmtp and exim4; elsewhere a missing program skips its test with a note
 //! (under `CI` it fails).
 
-mod support;
+use crate::support;
 
 use sellerdesk::store::test_support::sql;
 use std::path::{Path, PathBuf};

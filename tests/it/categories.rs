@@ -10,7 +10,7 @@ fn every_demo_thread_gets_its_hand_labelled_kind_and_a_reason() {
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = sellerdesk::demo::build(&dir.path().join("d.db"), now).unwrap();
-    let inbox: toml::Value = toml::from_str(include_str!("../assets/demo/inbox.toml")).unwrap();
+    let inbox: toml::Value = toml::from_str(include_str!("../../assets/demo/inbox.toml")).unwrap();
     let mut checked = 0;
     let mut wrong = Vec::new();
     for t in inbox["thread"].as_array().unwrap() {
