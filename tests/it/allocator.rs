@@ -3,10 +3,9 @@
 use assert_cmd::Command;
 
 fn arena_eager_commit(env: Option<&str>) -> String {
-    let mut cmd = Command::cargo_bin("sellerdesk").unwrap();
-    cmd.arg("--version")
-        .env_remove("MIMALLOC_ARENA_EAGER_COMMIT")
-        .env("MIMALLOC_VERBOSE", "1");
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::from_std(crate::support::bin::sellerdesk(home.path()));
+    cmd.arg("--version").env("MIMALLOC_VERBOSE", "1");
     if let Some(v) = env {
         cmd.env("MIMALLOC_ARENA_EAGER_COMMIT", v);
     }

@@ -6,25 +6,20 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::bin;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sellerdesk::config::Config;
 use sellerdesk::import::{RawMail, import_raw};
 use sellerdesk::store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
-
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
 }
 
+/// `sellerdesk --db DB ARGS`, at home in the database's folder.
 fn sd(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(["--now", "2026-11-22T12:00:00Z"])
+    bin::on(db.parent().unwrap(), None, db, bin::NOW)
         .args(args)
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .env_remove("SELLERDESK_CONFIG")
         .output()
         .unwrap()
 }
@@ -290,11 +285,8 @@ fn check_says_healthy_unsafe_or_damaged() {
         .status
         .success()
     );
-    let out = Command::new(BIN)
-        .arg("--db")
-        .arg(&db2)
-        .args(["--now", "2026-12-05T12:00:00Z", "check"])
-        .env("XDG_CONFIG_HOME", "/nonexistent")
+    let out = bin::on(dir2.path(), None, &db2, "2026-12-05T12:00:00Z")
+        .arg("check")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use serde_json::Value;
+
+use crate::support::bin;
 
 const NOW: &str = "2026-11-22T12:00:00Z";
 
@@ -15,16 +16,9 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The binary with a private home: it can never see the developer's own config or database.
+/// The binary with a private home (`support::bin`), for `assert_cmd`'s assertions.
 fn sd(home: &Path) -> Command {
-    let mut c = Command::cargo_bin("sellerdesk").unwrap();
-    c.env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("TZ", "UTC")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    c
+    Command::from_std(bin::sellerdesk(home))
 }
 
 fn write_config(home: &Path, text: &str) -> PathBuf {
@@ -35,10 +29,6 @@ fn write_config(home: &Path, text: &str) -> PathBuf {
 
 const SELLER_CONFIG: &str =
     "[seller]\nname = \"Example Shop\"\naddresses = [\"support@example-shop.test\"]\n";
-
-fn json(out: &[u8]) -> Value {
-    serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
-}
 
 #[test]
 fn import_json_has_exactly_the_five_counts() {
@@ -174,7 +164,7 @@ fn status_json_lists_urgent_threads_most_urgent_first() {
     let (home, cfg, db) = imported_home(&["buyer_inquiry.eml", "latin1.eml", "amazon_notice.eml"]);
     let out = status(home.path(), &cfg, &db, NOW, true);
     assert_eq!(out.status.code(), Some(2));
-    let v = json(&out.stdout);
+    let v = bin::json(&out);
     assert_eq!(v["now"], "2026-11-22T12:00:00Z");
     assert_eq!(
         v["counts"],
@@ -334,7 +324,7 @@ fn buyer_text_never_reaches_stdout_raw() {
         "{:?}",
         String::from_utf8_lossy(&j.stdout)
     );
-    let v = json(&j.stdout);
+    let v = bin::json(&j);
     assert!(
         v["threads"][0]["subject"]
             .as_str()
@@ -360,7 +350,7 @@ fn demo_shows_a_realistic_inbox_without_touching_user_settings() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v = json(&out.stdout);
+    let v = bin::json(&out);
     let counts = &v["counts"];
     assert_eq!(counts["critical"], 2);
     assert_eq!(counts["overdue"], 6);
@@ -492,7 +482,7 @@ fn check_draft_exits_by_severity_and_lists_findings_as_json() {
     let text = "Hi Bob,\nleave a 5-star review and get a coupon: https://x.example\n";
     let bad = run(&draft(text), &["--json"]);
     assert_eq!(bad.status.code(), Some(2));
-    let v = json(&bad.stdout);
+    let v = bin::json(&bad);
     let kinds: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -558,7 +548,7 @@ fn report_lists_recurring_issues_and_exits_1_when_there_are_some() {
     );
     assert!(shown.contains("Priya Nair"), "{shown}");
 
-    let v = json(&run(&["--json"]).stdout);
+    let v = bin::json(&run(&["--json"]));
     assert_eq!(
         (v["days"].as_u64(), v["min_complaints"].as_u64()),
         (Some(14), Some(3))
@@ -610,7 +600,7 @@ fn status_lists_due_follow_ups_and_warns() {
     let later = "2026-11-24T12:00:00Z";
     let out = status(home.path(), &cfg, &db, later, true);
     assert_eq!(out.status.code(), Some(1));
-    let v = json(&out.stdout);
+    let v = bin::json(&out);
     let f = &v["follow_ups"][0];
     assert_eq!(
         (f["kind"].as_str(), f["channel"].as_str()),
@@ -645,14 +635,8 @@ fn watch_imports_mail_as_it_arrives() {
         ),
     );
     let db = home.path().join("x.db");
-    let bin = assert_cmd::cargo::cargo_bin("sellerdesk");
-    let mut child = std::process::Command::new(bin)
-        .env("HOME", home.path())
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--db")
-        .arg(&db)
-        .args(["--now", NOW, "watch"])
+    let mut child = bin::on(home.path(), Some(&cfg), &db, NOW)
+        .arg("watch")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -738,7 +722,7 @@ fn attachments_are_listed_and_saved_without_overwriting() {
     };
     let out = run(&["attachments", &sofia, "--json"]);
     assert!(out.status.success());
-    let listed = json(&out.stdout);
+    let listed = bin::json(&out);
     assert_eq!(listed[0]["filename"], "foto.jpg", "{listed}");
     assert_eq!(listed[0]["content_type"], "image/jpeg");
     let size = listed[0]["size"].as_u64().unwrap();

@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::bin;
 use chrono::{TimeZone, Utc};
 use sellerdesk::testing::synth::{SynthOptions, write_mbox};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 const ROUNDS: usize = 20;
 
 /// Deterministic "random" delays (xorshift), so a failing round can be replayed.
@@ -27,15 +27,8 @@ impl Delays {
 }
 
 fn sd(config: &Path, db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.arg("--config")
-        .arg(config)
-        .arg("--db")
-        .arg(db)
-        .args(["--now", "2026-11-22T12:00:00Z"])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut c = bin::on(config.parent().unwrap(), Some(config), db, bin::NOW);
+    c.args(args).stdout(Stdio::null()).stderr(Stdio::null());
     c
 }
 

@@ -11,17 +11,8 @@ use std::time::{Duration, Instant};
 const NOW: &str = "2026-11-22T12:00:00Z";
 
 fn sd(home: &Path, db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sellerdesk"));
-    c.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("SELLERDESK_CONFIG")
-        .env_remove("SELLERDESK_DB")
-        .arg("--db")
-        .arg(db)
-        .args(["--now", NOW])
-        .args(args)
-        .stdin(Stdio::null());
+    let mut c = crate::support::bin::on(home, None, db, NOW);
+    c.args(args).stdin(Stdio::null());
     c
 }
 

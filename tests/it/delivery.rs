@@ -18,7 +18,6 @@ use sellerdesk::store::Store;
 use sellerdesk::store::outbox::State;
 use support::smtp::{Mode, SmtpServer};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 use support::queued::{INQUIRY, NOW, now, reply_queued};
 
 struct Shop {
@@ -93,16 +92,9 @@ impl Shop {
     }
 
     fn cli(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.arg("--config")
-            .arg(&self.config_path)
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--now")
-            .arg(NOW)
-            .args(args)
-            .env_remove("SELLERDESK_CONFIG")
-            .env_remove("SELLERDESK_DB");
+        let home = self.config_path.parent().unwrap();
+        let mut c = crate::support::bin::on(home, Some(&self.config_path), &self.db, NOW);
+        c.args(args);
         c
     }
 

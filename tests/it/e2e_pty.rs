@@ -132,12 +132,8 @@ fn home_with_inbox() -> (tempfile::TempDir, String) {
     )
     .unwrap();
     let db = home.path().join("inbox.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
-        .arg("--config")
-        .arg(&config)
-        .arg("--db")
-        .arg(&db)
-        .args(["--now", "2026-11-20T12:00:00Z", "import"])
+    let out = support::bin::on(home.path(), Some(&config), &db, "2026-11-20T12:00:00Z")
+        .arg("import")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/mail/buyer_inquiry.eml"
@@ -589,19 +585,9 @@ fn hostile_buyer_text_never_reaches_the_terminal_as_control() {
     )
     .unwrap();
     let db = home.path().join("inbox.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "--db",
-            db.to_str().unwrap(),
-        ])
-        .args([
-            "--now",
-            "2026-11-20T12:00:00Z",
-            "import",
-            eml.to_str().unwrap(),
-        ])
+    let out = support::bin::on(home.path(), Some(&config), &db, "2026-11-20T12:00:00Z")
+        .arg("import")
+        .arg(&eml)
         .output()
         .unwrap();
     assert!(
@@ -700,7 +686,7 @@ fn two_apps_and_watch_under_load_lose_nothing_and_show_no_error() {
         "--now=2026-11-20T12:00:00Z".to_string(),
     ];
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let watch = std::process::Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
+    let watch = support::bin::sellerdesk(home.path())
         .args(&args)
         .arg("watch")
         .stdout(std::process::Stdio::null())

@@ -4,7 +4,7 @@
 //! once instead of blocking the import.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn mail(subject: &str, id: &str) -> String {
@@ -20,20 +20,15 @@ fn mail(subject: &str, id: &str) -> String {
 
 /// Runs the binary, killing it after 20 s: a FIFO opened for reading would block for ever.
 fn import(home: &Path, args: &[&Path]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env_remove("SELLERDESK_CONFIG")
-        .env_remove("SELLERDESK_DB")
-        .arg("--db")
-        .arg(home.join("inbox.db"))
-        .args(["--now", "2026-11-22T12:00:00Z", "import", "--json"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        crate::support::bin::on(home, None, &home.join("inbox.db"), crate::support::bin::NOW)
+            .args(["import", "--json"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > Duration::from_secs(20) {

@@ -18,7 +18,6 @@ use sellerdesk::store::outbox::{Entry, State};
 use support::queued::{NOW, now, reply_queued};
 use support::smtp::SmtpServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 const TLS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
 
 /// A reply whose body has a line holding a single dot, and text after it.
@@ -102,16 +101,9 @@ impl Shop {
     }
 
     fn cli_at(&self, now: &str, args: &[&str]) -> std::process::Output {
-        Command::new(BIN)
-            .arg("--config")
-            .arg(&self.config_path)
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--now")
-            .arg(now)
+        let home = self.config_path.parent().unwrap();
+        crate::support::bin::on(home, Some(&self.config_path), &self.db, now)
             .args(args)
-            .env_remove("SELLERDESK_CONFIG")
-            .env_remove("SELLERDESK_DB")
             .output()
             .unwrap()
     }

@@ -6,7 +6,7 @@
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const NOW: &str = "2026-11-22T12:00:00Z";
 
@@ -26,12 +26,8 @@ fn a_closed_stdout_ends_each_command_quietly_with_its_own_exit_code() {
     let db = home.path().join("inbox.db");
     let mail = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail");
     let sd = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sellerdesk"));
-        c.env("HOME", home.path())
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env_remove("SELLERDESK_CONFIG")
-            .env_remove("SELLERDESK_DB")
-            .arg("--db")
+        let mut c = crate::support::bin::sellerdesk(home.path());
+        c.arg("--db")
             .arg(&db)
             .args(["--now", NOW])
             .args(args)
@@ -89,10 +85,7 @@ fn paths_and_values_from_the_command_line_never_write_escape_sequences() {
     let mail = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail/buyer_inquiry.eml");
     let backup = home.path().join(format!("{evil}.backup"));
     let run = |args: &[&std::ffi::OsStr]| {
-        Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
-            .env("HOME", home.path())
-            .env_remove("SELLERDESK_CONFIG")
-            .env_remove("SELLERDESK_DB")
+        crate::support::bin::sellerdesk(home.path())
             .args(["--now", NOW])
             .args(args)
             .stdin(Stdio::null())

@@ -5,15 +5,14 @@
 
 use sellerdesk::store::test_support::sql;
 use std::path::Path;
-use std::process::Command;
 
+use crate::support::bin;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sellerdesk::config::Config;
 use sellerdesk::import::{RawMail, import_raw};
 use sellerdesk::reply::{prepare, send};
 use sellerdesk::store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 const NAME: &str = "Quillon Vexdrake";
 
 fn then() -> DateTime<Utc> {
@@ -50,12 +49,7 @@ fn file_hits(path: &Path) -> usize {
 }
 
 fn sd(config: &Path, db: &Path, now: &str, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--config")
-        .arg(config)
-        .arg("--db")
-        .arg(db)
-        .args(["--now", now])
+    bin::on(config.parent().unwrap(), Some(config), db, now)
         .args(args)
         .output()
         .unwrap()

@@ -81,17 +81,8 @@ impl Shop {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sellerdesk"));
-        c.env("HOME", self.dir.path())
-            .env_remove("SELLERDESK_CONFIG")
-            .env_remove("SELLERDESK_DB")
-            .env_remove("VISUAL")
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--db")
-            .arg(&self.db)
-            .args(["--now", NOW])
-            .args(args);
+        let mut c = crate::support::bin::on(self.dir.path(), Some(&self.config), &self.db, NOW);
+        c.args(args);
         c
     }
 
@@ -129,15 +120,7 @@ impl Shop {
     }
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {} / {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
+use crate::support::bin::json;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -15,7 +15,6 @@ use sellerdesk::import::{RawMail, import_raw};
 use sellerdesk::reply::{prepare, send};
 use sellerdesk::store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 const MAIL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mail");
 
 fn now() -> DateTime<Utc> {
@@ -24,11 +23,8 @@ fn now() -> DateTime<Utc> {
 
 /// The real binary under `umask 000`.
 fn loose(config: &Path, db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new("sh");
-    c.arg("-c")
-        .arg("umask 000; exec \"$0\" \"$@\"")
-        .arg(BIN)
-        .arg("--config")
+    let mut c = support::bin::sellerdesk_loose_umask(config.parent().unwrap());
+    c.arg("--config")
         .arg(config)
         .arg("--db")
         .arg(db)
@@ -250,12 +246,7 @@ fn the_smtp_password_never_lands_in_the_database_or_the_output() {
         ("s3cret", vec!["outbox", "--json"]),
         ("s3cret", vec!["check"]),
     ] {
-        let out = Command::new(BIN)
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--db")
-            .arg(&db)
-            .args(["--now", "2026-11-22T12:00:00Z"])
+        let out = support::bin::on(home.path(), Some(&config_path), &db, support::bin::NOW)
             .args(&args)
             .env("SHOP_PW", password)
             .env("RUST_BACKTRACE", "1")
@@ -273,7 +264,7 @@ fn the_smtp_password_never_lands_in_the_database_or_the_output() {
         format!("[delivery.smtp]\nhost = \"h\"\nusername = \"u\"\npassword = \"{SECRET}\"\n"),
     )
     .unwrap();
-    let out = Command::new(BIN)
+    let out = support::bin::sellerdesk(home.path())
         .arg("--config")
         .arg(&config_path)
         .args(["--db", db.to_str().unwrap(), "status"])

@@ -5,7 +5,7 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -107,15 +107,8 @@ impl Watch {
         )
         .unwrap();
         let db = home.join("inbox.db");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sellerdesk"))
-            .env("HOME", home)
-            .env_remove("SELLERDESK_CONFIG")
-            .env_remove("SELLERDESK_DB")
-            .arg("--config")
-            .arg(&config)
-            .arg("--db")
-            .arg(&db)
-            .args(["--now", NOW, "watch"])
+        let mut child = crate::support::bin::on(home, Some(&config), &db, NOW)
+            .arg("watch")
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();

@@ -26,16 +26,12 @@ impl Home {
     /// `sellerdesk --config … --db … --now NOW`, with nothing of the caller's environment but
     /// `PATH`.
     pub fn sd(&self, now: &str) -> Command {
-        let mut c = Command::cargo_bin("sellerdesk").unwrap();
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .arg("--config")
-            .arg(self.dir.path().join("config.toml"))
-            .arg("--db")
-            .arg(self.db())
-            .args(["--now", now]);
-        c
+        Command::from_std(super::bin::on(
+            self.dir.path(),
+            Some(&self.dir.path().join("config.toml")),
+            &self.db(),
+            now,
+        ))
     }
 
     pub fn db(&self) -> PathBuf {
