@@ -251,7 +251,8 @@ pub enum Command {
         #[command(subcommand)]
         action: FeedbackAction,
     },
-    /// Open a realistic demo inbox in a temporary database (never your own data or settings).
+    /// Open a realistic demo inbox in a temporary database (never your own data or settings);
+    /// with --db PATH, in PATH, kept to come back to.
     Demo {
         /// Print the demo inbox's status as JSON.
         #[arg(long)]
@@ -307,8 +308,12 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// Parses arguments and runs; the process exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, db_typed(&m))));
+    let (cli, db_typed) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             if !e.use_stderr() {
                 // --help, --version: our own text.
@@ -323,7 +328,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    match run(cli) {
+    match run(cli, db_typed) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let mut text = format!("{e:#}");
@@ -398,10 +403,21 @@ pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
-fn run(cli: Cli) -> Result<u8> {
+/// Whether `--db` was typed on the command line (not taken from `SELLERDESK_DB`).
+fn db_typed(m: &clap::ArgMatches) -> bool {
+    use clap::parser::ValueSource;
+    let typed = |m: &clap::ArgMatches| m.value_source("db") == Some(ValueSource::CommandLine);
+    typed(m) || m.subcommand().is_some_and(|(_, sub)| typed(sub))
+}
+
+fn run(cli: Cli, db_typed: bool) -> Result<u8> {
     match &cli.command {
-        // The demo never reads the user's config or database.
-        Some(Command::Demo { json }) => demo::run(cli.now.unwrap_or_else(Utc::now), *json),
+        // The demo never reads the user's config or database: only a `--db` typed for it.
+        Some(Command::Demo { json }) => demo::run(
+            cli.now.unwrap_or_else(Utc::now),
+            *json,
+            cli.db.as_deref().filter(|_| db_typed),
+        ),
         // Both describe the command line itself: no config, no database.
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;

@@ -310,6 +310,12 @@ fn demo_jpeg() -> Vec<u8> {
     bytes
 }
 
+/// Whether `store` holds the demo inbox (its first message is there): `demo --db PATH` opens
+/// such a database again and refuses any other.
+pub fn is_demo(store: &Store) -> Result<bool> {
+    Ok(store.thread_of_message(&message_id(0, 0))?.is_some())
+}
+
 /// Builds the demo inbox in a fresh database at `path`.
 pub fn build(path: &Path, now: DateTime<Utc>) -> Result<(Store, ImportReport)> {
     let file: DemoFile = toml::from_str(INBOX).context("embedded demo inbox")?;

@@ -368,6 +368,97 @@ fn demo_shows_a_realistic_inbox_without_touching_user_settings() {
         .stdout(predicate::str::contains("山田 太郎"));
 }
 
+/// `demo --db PATH` keeps the demo in PATH (its outbox beside it) and opens it again; a PATH
+/// holding another database is refused untouched; `SELLERDESK_DB` is not `--db` for the demo.
+#[test]
+fn demo_with_db_keeps_the_demo_there_and_never_writes_into_another_database() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("practice.db");
+    let demo = |db: &Path| {
+        sd(home.path())
+            .arg("--db")
+            .arg(db)
+            .args(["demo", "--now", NOW])
+            .output()
+            .unwrap()
+    };
+    let out = demo(&db);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("practice.db, kept"), "{text}");
+    // The seller's practice stays: a thread marked there is still marked the next time.
+    let status = |db: &Path| {
+        let out = sd(home.path())
+            .arg("--db")
+            .arg(db)
+            .args(["status", "--json", "--now", NOW])
+            .output()
+            .unwrap();
+        bin::json(&out)["counts"]["needs_reply"].as_u64().unwrap()
+    };
+    let before = status(&db);
+    assert!(before >= 15);
+    let store = sellerdesk::store::Store::open(&db).unwrap();
+    let urgent = store
+        .urgent_threads(
+            chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+            &Default::default(),
+            Some(1),
+        )
+        .unwrap()[0]
+        .id;
+    let mut store = store;
+    store
+        .mark(
+            urgent,
+            sellerdesk::store::marks::MarkKind::NoResponseNeeded,
+            chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+        )
+        .unwrap();
+    drop(store);
+    assert_eq!(demo(&db).status.code(), Some(0));
+    assert_eq!(status(&db), before - 1, "opened again, not rebuilt");
+
+    // Another database at PATH: refused, not a byte changed.
+    let real = home.path().join("shop.db");
+    let imported = sd(home.path())
+        .arg("--db")
+        .arg(&real)
+        .args(["import", "--now", NOW])
+        .arg(fixture("buyer_inquiry.eml"))
+        .output()
+        .unwrap();
+    assert!(imported.status.success());
+    let bytes = std::fs::read(&real).unwrap();
+    let out = demo(&real);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a demo database"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&real).unwrap(), bytes, "untouched");
+
+    // SELLERDESK_DB names the seller's own database: the demo stays in a temporary one.
+    let out = sd(home.path())
+        .env("SELLERDESK_DB", &real)
+        .args(["demo", "--json", "--now", NOW])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&real).unwrap(), bytes, "untouched");
+}
+
 #[test]
 fn templates_export_edit_import_round_trip() {
     let home = tempfile::tempdir().unwrap();
