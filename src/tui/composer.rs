@@ -37,6 +37,8 @@ pub struct Composer {
     pub proactive: Option<(compliance::Reason, compliance::Proactive)>,
     /// Files going with the reply, as shown: `invoice.pdf (120 KB)`.
     pub attachments: Vec<String>,
+    /// The thread has a buyer address to answer.
+    pub recipient_known: bool,
 }
 
 fn editor(body: &str) -> TextArea<'static> {
@@ -78,6 +80,7 @@ impl Composer {
             language: "en",
             proactive: None,
             attachments: Vec::new(),
+            recipient_known: true,
         };
         c.recheck();
         c
@@ -182,6 +185,32 @@ impl Composer {
 
     pub fn is_dirty(&self) -> bool {
         self.unsaved_since.is_some()
+    }
+
+    /// What stops a send before the rules are even asked (placeholders aside): an empty reply,
+    /// no address to send from or to, no outbox folder, an attachment that cannot go. The
+    /// composer shows it instead of "ready", and `Ctrl-S` says it.
+    pub fn blocker(&self, config: &crate::config::Config) -> Option<String> {
+        if self.body().trim().is_empty() {
+            return Some("the reply is empty".into());
+        }
+        if config.seller_addresses.is_empty() {
+            return Some(
+                "no seller address to send from: set [seller] addresses in the config".into(),
+            );
+        }
+        if !self.recipient_known {
+            return Some("no buyer address is known for this thread".into());
+        }
+        if config.delivery.transport == crate::config::delivery::Transport::Folder
+            && config.outbox_dir().is_none()
+        {
+            return Some("no outbox folder: set [store] outbox in the config".into());
+        }
+        self.attachments
+            .iter()
+            .find(|a| a.contains(" ✗ "))
+            .map(|a| format!("attachment {a}"))
     }
 
     /// Placeholders still in the text: each blocks sending.

@@ -871,8 +871,8 @@ impl App {
                     ));
                     return None;
                 }
-                if body.trim().is_empty() {
-                    self.notice = Some("The reply is empty".into());
+                if let Some(blocked) = c.blocker(&self.config) {
+                    self.notice = Some(format!("✗ Not sent: {blocked}"));
                     return None;
                 }
                 Some(Effect::PrepareSend { thread, body })
@@ -1470,9 +1470,11 @@ mod tests {
     #[test]
     fn sending_is_blocked_by_placeholders_and_empty_text_and_else_asks() {
         let mut a = app(1);
+        a.config.seller_addresses = vec!["support@example-shop.test".into()];
+        a.config.outbox = Some("/tmp/outbox".into());
         composing(&mut a, 4);
         assert_eq!(a.update(Action::Send, now()), None);
-        assert_eq!(a.notice.as_deref(), Some("The reply is empty"));
+        assert_eq!(a.notice.as_deref(), Some("✗ Not sent: the reply is empty"));
         a.composer
             .as_mut()
             .unwrap()
@@ -1485,6 +1487,31 @@ mod tests {
                 .contains("{{delivery_date}} not filled")
         );
         a.composer.as_mut().unwrap().replace("By Friday", now());
+        // Nothing to send from, no one to send to, a file that cannot go: said before asking.
+        let seller = std::mem::take(&mut a.config.seller_addresses);
+        assert_eq!(a.update(Action::Send, now()), None);
+        assert!(
+            a.notice.as_deref().unwrap().contains("no seller address"),
+            "{:?}",
+            a.notice
+        );
+        a.config.seller_addresses = seller;
+        a.composer.as_mut().unwrap().recipient_known = false;
+        assert_eq!(a.update(Action::Send, now()), None);
+        assert!(
+            a.notice.as_deref().unwrap().contains("no buyer address"),
+            "{:?}",
+            a.notice
+        );
+        a.composer.as_mut().unwrap().recipient_known = true;
+        a.composer.as_mut().unwrap().attachments = vec!["invoice.pdf ✗ gone".into()];
+        assert_eq!(a.update(Action::Send, now()), None);
+        assert!(
+            a.notice.as_deref().unwrap().contains("invoice.pdf"),
+            "{:?}",
+            a.notice
+        );
+        a.composer.as_mut().unwrap().attachments.clear();
         assert_eq!(
             a.update(Action::Send, now()),
             Some(Effect::PrepareSend {

@@ -451,6 +451,39 @@ fn a_note_joins_the_timeline() {
     assert_eq!(notes(&d), 1);
 }
 
+/// The composer says "ready" only when a send would go: an empty reply, or no seller address to
+/// send from, shows as the error it is, before Ctrl-S.
+#[test]
+fn the_composer_is_ready_only_when_a_send_would_go() {
+    let mut d = demo(120, 36);
+    d.app.update(Msg::Opened, now());
+    act(&mut d, Action::Confirm);
+    act(&mut d, Action::Reply);
+    let shown = format!("{}", screen(&d, 120, 36).backend());
+    assert!(shown.contains("✗ the reply is empty"), "{shown}");
+    assert!(!shown.contains("✓ ready"), "{shown}");
+    type_text(&mut d, "Hello, a new one ships today.");
+    let shown = format!("{}", screen(&d, 120, 36).backend());
+    assert!(shown.contains("✓ ready"), "{shown}");
+    d.app.config.seller_addresses.clear();
+    let shown = format!("{}", screen(&d, 120, 36).backend());
+    assert!(
+        shown.contains("✗ no seller address to send from"),
+        "{shown}"
+    );
+    act(&mut d, Action::Send);
+    assert!(
+        d.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("no seller address"),
+        "{:?}",
+        d.app.notice
+    );
+    assert!(d.app.modal.is_none(), "nothing asked: it cannot go");
+}
+
 /// The compliance check runs as the seller types: the offending text is highlighted and the
 /// bottom line says why; sending asks explicitly and the override lands on the timeline.
 #[test]

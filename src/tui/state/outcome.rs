@@ -511,6 +511,7 @@ impl App {
         );
         composer.language = language;
         composer.attachments = attachments.iter().map(notices::attachment).collect();
+        composer.recipient_known = facts.to_addr.is_some();
         self.composer = Some(composer);
         self.focus = Focus::Composer;
     }

@@ -38,6 +38,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             format!("✗ {} not filled", left.join(" ")),
             theme::bad(),
         ));
+    } else if let Some(blocked) = c.blocker(&app.config) {
+        status.push(Span::styled(format!("✗ {blocked}"), theme::bad()));
     } else if let Some((f, others)) = c.headline() {
         let (mark, style) = match f.severity {
             Severity::Error => ("✗", theme::bad()),
