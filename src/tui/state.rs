@@ -123,6 +123,23 @@ pub struct Prompt {
     pub input: TextArea<'static>,
 }
 
+impl PromptPurpose {
+    /// The thread the answer acts on, if any.
+    pub fn thread(&self) -> Option<i64> {
+        match *self {
+            PromptPurpose::Search | PromptPurpose::RenameTemplate(_) => None,
+            PromptPurpose::Note(t)
+            | PromptPurpose::CaseId(t, _)
+            | PromptPurpose::FollowUpAt { thread: t, .. }
+            | PromptPurpose::CheckBackAt(t)
+            | PromptPurpose::Outcome(t)
+            | PromptPurpose::SnoozeFor(t)
+            | PromptPurpose::Attach(t)
+            | PromptPurpose::SaveAttachmentsTo(t) => Some(t),
+        }
+    }
+}
+
 impl Prompt {
     fn new(purpose: PromptPurpose, text: &str) -> Prompt {
         let mut input = TextArea::new(vec![text.to_string()]);
@@ -457,6 +474,39 @@ impl App {
         if c.overdue + c.due_soon > 0 || troubled || !self.metrics.follow_ups.is_empty() || outbox {
             self.modal = Some(Modal::Alert);
         }
+    }
+
+    /// "Bob Wilson · order 111-4827163-0028371": the thread a dialog or prompt acts on, as
+    /// the seller knows it (buyer, order), from what is loaded.
+    pub fn thread_label(&self, id: i64) -> String {
+        let row = self
+            .thread
+            .as_ref()
+            .map(|t| &t.row)
+            .filter(|r| r.id == id)
+            .or_else(|| self.rows.iter().find(|r| r.id == id))
+            .or_else(|| self.alert_rows.iter().find(|r| r.id == id));
+        let Some(row) = row else {
+            return format!("thread {id}");
+        };
+        let buyer = row
+            .buyer_name
+            .as_deref()
+            .or(row.buyer_alias.as_deref())
+            .unwrap_or("unknown buyer");
+        match &row.order_id {
+            Some(order) => format!("{buyer} · order {order}"),
+            None => format!("{buyer} · no order"),
+        }
+    }
+
+    /// A confirmation about `thread`: the question names it first.
+    fn confirm_on(&mut self, thread: i64, title: &str, question: &str, on_yes: Effect) {
+        self.modal = Some(Modal::Confirm(Confirm {
+            title: title.into(),
+            question: format!("{}\n\n{question}", self.thread_label(thread)),
+            on_yes,
+        }));
     }
 
     /// Who else is writing a reply on `thread`, if anyone.
@@ -1008,11 +1058,12 @@ impl App {
             }
             Action::MarkNoResponse => {
                 let id = self.target_thread()?;
-                self.modal = Some(Modal::Confirm(Confirm {
-                    title: "No response needed".into(),
-                    question: "Mark this thread \"no response needed\"? Its clock stops and its messages leave the late-response rate.".into(),
-                    on_yes: Effect::MarkNoResponse(id),
-                }));
+                self.confirm_on(
+                    id,
+                    "No response needed",
+                    "Mark this thread \"no response needed\"? Its clock stops and its messages leave the late-response rate.",
+                    Effect::MarkNoResponse(id),
+                );
                 None
             }
             Action::FeedbackRemoved => {
@@ -1028,13 +1079,15 @@ impl App {
                     self.notice = Some("This thread names no order: no feedback to mark".into());
                     return None;
                 };
-                self.modal = Some(Modal::Confirm(Confirm {
-                    title: "Feedback removed".into(),
-                    question: format!(
-                        "Order {order}: mark its feedback removed by Amazon as of now (it stops counting in the ODR and the feedback rating)? If it is marked already, it counts again."
-                    ),
-                    on_yes: Effect::ToggleFeedbackRemoved(order),
-                }));
+                let question = format!(
+                    "Order {order}: mark its feedback removed by Amazon as of now (it stops counting in the ODR and the feedback rating)? If it is marked already, it counts again."
+                );
+                self.confirm_on(
+                    thread,
+                    "Feedback removed",
+                    &question,
+                    Effect::ToggleFeedbackRemoved(order),
+                );
                 None
             }
             Action::UndoMark => self
@@ -1144,14 +1197,15 @@ impl App {
                         ),
                     )
                 };
-                self.modal = Some(Modal::Confirm(Confirm {
-                    title: title.into(),
-                    question,
-                    on_yes: Effect::RetryDelivery {
+                self.confirm_on(
+                    thread,
+                    title,
+                    &question,
+                    Effect::RetryDelivery {
                         thread,
                         even_if_unknown: unknown > 0,
                     },
-                }));
+                );
                 None
             }
             Action::SaveAttachments => {

@@ -117,9 +117,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
         Some(Modal::Help) => help::draw(frame, area, keymap, app.help_scroll),
         Some(Modal::Alert) => alert::draw(frame, area, app),
         Some(Modal::Confirm(c)) => confirm(frame, area, &c.title, &c.question),
-        Some(Modal::Kinds(k)) => kinds::draw(frame, area, k),
-        Some(Modal::Channels { selected, .. }) => channels::draw(frame, area, *selected),
-        Some(Modal::Reasons { selected, .. }) => channels::draw_reasons(frame, area, *selected),
+        Some(Modal::Kinds(k)) => kinds::draw(frame, area, k, k.thread.map(|t| app.thread_label(t))),
+        Some(Modal::Channels { thread, selected }) => {
+            channels::draw(frame, area, *selected, Some(app.thread_label(*thread)))
+        }
+        Some(Modal::Reasons { thread, selected }) => {
+            channels::draw_reasons(frame, area, *selected, Some(app.thread_label(*thread)))
+        }
         None => {}
     }
 }

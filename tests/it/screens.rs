@@ -451,6 +451,39 @@ fn a_note_joins_the_timeline() {
     assert_eq!(notes(&d), 1);
 }
 
+/// Every dialog and prompt about a thread names it (buyer and order), in the inbox as in the
+/// thread: the seller sees what the answer acts on.
+#[test]
+fn dialogs_and_prompts_name_the_thread_they_act_on() {
+    let mut d = demo(120, 36);
+    let row = d.app.selected_row().unwrap().clone();
+    let label = format!(
+        "{} · order {}",
+        row.buyer_name.as_deref().unwrap(),
+        row.order_id.as_deref().unwrap()
+    );
+    for action in [
+        Action::MarkNoResponse,
+        Action::AddNote,
+        Action::Snooze,
+        Action::Escalate,
+    ] {
+        act(&mut d, action);
+        let shown = format!("{}", screen(&d, 120, 36).backend());
+        assert!(shown.contains(&label), "{action:?} names {label}:\n{shown}");
+        act(&mut d, Action::Back);
+        assert!(
+            d.app.modal.is_none() && d.app.prompt.is_none(),
+            "{action:?} closed"
+        );
+    }
+    // From the thread, about the thread open.
+    act(&mut d, Action::Open);
+    act(&mut d, Action::CheckBack);
+    let shown = format!("{}", screen(&d, 120, 36).backend());
+    assert!(shown.contains(&label), "{shown}");
+}
+
 /// The composer says "ready" only when a send would go: an empty reply, or no seller address to
 /// send from, shows as the error it is, before Ctrl-S.
 #[test]

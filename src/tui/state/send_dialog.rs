@@ -46,7 +46,12 @@ impl App {
             Some(n) => format!("{} <{}>", n, reply.to_addr),
             None => reply.to_addr.clone(),
         };
-        let mut question = format!("To: {}\nSubject: {}\n\n", line(&to), line(&reply.subject));
+        let mut question = format!(
+            "{}\nTo: {}\nSubject: {}\n\n",
+            self.thread_label(thread),
+            line(&to),
+            line(&reply.subject)
+        );
         if !warnings.is_empty() {
             question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
         }

@@ -8,12 +8,13 @@ use super::choices::{self, Choices};
 use crate::domain::compliance::Reason;
 use crate::store::follow_ups::EscalationChannel;
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, selected: usize) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, selected: usize, about: Option<String>) {
     choices::draw(
         frame,
         area,
         &Choices {
             title: "Escalate through",
+            about,
             entries: EscalationChannel::ALL
                 .iter()
                 .map(|c| c.label().to_string())
@@ -27,12 +28,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, selected: usize) {
 }
 
 /// Amazon's permitted reasons for a message the seller starts.
-pub fn draw_reasons(frame: &mut Frame<'_>, area: Rect, selected: usize) {
+pub fn draw_reasons(frame: &mut Frame<'_>, area: Rect, selected: usize, about: Option<String>) {
     choices::draw(
         frame,
         area,
         &Choices {
             title: "Write first: why",
+            about,
             entries: Reason::ALL.iter().map(|r| r.label().to_string()).collect(),
             selected,
             note: Some("Within 30 days of the order; one review request per order."),

@@ -10,6 +10,8 @@ use crate::tui::theme;
 
 pub struct Choices<'a> {
     pub title: &'a str,
+    /// The thread it acts on ("Bob Wilson · order 111-…"), its first line.
+    pub about: Option<String>,
     pub entries: Vec<String>,
     pub selected: usize,
     /// A line under the list.
@@ -20,22 +22,25 @@ pub struct Choices<'a> {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, c: &Choices<'_>) {
-    let extra = if c.note.is_some() { 5 } else { 4 };
+    let extra = if c.note.is_some() { 5 } else { 4 } + if c.about.is_some() { 2 } else { 0 };
     let r = super::centered(area, c.width, c.entries.len() as u16 + extra);
     frame.render_widget(Clear, r);
-    let mut lines: Vec<Line<'static>> = c
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let text = format!(" {e}");
-            if i == c.selected {
-                Line::styled(text, theme::selected())
-            } else {
-                Line::from(text)
-            }
-        })
-        .collect();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if let Some(about) = &c.about {
+        lines.push(Line::styled(
+            format!(" {}", crate::text::safe_text::line(about)),
+            theme::title(),
+        ));
+        lines.push(Line::from(""));
+    }
+    lines.extend(c.entries.iter().enumerate().map(|(i, e)| {
+        let text = format!(" {e}");
+        if i == c.selected {
+            Line::styled(text, theme::selected())
+        } else {
+            Line::from(text)
+        }
+    }));
     lines.push(Line::from(""));
     if let Some(note) = c.note {
         lines.push(Line::styled(format!(" {note}"), theme::dim()));

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use super::choices::{self, Choices};
 use crate::tui::state::KindChoice;
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, choice: &KindChoice) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, choice: &KindChoice, about: Option<String>) {
     let entries = choice
         .entries()
         .iter()
@@ -25,6 +25,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, choice: &KindChoice) {
         area,
         &Choices {
             title,
+            about,
             entries,
             selected: choice.selected,
             note: None,

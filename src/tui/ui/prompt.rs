@@ -11,8 +11,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let Some(p) = &app.prompt else {
         return;
     };
-    let label = format!(" {}: ", p.label());
-    let width = (label.chars().count() as u16).min(area.width / 2);
+    // A prompt about a thread names it first: the seller sees what the answer acts on.
+    let label = match p.purpose.thread() {
+        Some(t) => format!(
+            " {} · {}: ",
+            crate::text::safe_text::line(&app.thread_label(t)),
+            p.label()
+        ),
+        None => format!(" {}: ", p.label()),
+    };
+    let width =
+        (unicode_width::UnicodeWidthStr::width(label.as_str()) as u16).min(area.width * 2 / 3);
     let [l, input] =
         Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(label).style(theme::key()), l);
