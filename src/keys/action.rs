@@ -95,6 +95,8 @@ pub enum Action {
     DuplicateTemplate,
     /// Delete the selected template (asks first).
     DeleteTemplate,
+    /// Clear what a prompt holds (its default included).
+    ClearPrompt,
     /// Show every key binding.
     Help,
     /// Confirm: answer yes, insert the template, apply the search.
@@ -160,6 +162,7 @@ impl Action {
             Action::RenameTemplate => "rename",
             Action::DuplicateTemplate => "duplicate",
             Action::DeleteTemplate => "delete",
+            Action::ClearPrompt => "clear",
             Action::Help => "help",
             Action::Confirm => "confirm",
             Action::Quit => "quit",

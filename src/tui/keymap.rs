@@ -80,6 +80,7 @@ impl Default for Keymap {
             b(Picker, Key::code(KeyCode::Esc), Back, true),
             b(Prompt, Key::code(KeyCode::Enter), Confirm, true),
             b(Prompt, Key::code(KeyCode::Esc), Back, true),
+            b(Prompt, Key::ctrl('u'), ClearPrompt, true),
             b(Templates, Key::code(KeyCode::Enter), EditTemplate, false),
             b(Templates, Key::plain('e'), EditTemplate, true),
             b(Templates, Key::plain('n'), NewTemplate, true),

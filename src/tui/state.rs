@@ -121,6 +121,17 @@ pub enum PromptPurpose {
 pub struct Prompt {
     pub purpose: PromptPurpose,
     pub input: TextArea<'static>,
+    /// Still the default it opened with: the first typed character replaces it.
+    pub fresh: bool,
+    /// Why the last answer could not be read; shown in the prompt until the text changes.
+    pub problem: Option<String>,
+}
+
+fn one_line(text: &str) -> TextArea<'static> {
+    let mut input = TextArea::new(vec![text.to_string()]);
+    input.set_cursor_line_style(ratatui::style::Style::default());
+    input.move_cursor(ratatui_textarea::CursorMove::End);
+    input
 }
 
 impl PromptPurpose {
@@ -142,10 +153,28 @@ impl PromptPurpose {
 
 impl Prompt {
     fn new(purpose: PromptPurpose, text: &str) -> Prompt {
-        let mut input = TextArea::new(vec![text.to_string()]);
-        input.set_cursor_line_style(ratatui::style::Style::default());
-        input.move_cursor(ratatui_textarea::CursorMove::End);
-        Prompt { purpose, input }
+        Prompt {
+            purpose,
+            input: one_line(text),
+            fresh: !text.is_empty(),
+            problem: None,
+        }
+    }
+
+    /// Opened again on what the seller typed, saying why it could not be read.
+    fn again(purpose: PromptPurpose, text: &str, problem: String) -> Prompt {
+        Prompt {
+            purpose,
+            input: one_line(text),
+            fresh: false,
+            problem: Some(problem),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.input = one_line("");
+        self.fresh = false;
+        self.problem = None;
     }
 
     pub fn text(&self) -> String {
@@ -596,8 +625,16 @@ impl App {
                 p.selected = 0;
             }
         } else if let Some(p) = &mut self.prompt {
+            // A default is a suggestion: typing a character starts afresh; moving keeps it.
+            if std::mem::take(&mut p.fresh) && matches!(input.key, ratatui_textarea::Key::Char(_)) {
+                p.clear();
+            }
             // One line: a newline never gets in (Enter is bound to confirm).
-            if p.input.input(input) && p.purpose == PromptPurpose::Search {
+            let changed = p.input.input(input);
+            if changed {
+                p.problem = None;
+            }
+            if changed && p.purpose == PromptPurpose::Search {
                 let text = p.text().trim().to_string();
                 let live = (text.chars().count() >= 3).then_some(text);
                 if live != self.search {
@@ -804,6 +841,20 @@ impl App {
 
     fn update_prompt(&mut self, purpose: PromptPurpose, action: Action) -> Option<Effect> {
         match action {
+            Action::ClearPrompt => {
+                if let Some(p) = &mut self.prompt {
+                    p.clear();
+                }
+                // Cleared, the search shows everything again.
+                if purpose == PromptPurpose::Search && self.search.is_some() {
+                    self.search = None;
+                    self.selected = 0;
+                    self.offset = 0;
+                    self.rows.clear();
+                    return Some(Effect::Page);
+                }
+                None
+            }
             Action::Back => {
                 self.prompt = None;
                 // Esc takes back what was typed: the list as it was before the prompt opened.
@@ -856,8 +907,7 @@ impl App {
                                 follow_up_at,
                             }),
                             Err(e) => {
-                                self.notice = Some(e);
-                                self.prompt = Some(Prompt::new(purpose, text));
+                                self.prompt = Some(Prompt::again(purpose, text, e));
                                 None
                             }
                         }
@@ -865,8 +915,7 @@ impl App {
                     PromptPurpose::CheckBackAt(thread) => match parse_when(text, self.now) {
                         Ok(due_at) => Some(Effect::CheckBack { thread, due_at }),
                         Err(e) => {
-                            self.notice = Some(e);
-                            self.prompt = Some(Prompt::new(purpose, text));
+                            self.prompt = Some(Prompt::again(purpose, text, e));
                             None
                         }
                     },
@@ -896,8 +945,7 @@ impl App {
                             until: Some(until),
                         }),
                         Err(e) => {
-                            self.notice = Some(e);
-                            self.prompt = Some(Prompt::new(purpose, text));
+                            self.prompt = Some(Prompt::again(purpose, text, e));
                             None
                         }
                     },
@@ -1658,6 +1706,20 @@ mod tests {
         );
         a.update(Action::RenameTemplate, now());
         assert_eq!(a.prompt.as_ref().unwrap().text(), "T2");
+        // Typing replaces the name it opened with; a key that moves first keeps it.
+        typed(&mut a, "x");
+        assert_eq!(a.prompt.as_ref().unwrap().text(), "x");
+        a.update(Action::ClearPrompt, now());
+        assert_eq!(a.prompt.as_ref().unwrap().text(), "");
+        a.update(Action::Back, now());
+        a.update(Action::RenameTemplate, now());
+        a.update(
+            Msg::Typed(ratatui_textarea::Input {
+                key: ratatui_textarea::Key::End,
+                ..Default::default()
+            }),
+            now(),
+        );
         typed(&mut a, "b");
         assert_eq!(
             a.update(Action::Confirm, now()),

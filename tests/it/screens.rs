@@ -567,12 +567,27 @@ fn escalating_reminding_and_closing_follow_ups() {
     act(&mut d, Action::Confirm);
     type_text(&mut d, "MANUF-77");
     act(&mut d, Action::Confirm);
-    // The follow-up prompt starts at 48h: replace it with nonsense, then a real span.
-    d.app.prompt.as_mut().unwrap().input = ratatui_textarea::TextArea::new(vec!["soon".into()]);
+    // The follow-up prompt starts at 48h: typing replaces it. Nonsense is explained in the
+    // prompt, which stays open on it; Ctrl-U clears it for a real span.
+    assert_eq!(d.app.prompt.as_ref().unwrap().text(), "48h");
+    type_text(&mut d, "soon");
+    assert_eq!(d.app.prompt.as_ref().unwrap().text(), "soon");
     act(&mut d, Action::Confirm);
-    assert!(d.app.notice.as_deref().unwrap_or("").contains("not a time"));
-    assert!(d.app.prompt.is_some(), "asked again");
-    d.app.prompt.as_mut().unwrap().input = ratatui_textarea::TextArea::new(vec!["3d".into()]);
+    let p = d.app.prompt.as_ref().expect("asked again");
+    assert_eq!(p.text(), "soon");
+    assert!(
+        p.problem.as_deref().unwrap_or("").contains("not a time"),
+        "{:?}",
+        p.problem
+    );
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(
+        shown.contains("✗ ") && shown.contains("not a time"),
+        "{shown}"
+    );
+    act(&mut d, Action::ClearPrompt);
+    assert_eq!(d.app.prompt.as_ref().unwrap().text(), "");
+    type_text(&mut d, "3d");
     act(&mut d, Action::Confirm);
     let t = d.app.thread.as_ref().unwrap();
     assert_eq!(t.follow_ups.len(), 1);

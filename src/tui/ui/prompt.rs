@@ -25,5 +25,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let [l, input] =
         Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(label).style(theme::key()), l);
-    frame.render_widget(&p.input, input);
+    match &p.problem {
+        // Why the answer could not be read, beside it, until it changes.
+        Some(problem) => {
+            let problem = format!(" ✗ {}", crate::text::safe_text::line(problem));
+            let room = (unicode_width::UnicodeWidthStr::width(problem.as_str()) as u16)
+                .min(input.width.saturating_sub(8));
+            let [text, why] =
+                Layout::horizontal([Constraint::Min(1), Constraint::Length(room)]).areas(input);
+            frame.render_widget(&p.input, text);
+            frame.render_widget(Paragraph::new(problem).style(theme::bad()), why);
+        }
+        None => frame.render_widget(&p.input, input),
+    }
 }
