@@ -451,6 +451,39 @@ fn a_note_joins_the_timeline() {
     assert_eq!(notes(&d), 1);
 }
 
+/// One figure everywhere: the app's badge, the thread's clock line and `status` show the same
+/// time overdue or left for a thread, the state as the label.
+#[test]
+fn the_app_and_status_show_the_same_countdown() {
+    let mut d = demo(140, 40);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::support::bin::sellerdesk(home.path())
+        .args(["demo", "--now", "2026-11-22T12:00:00Z"])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).into_owned();
+    for row in d.app.rows.iter().filter(|r| r.clock_start.is_some()).take(6) {
+        let buyer = row.buyer_name.as_deref().unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.contains(buyer) && (l.contains(" left") || l.contains("overdue ")))
+            .unwrap_or_else(|| panic!("{buyer} in status:\n{status}"));
+        let start = row.clock_start.unwrap();
+        let badge = sellerdesk::text::time_fmt::countdown(
+            sellerdesk::domain::clock::Clock { start }.remaining(now()),
+        );
+        assert!(line.contains(&badge), "status says {line:?}, the app {badge:?}");
+        assert!(
+            shown.lines().any(|l| l.contains(&badge) && l.contains(buyer)),
+            "{badge} for {buyer}:\n{shown}"
+        );
+    }
+    act(&mut d, Action::Open);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(shown.contains("clock: CRITICAL · overdue 31h00m"), "{shown}");
+}
+
 /// Every dialog and prompt about a thread names it (buyer and order), in the inbox as in the
 /// thread: the seller sees what the answer acts on.
 #[test]
@@ -872,7 +905,7 @@ fn the_demos_bounced_reply_says_why_and_its_clock_runs() {
         None,
     );
     let shown = format!("{}", screen(&d, 140, 60).backend());
-    assert!(shown.contains("clock: 15h00m left"), "{shown}");
+    assert!(shown.contains("clock: ON TRACK · 15h00m left"), "{shown}");
     assert!(
         shown.contains("✗ bounced: Reason: This message was not sent"),
         "{shown}"

@@ -142,9 +142,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             safe_text::line(buyer),
             safe_text::line(&r.subject)
         );
-        let rest = fit(&rest, width.saturating_sub(15));
+        let rest = fit(&rest, width.saturating_sub(16));
         lines.push(Line::from(vec![
-            Span::styled(format!("{badge:<15}"), style),
+            Span::styled(format!("{badge:<16}"), style),
             Span::raw(rest),
         ]));
     }

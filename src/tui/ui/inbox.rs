@@ -13,22 +13,25 @@ use crate::text::time_fmt::countdown;
 use crate::tui::state::{App, Focus};
 use crate::tui::theme;
 
-/// The badge: `CRITICAL 50h`, `overdue 3h05m`, `5h12m left`, or `answered`.
+/// The badge: time left (`5h12m left`) or overdue (`overdue 31h00m`), the figure `status`
+/// prints too, coloured by the clock's state; `—` when no clock runs.
 pub fn badge(row: &InboxRow, app: &App) -> (String, ratatui::style::Style) {
-    match row.clock_start {
-        Some(start) => {
-            let state = state_for_start(start, app.now, &app.config.thresholds);
-            let remaining = Clock { start }.remaining(app.now);
-            let text = match state {
-                crate::domain::clock::ClockState::Critical => {
-                    format!("CRITICAL {}h", (app.now - start).num_hours())
-                }
-                _ => countdown(remaining),
-            };
-            (text, theme::clock(Some(state)))
-        }
+    match clock_state(row, app) {
+        Some((state, remaining)) => (countdown(remaining), theme::clock(Some(state))),
         None => ("—".into(), theme::clock(None)),
     }
+}
+
+/// The running clock's state and time left (negative: overdue).
+pub fn clock_state(
+    row: &InboxRow,
+    app: &App,
+) -> Option<(crate::domain::clock::ClockState, chrono::Duration)> {
+    let start = row.clock_start?;
+    Some((
+        state_for_start(start, app.now, &app.config.thresholds),
+        Clock { start }.remaining(app.now),
+    ))
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -111,9 +114,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             row
         })
         .collect();
+    // The badge's column holds the unread dot and `overdue 100h00m` whole.
     let widths: Vec<Constraint> = if wide {
         vec![
-            Constraint::Length(15),
+            Constraint::Length(16),
             Constraint::Length(16),
             Constraint::Length(19),
             Constraint::Length(9),
@@ -122,7 +126,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ]
     } else {
         vec![
-            Constraint::Length(15),
+            Constraint::Length(16),
             Constraint::Length(14),
             Constraint::Min(8),
             Constraint::Length(2),

@@ -116,11 +116,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ));
         }
     }
+    // The state as the label, the figure as `status` prints it.
     let (badge, style) = super::inbox::badge(&t.row, app);
-    lines.push(Line::from(vec![
-        Span::raw("clock: "),
-        Span::styled(badge, style),
-    ]));
+    let mut clock = vec![Span::raw("clock: ")];
+    if let Some((state, _)) = super::inbox::clock_state(&t.row, app) {
+        clock.push(Span::styled(format!("{} · ", state.label()), style));
+    }
+    clock.push(Span::styled(badge, style));
+    lines.push(Line::from(clock));
     lines.push(Line::from(
         "─".repeat(area.width.saturating_sub(2) as usize),
     ));
