@@ -291,6 +291,57 @@ fn unfilled_placeholders_block_sending_and_filled_ones_send() {
     assert_eq!(last.direction, "out");
 }
 
+/// The thread pane always shows the selected thread: after moving in the list it shows the
+/// selected one (until opened), and after a send moves the list on, the list highlights the
+/// thread still open — or nothing — never another.
+#[test]
+fn the_thread_pane_never_shows_one_thread_while_another_is_selected() {
+    let mut d = demo(140, 40);
+    act(&mut d, Action::Open);
+    let open = d.app.thread.as_ref().unwrap().row.clone();
+    act(&mut d, Action::Back);
+    act(&mut d, Action::Down);
+    let selected = d.app.selected_row().unwrap().clone();
+    assert_ne!(selected.id, open.id);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    let pane: String = shown
+        .lines()
+        .map(|l| l.chars().skip(63).take(50).collect::<String>() + "\n")
+        .collect();
+    assert!(
+        pane.contains(selected.buyer_name.as_deref().unwrap()) && pane.contains("Enter opens it"),
+        "{shown}"
+    );
+    assert!(!pane.contains(open.order_id.as_deref().unwrap()), "{shown}");
+    // Answered: the thread leaves the needs-reply list; the list shows no other as selected.
+    act(&mut d, Action::Up);
+    act(&mut d, Action::Open);
+    let reversed = |d: &Demo| {
+        let terminal = screen(d, 140, 40);
+        (1..39)
+            .filter(|&y| {
+                terminal.backend().buffer()[(5, y)]
+                    .modifier
+                    .contains(ratatui::style::Modifier::REVERSED)
+            })
+            .count()
+    };
+    assert_eq!(reversed(&d), 1, "the open thread's row");
+    act(&mut d, Action::Reply);
+    type_text(&mut d, "Hello Karin, a replacement left today.");
+    act(&mut d, Action::Send);
+    act(&mut d, Action::Confirm);
+    assert!(d.app.composer.is_none(), "{:?}", d.app.notice);
+    let open = d.app.thread.as_ref().unwrap().row.id;
+    assert!(d.app.rows.iter().all(|r| r.id != open), "left the list");
+    assert_eq!(
+        reversed(&d),
+        0,
+        "no other row shown selected:\n{}",
+        screen(&d, 140, 40).backend()
+    );
+}
+
 #[test]
 fn a_draft_comes_back_when_the_thread_is_reopened() {
     let mut d = demo(120, 36);
@@ -463,7 +514,13 @@ fn the_app_and_status_show_the_same_countdown() {
         .output()
         .unwrap();
     let status = String::from_utf8_lossy(&out.stdout).into_owned();
-    for row in d.app.rows.iter().filter(|r| r.clock_start.is_some()).take(6) {
+    for row in d
+        .app
+        .rows
+        .iter()
+        .filter(|r| r.clock_start.is_some())
+        .take(6)
+    {
         let buyer = row.buyer_name.as_deref().unwrap();
         let line = status
             .lines()
@@ -473,15 +530,23 @@ fn the_app_and_status_show_the_same_countdown() {
         let badge = sellerdesk::text::time_fmt::countdown(
             sellerdesk::domain::clock::Clock { start }.remaining(now()),
         );
-        assert!(line.contains(&badge), "status says {line:?}, the app {badge:?}");
         assert!(
-            shown.lines().any(|l| l.contains(&badge) && l.contains(buyer)),
+            line.contains(&badge),
+            "status says {line:?}, the app {badge:?}"
+        );
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.contains(&badge) && l.contains(buyer)),
             "{badge} for {buyer}:\n{shown}"
         );
     }
     act(&mut d, Action::Open);
     let shown = format!("{}", screen(&d, 140, 40).backend());
-    assert!(shown.contains("clock: CRITICAL · overdue 31h00m"), "{shown}");
+    assert!(
+        shown.contains("clock: CRITICAL · overdue 31h00m"),
+        "{shown}"
+    );
 }
 
 /// Every dialog and prompt about a thread names it (buyer and order), in the inbox as in the

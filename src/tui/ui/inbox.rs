@@ -34,6 +34,15 @@ pub fn clock_state(
     ))
 }
 
+/// The row shown as selected: in the list, the selection; while a thread is open (read or
+/// answered), that thread's row, or none when the list no longer holds it — never another.
+fn highlighted(app: &App, index: u64, id: i64) -> bool {
+    match (&app.thread, app.focus) {
+        (Some(t), Focus::Thread | Focus::Composer) => t.row.id == id,
+        _ => index == app.selected,
+    }
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let focused = app.focus == Focus::Inbox && app.modal.is_none();
     let filter = match app.kind {
@@ -108,7 +117,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }));
             cells.push(Cell::from(format!("{:>2}", r.message_count)));
             let mut row = Row::new(cells);
-            if index == app.selected {
+            if highlighted(app, index, r.id) {
                 row = row.style(theme::selected());
             }
             row

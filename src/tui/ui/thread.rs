@@ -14,6 +14,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let Some(t) = &app.thread else {
         return;
     };
+    // In the list, the pane follows the selection: the open thread only while it is the one
+    // selected, else what the list knows of the selected one.
+    if app.focus == Focus::Inbox
+        && let Some(row) = app.selected_row().filter(|r| r.id != t.row.id)
+    {
+        return draw_selected(frame, area, app, row);
+    }
     let tz = app.config.timezone;
     let focused = app.focus == Focus::Thread && app.modal.is_none() && app.prompt.is_none();
     let buyer = t
@@ -410,6 +417,56 @@ fn delivery_line(e: &crate::store::outbox::Entry, app: &App) -> (String, ratatui
             theme::bad(),
         ),
     }
+}
+
+/// The selected thread as the list knows it (buyer, order, subject, clock), until it is
+/// opened: the pane never shows one thread while another is selected.
+fn draw_selected(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    row: &crate::store::inbox::InboxRow,
+) {
+    let buyer = row
+        .buyer_name
+        .as_deref()
+        .or(row.buyer_alias.as_deref())
+        .unwrap_or("(unknown buyer)");
+    let mut head = vec![Span::styled(
+        safe_text::line(buyer).into_owned(),
+        theme::title(),
+    )];
+    if let Some(o) = &row.order_id {
+        head.push(Span::raw(format!(" · {o}")));
+    }
+    let (badge, style) = super::inbox::badge(row, app);
+    let mut clock = vec![Span::raw("clock: ")];
+    if let Some((state, _)) = super::inbox::clock_state(row, app) {
+        clock.push(Span::styled(format!("{} · ", state.label()), style));
+    }
+    clock.push(Span::styled(badge, style));
+    let lines = vec![
+        Line::from(head),
+        Line::from(safe_text::line(&row.subject).into_owned()),
+        Line::from(clock),
+        Line::from(""),
+        Line::styled(
+            format!(
+                "{} message{} · Enter opens it",
+                row.message_count,
+                if row.message_count == 1 { "" } else { "s" }
+            ),
+            theme::dim(),
+        ),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(" Thread ")
+                .border_style(theme::border()),
+        ),
+        area,
+    );
 }
 
 #[cfg(test)]
