@@ -6,18 +6,31 @@ use serde::Serializer;
 
 /// `5h12m left`, `overdue 3h05m`, `overdue 50h00m`: hours, not days, as Amazon counts them.
 pub fn countdown(remaining: Duration) -> String {
-    let overdue = remaining < Duration::zero();
-    let total_min = remaining.num_minutes().abs();
-    let (h, m) = (total_min / 60, total_min % 60);
-    let span = if h == 0 {
-        format!("{m}m")
-    } else {
-        format!("{h}h{m:02}m")
-    };
-    if overdue {
+    let span = span(remaining);
+    if remaining < Duration::zero() {
         format!("overdue {span}")
     } else {
         format!("{span} left")
+    }
+}
+
+/// The same figure where there is no room for its words: `5h12m`, `-3h05m` (overdue).
+pub fn countdown_short(remaining: Duration) -> String {
+    let span = span(remaining);
+    if remaining < Duration::zero() {
+        format!("-{span}")
+    } else {
+        span
+    }
+}
+
+fn span(remaining: Duration) -> String {
+    let total_min = remaining.num_minutes().abs();
+    let (h, m) = (total_min / 60, total_min % 60);
+    if h == 0 {
+        format!("{m}m")
+    } else {
+        format!("{h}h{m:02}m")
     }
 }
 
@@ -137,6 +150,12 @@ mod tests {
     fn countdowns() {
         assert_eq!(countdown(Duration::minutes(5 * 60 + 12)), "5h12m left");
         assert_eq!(countdown(Duration::minutes(59)), "59m left");
+        assert_eq!(countdown_short(Duration::minutes(59)), "59m");
+        assert_eq!(countdown_short(Duration::minutes(-(31 * 60))), "-31h00m");
+        assert_eq!(
+            countdown_short(Duration::minutes(-(130 * 60 + 5))),
+            "-130h05m"
+        );
         assert_eq!(countdown(Duration::minutes(-(3 * 60 + 5))), "overdue 3h05m");
         assert_eq!(countdown(Duration::hours(-26)), "overdue 26h00m");
         assert_eq!(countdown(Duration::seconds(-30)), "overdue 0m");

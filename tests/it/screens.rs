@@ -117,6 +117,49 @@ fn narrow_terminal_hides_the_panel() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// At 60x15 every countdown keeps its figure whole: in the list, the alert and the thread.
+#[test]
+fn a_60x15_terminal_keeps_every_countdown_whole() {
+    let mut d = demo(60, 15);
+    let figures: Vec<String> = d
+        .app
+        .rows
+        .iter()
+        .filter_map(|r| r.clock_start)
+        .map(|start| {
+            sellerdesk::text::time_fmt::countdown(
+                sellerdesk::domain::clock::Clock { start }.remaining(now()),
+            )
+        })
+        .collect();
+    let shown = format!("{}", screen(&d, 60, 15).backend());
+    let rows: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.contains('│') && (l.contains(" left") || l.contains("overdue ")))
+        .collect();
+    assert!(rows.len() >= 5, "{shown}");
+    for row in rows {
+        assert!(
+            figures
+                .iter()
+                .any(|f| row.contains(&format!("●{f} ")) || row.contains(&format!(" {f} "))),
+            "a whole countdown in {row}"
+        );
+    }
+    insta::assert_snapshot!("inbox_60x15", screen(&d, 60, 15).backend());
+    d.app.update(Msg::Opened, now());
+    let shown = format!("{}", screen(&d, 60, 15).backend());
+    assert!(shown.contains("overdue 31h00m"), "the alert:\n{shown}");
+    // With the thread open the list narrows: the figures stay whole, their words go.
+    act(&mut d, Action::Confirm);
+    let shown = format!("{}", screen(&d, 60, 15).backend());
+    assert!(
+        shown.contains(" -31h00m ") && shown.contains("●1h30m "),
+        "the thread:\n{shown}"
+    );
+    insta::assert_snapshot!("thread_60x15", screen(&d, 60, 15).backend());
+}
+
 #[test]
 fn marking_no_response_needed_lowers_the_overdue_count() {
     let mut d = demo(140, 40);

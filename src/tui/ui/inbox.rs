@@ -22,6 +22,17 @@ pub fn badge(row: &InboxRow, app: &App) -> (String, ratatui::style::Style) {
     }
 }
 
+/// The badge where the list is narrow: the figure alone (`-31h00m` overdue, `5h12m` left).
+pub fn badge_short(row: &InboxRow, app: &App) -> (String, ratatui::style::Style) {
+    match clock_state(row, app) {
+        Some((state, remaining)) => (
+            crate::text::time_fmt::countdown_short(remaining),
+            theme::clock(Some(state)),
+        ),
+        None => ("—".into(), theme::clock(None)),
+    }
+}
+
 /// The running clock's state and time left (negative: overdue).
 pub fn clock_state(
     row: &InboxRow,
@@ -72,6 +83,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let height = area.height.saturating_sub(2) as u64;
     // Order ID and category only when there is room for the subject beside them.
     let wide = area.width >= 100;
+    let compact = area.width < 50;
     // The window of loaded rows scrolled so the selection is visible.
     let first = app
         .selected
@@ -85,7 +97,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .take(height as usize)
         .map(|(i, r)| {
             let index = app.offset + i as u64;
-            let (text, style) = badge(r, app);
+            let (text, style) = if compact {
+                badge_short(r, app)
+            } else {
+                badge(r, app)
+            };
             let buyer = r
                 .buyer_name
                 .as_deref()
@@ -123,8 +139,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             row
         })
         .collect();
-    // The badge's column holds the unread dot and `overdue 100h00m` whole.
-    let widths: Vec<Constraint> = if wide {
+    // The badge's column holds the unread dot and `overdue 100h00m` whole; where the list is
+    // too narrow for that, the figure stays whole and its words go (`-31h00m`).
+    let widths: Vec<Constraint> = if compact {
+        vec![
+            Constraint::Length(9),
+            Constraint::Length(10),
+            Constraint::Min(6),
+            Constraint::Length(2),
+        ]
+    } else if wide {
         vec![
             Constraint::Length(16),
             Constraint::Length(16),
