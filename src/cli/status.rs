@@ -180,11 +180,19 @@ impl StatusReport {
         out.push('\n');
         if !self.follow_ups.is_empty() {
             out.push_str(&format!("{} follow-up(s) due:\n", self.follow_ups.len()));
-            for f in &self.follow_ups {
+            // What is followed up, case ID included, is never cut: the column is as wide as
+            // the longest.
+            let what: Vec<String> = self
+                .follow_ups
+                .iter()
+                .map(|f| safe_text::line(&f.describe()).into_owned())
+                .collect();
+            let what_width = what.iter().map(|w| w.width()).max().unwrap_or(0);
+            for (f, what) in self.follow_ups.iter().zip(&what) {
+                let pad = " ".repeat(what_width - what.width());
                 out.push_str(&format!(
-                    "  #{:<6} {:<28} due {}  {}  {}\n",
+                    "  #{:<6} {what}{pad} due {}  {}  {}\n",
                     f.thread_id,
-                    fit(&safe_text::line(&f.describe()), 28),
                     local(f.due_at, config.timezone),
                     fit(
                         &safe_text::line(f.buyer.as_deref().unwrap_or("(unknown)")),

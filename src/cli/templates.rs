@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 
 use super::Invocation;
 use crate::store::templates::Upserted;
+use crate::text::columns::pad;
 use crate::text::safe_text;
 
 pub fn list(inv: &Invocation) -> Result<u8> {
@@ -14,9 +15,9 @@ pub fn list(inv: &Invocation) -> Result<u8> {
     for row in store.templates()? {
         let t = &row.template;
         outln!(
-            "{:<36} {:<18} {}",
-            safe_text::line(&t.name),
-            safe_text::line(t.category.as_deref().unwrap_or("-")),
+            "{} {} {}",
+            pad(&safe_text::line(&t.name), 36),
+            pad(&safe_text::line(t.category.as_deref().unwrap_or("-")), 18),
             safe_text::line(&t.language)
         );
     }

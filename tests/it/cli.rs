@@ -676,7 +676,7 @@ fn status_lists_due_follow_ups_and_warns() {
             .escalate(
                 1,
                 EscalationChannel::SellerSupport,
-                "98765",
+                "1183845012345",
                 now + chrono::Duration::hours(48),
                 now,
                 chrono_tz::Tz::UTC,
@@ -697,13 +697,13 @@ fn status_lists_due_follow_ups_and_warns() {
         (f["kind"].as_str(), f["channel"].as_str()),
         (Some("escalation"), Some("seller_support"))
     );
-    assert_eq!(f["case_id"], "98765");
+    assert_eq!(f["case_id"], "1183845012345");
     assert_eq!(f["due_at"], "2026-11-24T12:00:00Z");
     assert_eq!(f["thread_id"], 1);
     let text =
         String::from_utf8_lossy(&status(home.path(), &cfg, &db, later, false).stdout).into_owned();
     assert!(
-        text.contains("1 follow-up(s) due") && text.contains("Seller Support case 98765"),
+        text.contains("1 follow-up(s) due") && text.contains("Seller Support case 1183845012345 "),
         "{text}"
     );
 }

@@ -117,6 +117,44 @@ fn narrow_terminal_hides_the_panel() {
     insta::assert_snapshot!(t.backend());
 }
 
+/// The cell where `needle` starts on row `y` (wide characters take two cells).
+fn cell_of(buffer: &ratatui::buffer::Buffer, y: u16, needle: &str) -> Option<u16> {
+    let first = needle.chars().next()?.to_string();
+    (0..buffer.area.width).find(|&x| {
+        let mut at = x;
+        needle.chars().all(|c| {
+            if at >= buffer.area.width || buffer[(at, y)].symbol() != c.to_string() {
+                return false;
+            }
+            at += unicode_width::UnicodeWidthChar::width(c)
+                .unwrap_or(0)
+                .max(1) as u16;
+            true
+        }) && buffer[(x, y)].symbol() == first
+    })
+}
+
+/// The startup alert's rows keep their columns whatever the buyer's script: the subject of a
+/// Japanese buyer's row starts in the same cell as an English one's.
+#[test]
+fn the_alert_aligns_by_display_width() {
+    let mut d = demo(140, 40);
+    d.app.update(Msg::Opened, now());
+    let terminal = screen(&d, 140, 40);
+    let buffer = terminal.backend().buffer();
+    let subject_at = |buyer: &str, subject: &str| {
+        (0..buffer.area.height)
+            .find_map(|y| cell_of(buffer, y, buyer).and_then(|_| cell_of(buffer, y, subject)))
+            .unwrap_or_else(|| panic!("{buyer}: {}", terminal.backend()))
+    };
+    assert_eq!(
+        subject_at("山田 太郎", "Amazon.co.jp"),
+        subject_at("Ivan Petrov", "Inquiry"),
+        "{}",
+        terminal.backend()
+    );
+}
+
 /// At 60x15 every countdown keeps its figure whole: in the list, the alert and the thread.
 #[test]
 fn a_60x15_terminal_keeps_every_countdown_whole() {

@@ -138,11 +138,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             .unwrap_or("?");
         // One line per thread, cut at the box: rows must not wrap into each other.
         let rest: String = format!(
-            " {:<16} {}",
-            safe_text::line(buyer),
+            " {} {}",
+            crate::text::columns::pad(&safe_text::line(buyer), 16),
             safe_text::line(&r.subject)
         );
-        let rest = fit(&rest, width.saturating_sub(16));
+        let rest = crate::text::columns::fit(&rest, width.saturating_sub(16));
         lines.push(Line::from(vec![
             Span::styled(format!("{badge:<16}"), style),
             Span::raw(rest),
@@ -165,21 +165,4 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ),
         r,
     );
-}
-
-/// At most `max` columns of `s`, with an ellipsis when cut.
-fn fit(s: &str, max: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > max {
-            out.push('…');
-            return out;
-        }
-        w += cw;
-        out.push(c);
-    }
-    out
 }
