@@ -117,10 +117,11 @@ fn narrow_terminal_hides_the_panel() {
     insta::assert_snapshot!(t.backend());
 }
 
-/// The cell where `needle` starts on row `y` (wide characters take two cells).
-fn cell_of(buffer: &ratatui::buffer::Buffer, y: u16, needle: &str) -> Option<u16> {
+/// The cell where `needle` starts on row `y`, at `from` or right of it (wide characters take
+/// two cells).
+fn cell_of(buffer: &ratatui::buffer::Buffer, y: u16, from: u16, needle: &str) -> Option<u16> {
     let first = needle.chars().next()?.to_string();
-    (0..buffer.area.width).find(|&x| {
+    (from..buffer.area.width).find(|&x| {
         let mut at = x;
         needle.chars().all(|c| {
             if at >= buffer.area.width || buffer[(at, y)].symbol() != c.to_string() {
@@ -142,9 +143,15 @@ fn the_alert_aligns_by_display_width() {
     d.app.update(Msg::Opened, now());
     let terminal = screen(&d, 140, 40);
     let buffer = terminal.backend().buffer();
+    // Inside the alert's box (the list behind it aligns by cells anyway).
+    let (left, top) = (0..buffer.area.height)
+        .find_map(|y| cell_of(buffer, y, 0, "Needs attention").map(|x| (x - 2, y)))
+        .expect("the alert");
     let subject_at = |buyer: &str, subject: &str| {
-        (0..buffer.area.height)
-            .find_map(|y| cell_of(buffer, y, buyer).and_then(|_| cell_of(buffer, y, subject)))
+        (top..buffer.area.height)
+            .find_map(|y| {
+                cell_of(buffer, y, left, buyer).and_then(|_| cell_of(buffer, y, left, subject))
+            })
             .unwrap_or_else(|| panic!("{buyer}: {}", terminal.backend()))
     };
     assert_eq!(
