@@ -459,6 +459,46 @@ fn demo_with_db_keeps_the_demo_there_and_never_writes_into_another_database() {
     assert_eq!(std::fs::read(&real).unwrap(), bytes, "untouched");
 }
 
+/// `templates list` keeps its columns for Japanese names: the kind starts in the same terminal
+/// column on every line.
+#[test]
+fn templates_list_aligns_by_display_width() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into();
+    drop(sellerdesk::demo::build(&db, now).unwrap());
+    let out = sd(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["templates", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| !l.is_ascii()),
+        "a template with a Japanese name: {text}"
+    );
+    for line in text.lines() {
+        // The name's column is 36 cells wide, then one space.
+        let mut width = 0;
+        let mut kind_at = None;
+        for (i, c) in line.char_indices() {
+            if width == 37 {
+                kind_at = Some(i);
+                break;
+            }
+            width += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        }
+        let kind_at = kind_at.unwrap_or_else(|| panic!("short line {line:?}"));
+        let before = &line[..kind_at];
+        assert!(before.ends_with(' '), "{line:?}");
+        assert!(
+            !line[kind_at..].starts_with(' '),
+            "the kind starts at cell 37: {line:?}"
+        );
+    }
+}
+
 #[test]
 fn templates_export_edit_import_round_trip() {
     let home = tempfile::tempdir().unwrap();
