@@ -24,6 +24,7 @@ mod backup;
 mod check;
 mod check_draft;
 mod demo;
+mod export_thread;
 mod feedback;
 mod import;
 mod metrics;
@@ -169,6 +170,19 @@ pub enum Command {
         /// At most this many messages (1-100000).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         limit: u32,
+    },
+    /// Write a thread out as evidence for an A-to-z claim or a Seller Support case: buyer and
+    /// order, every message with its time, the timeline with your notes, follow-ups and the
+    /// delivery of each reply. To standard output, or into a new file (never over one).
+    ExportThread {
+        /// The thread's ID (as `status --json` and `outbox` give it).
+        thread: i64,
+        /// md (Markdown) or txt.
+        #[arg(long, value_enum, default_value = "md")]
+        format: crate::export::Format,
+        /// A new file to write (an existing file is never overwritten).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
     /// List the files buyers sent on a thread, or save them into a folder (created if missing;
     /// an existing file is never overwritten).
@@ -508,6 +522,11 @@ fn run(cli: Cli, db_typed: bool) -> Result<u8> {
         Some(Command::Outbox { json, limit }) => {
             send::list(&Invocation::load(&cli)?, *json, *limit as usize)
         }
+        Some(Command::ExportThread {
+            thread,
+            format,
+            out,
+        }) => export_thread::run(&Invocation::load(&cli)?, *thread, *format, out.as_deref()),
         Some(Command::Feedback { action }) => {
             let inv = Invocation::load(&cli)?;
             match action {

@@ -22,6 +22,7 @@
 //! - `reply`: replies and messages written first: templates, the checks, the `.eml` built and
 //!   queued, attachments.
 //! - `delivery`: the outbox delivered by SMTP, a sendmail-like program, or a folder.
+//! - `export`: a thread written out as evidence (A-to-z claims, Seller Support cases).
 //! - `demo`: the demo inbox.
 //! - `tui`: the full-screen app: its state and the one `update` that changes it (`state`), the
 //!   effects run against the store (`effects`), pure drawing (`ui`).
@@ -33,6 +34,7 @@ pub mod config;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod import;
 pub mod keys;
 pub mod metrics;

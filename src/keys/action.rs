@@ -95,6 +95,8 @@ pub enum Action {
     DuplicateTemplate,
     /// Delete the selected template (asks first).
     DeleteTemplate,
+    /// Write the thread out as evidence (a claim, a case) into a new file.
+    ExportThread,
     /// Clear what a prompt holds (its default included).
     ClearPrompt,
     /// Show every key binding.
@@ -162,6 +164,7 @@ impl Action {
             Action::RenameTemplate => "rename",
             Action::DuplicateTemplate => "duplicate",
             Action::DeleteTemplate => "delete",
+            Action::ExportThread => "export as evidence",
             Action::ClearPrompt => "clear",
             Action::Help => "help",
             Action::Confirm => "confirm",

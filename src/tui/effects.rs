@@ -116,6 +116,11 @@ pub fn perform(app: &App, store: &mut Store, effect: Effect, now: DateTime<Utc>)
         E::SaveAttachments { thread, dir } => {
             (inbox::save_attachments(store, thread, &dir), false, false)
         }
+        E::ExportThread { thread, path } => (
+            inbox::export_thread(store, thread, &path, app, now),
+            false,
+            false,
+        ),
         E::OpenComposer(id) => return reply::open_composer(app, store, id),
         E::WriteFirst { thread, reason } => return reply::write_first(app, store, thread, reason),
         E::SaveDraft { thread, body } => {

@@ -116,6 +116,7 @@ impl Default for Keymap {
                 b(ctx, Key::plain('R'), RetryDelivery, false),
                 b(ctx, Key::plain('F'), FeedbackRemoved, false),
                 b(ctx, Key::plain('a'), SaveAttachments, false),
+                b(ctx, Key::plain('X'), ExportThread, false),
                 b(ctx, Key::plain('f'), CycleFilter, true),
                 b(ctx, Key::code(KeyCode::Tab), NextPane, false),
             ]);

@@ -116,6 +116,8 @@ pub enum PromptPurpose {
     Attach(i64),
     /// The folder to save the thread's attachments in.
     SaveAttachmentsTo(i64),
+    /// The new file the thread is exported into, as evidence.
+    ExportTo(i64),
 }
 
 pub struct Prompt {
@@ -146,7 +148,8 @@ impl PromptPurpose {
             | PromptPurpose::Outcome(t)
             | PromptPurpose::SnoozeFor(t)
             | PromptPurpose::Attach(t)
-            | PromptPurpose::SaveAttachmentsTo(t) => Some(t),
+            | PromptPurpose::SaveAttachmentsTo(t)
+            | PromptPurpose::ExportTo(t) => Some(t),
         }
     }
 }
@@ -193,6 +196,7 @@ impl Prompt {
             PromptPurpose::SnoozeFor(_) => "Snooze for (e.g. 4h, 1d; empty wakes it)",
             PromptPurpose::Attach(_) => "Attach file, ≤ 10 MB (path; empty takes the last off)",
             PromptPurpose::SaveAttachmentsTo(_) => "Save the thread's attachments to folder",
+            PromptPurpose::ExportTo(_) => "Export as evidence to (a new .md or .txt file)",
         }
     }
 }
@@ -316,6 +320,11 @@ pub enum Effect {
     SaveAttachments {
         thread: i64,
         dir: String,
+    },
+    /// Write the thread out as evidence into a new file (`.txt`: plain text, else Markdown).
+    ExportThread {
+        thread: i64,
+        path: String,
     },
     /// Open the composer for a message the seller starts on the thread's order.
     WriteFirst {
@@ -927,6 +936,14 @@ impl App {
                         thread,
                         path: (!text.is_empty()).then(|| text.to_string()),
                     }),
+                    PromptPurpose::ExportTo(_) if text.is_empty() => {
+                        self.notice = Some("No file given: nothing exported".into());
+                        None
+                    }
+                    PromptPurpose::ExportTo(thread) => Some(Effect::ExportThread {
+                        thread,
+                        path: text.to_string(),
+                    }),
                     PromptPurpose::SaveAttachmentsTo(_) if text.is_empty() => {
                         self.notice = Some("No folder given: nothing saved".into());
                         None
@@ -1262,6 +1279,22 @@ impl App {
                     PromptPurpose::SaveAttachmentsTo(thread),
                     "~/Downloads/sellerdesk",
                 ));
+                None
+            }
+            Action::ExportThread => {
+                let thread = self.target_thread()?;
+                let order = self
+                    .thread
+                    .as_ref()
+                    .map(|t| &t.row)
+                    .filter(|r| r.id == thread)
+                    .or_else(|| self.selected_row())
+                    .and_then(|r| r.order_id.clone());
+                let name = match order {
+                    Some(o) => format!("~/sellerdesk-thread-{thread}-{o}.md"),
+                    None => format!("~/sellerdesk-thread-{thread}.md"),
+                };
+                self.prompt = Some(Prompt::new(PromptPurpose::ExportTo(thread), &name));
                 None
             }
             Action::FollowUpOutcome => {

@@ -499,6 +499,95 @@ fn templates_list_aligns_by_display_width() {
     }
 }
 
+/// `export-thread`: the thread as evidence — buyer, order, every message quoted with its time,
+/// the timeline with notes — in Markdown or text, printed or into a new file (0600), never over
+/// an existing one; a hostile buyer's controls never reach the output.
+#[test]
+fn export_thread_writes_the_evidence_and_never_overwrites() {
+    let (home, cfg, db) = imported_home(&["buyer_inquiry.eml", "hostile.eml"]);
+    {
+        let mut store = sellerdesk::store::Store::open(&db).unwrap();
+        store
+            .add_note(1, "Called the carrier: parcel lost", chrono::Utc::now())
+            .unwrap();
+    }
+    let run = |args: &[&str]| {
+        sd(home.path())
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", NOW, "export-thread"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["1"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout).into_owned();
+    for want in [
+        "# Thread 1: Inquiry from Amazon customer Bob Wilson",
+        "- **Buyer:** Bob Wilson",
+        "- **Order:** 111-4827163-0028371",
+        "## Messages (1)",
+        "> The lamp arrived broken.",
+        "## Timeline",
+        "noted: Called the carrier: parcel lost",
+        "Exported by sellerdesk",
+    ] {
+        assert!(md.contains(want), "{want:?} in:\n{md}");
+    }
+    let txt = String::from_utf8_lossy(&run(&["1", "--format", "txt"]).stdout).into_owned();
+    assert!(
+        txt.contains("Buyer: Bob Wilson") && txt.contains("    The lamp arrived broken."),
+        "{txt}"
+    );
+    assert!(!txt.contains("**"), "plain text");
+    // Every thread, the hostile one included: no control character in the output.
+    for id in ["1", "2"] {
+        let out = run(&[id]);
+        assert!(out.status.success());
+        assert!(
+            !out.stdout
+                .iter()
+                .any(|&b| b == 0x1b || b == 0x07 || (b < 0x20 && b != b'\n')),
+            "thread {id}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    // Into a new file, private; never over one.
+    let file = home.path().join("evidence.md");
+    let out = run(&["1", "--out", file.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap().trim_end(),
+        md.trim_end()
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    std::fs::write(&file, "the seller's own file").unwrap();
+    let out = run(&["1", "--out", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never overwritten"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "the seller's own file"
+    );
+    assert_eq!(run(&["99"]).status.code(), Some(3), "no such thread");
+}
+
 #[test]
 fn templates_export_edit_import_round_trip() {
     let home = tempfile::tempdir().unwrap();

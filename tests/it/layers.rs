@@ -43,6 +43,12 @@ const RULES: &[(&str, &[&str])] = &[
     ("import", &["tui", "cli"]),
     ("reply", &["tui", "cli"]),
     ("delivery", &["tui", "cli"]),
+    (
+        "export",
+        &[
+            "tui", "cli", "import", "reply", "delivery", "reports", "demo",
+        ],
+    ),
     ("metrics", &["tui", "cli"]),
     ("tui", &["cli", "testing"]),
 ];

@@ -637,6 +637,55 @@ fn the_app_and_status_show_the_same_countdown() {
     );
 }
 
+/// `X` in the thread: the thread exported as evidence into the file typed (a new one; the
+/// suggestion names thread and order).
+#[test]
+fn x_exports_the_open_thread_as_evidence() {
+    let mut d = demo(120, 36);
+    act(&mut d, Action::Open);
+    let row = d.app.thread.as_ref().unwrap().row.clone();
+    act(&mut d, Action::ExportThread);
+    let suggested = d.app.prompt.as_ref().unwrap().text();
+    assert!(
+        suggested.ends_with(&format!(
+            "-{}-{}.md",
+            row.id,
+            row.order_id.as_deref().unwrap()
+        )),
+        "{suggested}"
+    );
+    let file = d._dir.path().join("karin.txt");
+    type_text(&mut d, file.to_str().unwrap());
+    act(&mut d, Action::Confirm);
+    assert!(
+        d.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("exported as evidence"),
+        "{:?}",
+        d.app.notice
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("Buyer: Karin Schulz") && text.contains("    Guten Tag,"),
+        "{text}"
+    );
+    // Never over a file.
+    act(&mut d, Action::ExportThread);
+    type_text(&mut d, file.to_str().unwrap());
+    act(&mut d, Action::Confirm);
+    assert!(
+        d.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("never overwritten"),
+        "{:?}",
+        d.app.notice
+    );
+}
+
 /// Every dialog and prompt about a thread names it (buyer and order), in the inbox as in the
 /// thread: the seller sees what the answer acts on.
 #[test]

@@ -145,3 +145,31 @@ pub fn save_attachments(store: &Store, thread: i64, dir: &str) -> Done {
         dir: dir.display().to_string(),
     })
 }
+
+/// Writes the thread out as evidence into a new file at `path` (`.txt`: plain text, else
+/// Markdown); an existing file is never overwritten.
+pub fn export_thread(
+    store: &Store,
+    thread: i64,
+    path: &str,
+    app: &App,
+    now: DateTime<Utc>,
+) -> Done {
+    let path = crate::config::expand_home(path.trim());
+    let Some(detail) = store.thread_detail(thread).map_err(failed)? else {
+        return Err(Failure::Other(format!("there is no thread {thread}")));
+    };
+    let format = if path.extension().is_some_and(|e| e == "txt") {
+        crate::export::Format::Text
+    } else {
+        crate::export::Format::Markdown
+    };
+    let text = crate::export::thread(&detail, format, app.config.timezone, now);
+    crate::export::write_new(&path, &text).map_err(|e| {
+        Failure::Other(format!(
+            "{}: {e} (an existing file is never overwritten)",
+            path.display()
+        ))
+    })?;
+    Ok(Outcome::Exported(path.display().to_string()))
+}

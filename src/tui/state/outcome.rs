@@ -161,6 +161,8 @@ pub enum Outcome {
         dir: String,
     },
     NoAttachments,
+    /// The thread written out as evidence.
+    Exported(String),
     /// Replies queued again, and unknown ones left alone.
     Requeued {
         queued: usize,
@@ -373,6 +375,12 @@ impl App {
                 ))
             }
             Outcome::NoAttachments => self.notice = Some("This thread has no attachments".into()),
+            Outcome::Exported(path) => {
+                self.notice = Some(format!(
+                    "Thread exported as evidence to {}",
+                    crate::text::safe_text::line(&path)
+                ))
+            }
             Outcome::Requeued { queued, skipped } => {
                 if queued > 0 {
                     self.replies_queued += 1;
