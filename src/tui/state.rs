@@ -387,6 +387,8 @@ pub struct App {
     pub prompt: Option<Prompt>,
     pub modal: Option<Modal>,
     pub help_scroll: u16,
+    /// Lines of the startup alert scrolled past (a long one scrolls).
+    pub alert_scroll: u16,
     pub templates: Vec<TemplateRow>,
     pub template_selected: usize,
     /// Where Esc leaves the template manager and the dashboard for.
@@ -443,6 +445,7 @@ impl App {
             prompt: None,
             modal: None,
             help_scroll: 0,
+            alert_scroll: 0,
             templates: Vec::new(),
             template_selected: 0,
             templates_from: Focus::Inbox,
@@ -511,6 +514,7 @@ impl App {
         let outbox = o.failed + o.unknown + o.retrying > 0 || self.metrics.purge_due;
         if c.overdue + c.due_soon > 0 || troubled || !self.metrics.follow_ups.is_empty() || outbox {
             self.modal = Some(Modal::Alert);
+            self.alert_scroll = 0;
         }
     }
 
@@ -800,6 +804,16 @@ impl App {
                     thread,
                     reason: Reason::ALL[selected.min(Reason::ALL.len() - 1)],
                 })
+            }
+            (Modal::Alert, Action::Down | Action::PageDown) => {
+                let step = if action == Action::Down { 1 } else { 10 };
+                self.alert_scroll = self.alert_scroll.saturating_add(step).min(200);
+                None
+            }
+            (Modal::Alert, Action::Up | Action::PageUp) => {
+                let step = if action == Action::Up { 1 } else { 10 };
+                self.alert_scroll = self.alert_scroll.saturating_sub(step);
+                None
             }
             (Modal::Help, Action::Down | Action::PageDown) => {
                 let step = if action == Action::Down { 1 } else { 10 };

@@ -135,6 +135,28 @@ fn cell_of(buffer: &ratatui::buffer::Buffer, y: u16, from: u16, needle: &str) ->
     })
 }
 
+/// The startup alert always shows its keys, however many rows it lists, and scrolls when it
+/// does not fit.
+#[test]
+fn the_startup_alert_keeps_its_keys_and_scrolls_when_long() {
+    for (w, h) in [(140, 40), (100, 20), (80, 14)] {
+        let mut d = demo(w, h);
+        d.app.update(Msg::Opened, now());
+        let shown = format!("{}", screen(&d, w, h).backend());
+        assert!(
+            shown.contains("Enter open the most urgent") && shown.contains("Esc dismiss"),
+            "{w}x{h}:\n{shown}"
+        );
+        if h < 16 {
+            assert!(shown.contains("j/k scroll"), "{w}x{h}:\n{shown}");
+            act(&mut d, Action::PageDown);
+            let scrolled = format!("{}", screen(&d, w, h).backend());
+            assert_ne!(scrolled, shown, "{w}x{h}: scrolled");
+            assert!(scrolled.contains("Esc dismiss"), "{scrolled}");
+        }
+    }
+}
+
 /// The startup alert's rows keep their columns whatever the buyer's script: the subject of a
 /// Japanese buyer's row starts in the same cell as an English one's.
 #[test]

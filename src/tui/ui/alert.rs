@@ -148,19 +148,30 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::raw(rest),
         ]));
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled("Enter", theme::key()),
-        Span::raw(": open the most urgent    "),
+    // The keys sit on the box's border: shown however many lines there are; what does not
+    // fit scrolls.
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let inner_width = area.width.min(80).saturating_sub(2);
+    let needed = paragraph.line_count(inner_width) as u16;
+    let r = super::centered(area, 80, needed + 2);
+    let visible = r.height.saturating_sub(2);
+    let overflow = needed > visible;
+    let mut hints = vec![
+        Span::styled(" Enter", theme::key()),
+        Span::raw(" open the most urgent  "),
         Span::styled("Esc", theme::key()),
-        Span::raw(": dismiss"),
-    ]));
-    let r = super::centered(area, 80, lines.len() as u16 + 2);
+        Span::raw(" dismiss "),
+    ];
+    if overflow {
+        hints.extend([Span::styled(" j/k", theme::key()), Span::raw(" scroll ")]);
+    }
+    let scroll = app.alert_scroll.min(needed.saturating_sub(visible));
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        paragraph.scroll((scroll, 0)).block(
             Block::bordered()
                 .title(" Needs attention ")
+                .title_bottom(Line::from(hints))
                 .border_style(theme::bad()),
         ),
         r,
