@@ -124,5 +124,20 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
             .map(|s| format!("Amazon says {}", crate::text::safe_text::line(s)))
             .unwrap_or_default()
     )?;
+    // How long buyers waited for an answer, on average, in each window.
+    let averages: Vec<String> = [7u32, 30, 90]
+        .iter()
+        .map(|&days| {
+            let messages = store.buyer_messages_since(inv.now, days)?;
+            let r = crate::domain::response::late_response_rate(&messages, inv.now, days);
+            Ok(format!(
+                "{days}d {}",
+                r.average_response
+                    .map(|d| format!("{}h{:02}m", d.num_minutes() / 60, d.num_minutes() % 60))
+                    .unwrap_or_else(|| "no data".into())
+            ))
+        })
+        .collect::<Result<_, crate::store::StoreError>>()?;
+    writeln!(out, "Average response time: {}", averages.join(" · "))?;
     Ok(worst)
 }

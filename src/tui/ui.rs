@@ -8,7 +8,7 @@ mod dashboard;
 pub mod help;
 mod inbox;
 mod kinds;
-mod metrics;
+pub mod metrics;
 mod picker;
 mod prompt;
 mod status_bar;

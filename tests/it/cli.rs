@@ -368,6 +368,30 @@ fn demo_shows_a_realistic_inbox_without_touching_user_settings() {
         .stdout(predicate::str::contains("山田 太郎"));
 }
 
+/// `metrics` gives the average response time for 7, 30 and 90 days, as the app's panel does.
+#[test]
+fn metrics_gives_the_average_response_for_each_window() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("demo.db");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into();
+    drop(sellerdesk::demo::build(&db, now).unwrap());
+    let out = sd(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["metrics", "--now", NOW])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Average response time: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        line,
+        "Average response time: 7d 10h30m · 30d 12h10m · 90d 11h40m"
+    );
+}
+
 /// `demo --db PATH` keeps the demo in PATH (its outbox beside it) and opens it again; a PATH
 /// holding another database is refused untouched; `SELLERDESK_DB` is not `--db` for the demo.
 #[test]

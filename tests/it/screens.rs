@@ -135,6 +135,31 @@ fn cell_of(buffer: &ratatui::buffer::Buffer, y: u16, from: u16, needle: &str) ->
     })
 }
 
+/// The panel labels its headroom and gives the average response for 7, 30 and 90 days; help
+/// explains every abbreviation it uses.
+#[test]
+fn the_panel_labels_its_figures_and_help_explains_them() {
+    let mut d = demo(140, 40);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    for want in ["avg  7d ", "avg 30d ", "avg 90d ", "+n before its limit"] {
+        assert!(shown.contains(want), "{want:?}:\n{shown}");
+    }
+    act(&mut d, Action::Help);
+    let mut help = String::new();
+    for _ in 0..20 {
+        help.push_str(&format!("{}", screen(&d, 140, 40).backend()));
+        act(&mut d, Action::PageDown);
+    }
+    for want in [
+        "Metrics panel",
+        "order defects, seller",
+        "perfect orders",
+        "more before the limit",
+    ] {
+        assert!(help.contains(want), "{want:?} in help");
+    }
+}
+
 /// The startup alert always shows its keys, however many rows it lists, and scrolls when it
 /// does not fit.
 #[test]

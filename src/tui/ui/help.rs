@@ -29,6 +29,14 @@ fn lines(keymap: &Keymap) -> Vec<Line<'static>> {
         }
         out.push(Line::from(""));
     }
+    out.push(Line::styled("Metrics panel", theme::title()));
+    for (short, meaning) in crate::tui::ui::metrics::LEGEND {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {short:<15}"), theme::key()),
+            Span::raw(*meaning),
+        ]));
+    }
+    out.push(Line::from(""));
     out
 }
 

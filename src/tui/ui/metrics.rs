@@ -25,6 +25,22 @@ const PANEL_METRICS: &[(&str, &str)] = &[
     ("refund_rate", "RFD"),
 ];
 
+/// What the panel's abbreviations and marks mean: help and the dashboard list them.
+pub const LEGEND: &[(&str, &str)] = &[
+    ("ODR", "order defects, seller"),
+    ("ODRF", "order defects, FBA"),
+    ("LSR", "late shipments, 10 d"),
+    ("PCR", "cancels before shipping"),
+    ("VTR", "valid tracking"),
+    ("OTD", "on-time delivery"),
+    ("FB", "positive feedback, 90 d"),
+    ("POP", "perfect orders"),
+    ("RFD", "refunds, 30 days"),
+    ("AHR", "account health rating"),
+    ("+n", "more before the limit"),
+    ("!", "off target now"),
+];
+
 /// `0.27%`, `97.3%`: four significant characters for the narrow panel.
 fn rate_text(rate: Option<f64>) -> String {
     match rate {
@@ -132,8 +148,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             Span::styled(text, style),
         ]));
     }
-    if let Some(avg) = app.metrics.late.get(1).and_then(|r| r.average_response) {
-        lines.push(Line::from(format!(" avg 30d  {}", hm(avg))));
+    // How long buyers waited on average, per window.
+    for r in &app.metrics.late {
+        if let Some(avg) = r.average_response {
+            lines.push(Line::from(format!(
+                " avg {:>2}d {}",
+                r.window_days,
+                hm(avg)
+            )));
+        }
     }
     if let Some(account) = &app.metrics.account {
         lines.push(Line::from(""));
@@ -161,6 +184,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Span::styled(format!(" {room}"), theme::metric(m.status)),
             ]));
         }
+        lines.push(Line::styled(" +n before its limit", theme::dim()));
         let ahr = &account.ahr;
         lines.push(Line::from(vec![
             Span::raw(" AHR "),
