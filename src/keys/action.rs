@@ -97,6 +97,10 @@ pub enum Action {
     DeleteTemplate,
     /// Write the thread out as evidence (a claim, a case) into a new file.
     ExportThread,
+    /// Pick the selected thread (or put it back) for one action on several.
+    Pick,
+    /// Pick every thread on screen (or put them all back).
+    PickVisible,
     /// Clear what a prompt holds (its default included).
     ClearPrompt,
     /// Show every key binding.
@@ -165,6 +169,8 @@ impl Action {
             Action::DuplicateTemplate => "duplicate",
             Action::DeleteTemplate => "delete",
             Action::ExportThread => "export as evidence",
+            Action::Pick => "pick (act on several)",
+            Action::PickVisible => "pick all on screen",
             Action::ClearPrompt => "clear",
             Action::Help => "help",
             Action::Confirm => "confirm",

@@ -116,6 +116,17 @@ pub fn perform(app: &App, store: &mut Store, effect: Effect, now: DateTime<Utc>)
         E::SaveAttachments { thread, dir } => {
             (inbox::save_attachments(store, thread, &dir), false, false)
         }
+        E::MarkMany(threads) => (inbox::mark_many(store, &threads, now), true, true),
+        E::SetCategoryMany { threads, category } => (
+            inbox::set_category_many(store, &threads, category, now),
+            true,
+            false,
+        ),
+        E::SnoozeMany { threads, until } => (
+            inbox::snooze_many(store, &threads, until, now, app),
+            true,
+            false,
+        ),
         E::ExportThread { thread, path } => (
             inbox::export_thread(store, thread, &path, app, now),
             false,

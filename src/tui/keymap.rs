@@ -57,6 +57,8 @@ impl Default for Keymap {
             b(Inbox, Key::plain('/'), Search, true),
             b(Inbox, Key::code(KeyCode::Esc), Back, false),
             b(Inbox, Key::plain('T'), ManageTemplates, false),
+            b(Inbox, Key::plain(' '), Pick, false),
+            b(Inbox, Key::plain('*'), PickVisible, false),
             b(Thread, Key::plain('j'), ScrollDown, true),
             b(Thread, Key::code(KeyCode::Down), ScrollDown, false),
             b(Thread, Key::plain('k'), ScrollUp, true),

@@ -9,10 +9,12 @@
 
 mod notices;
 mod outcome;
+mod picks;
 mod send_dialog;
 
 pub use outcome::{
-    AttachmentCheck, Failure, Loaded, Outcome, Page, ReplyStart, SendCheck, TemplateChange,
+    AttachmentCheck, Failure, Loaded, ManyDone, Outcome, Page, ReplyStart, SendCheck,
+    TemplateChange,
 };
 
 use chrono::{DateTime, Utc};
@@ -79,13 +81,15 @@ pub enum Modal {
 pub struct KindChoice {
     /// `Some(thread)`: set its kind; `None`: filter the inbox (the list starts with "all").
     pub thread: Option<i64>,
+    /// Set the kind of the picked threads (`thread` is `None`).
+    pub picked: bool,
     pub selected: usize,
 }
 
 impl KindChoice {
     /// The entries: `None` is "all kinds" (filtering only).
     pub fn entries(&self) -> Vec<Option<Category>> {
-        let all = self.thread.is_none().then_some(None);
+        let all = (self.thread.is_none() && !self.picked).then_some(None);
         all.into_iter()
             .chain(Category::ALL.into_iter().map(Some))
             .collect()
@@ -118,6 +122,8 @@ pub enum PromptPurpose {
     SaveAttachmentsTo(i64),
     /// The new file the thread is exported into, as evidence.
     ExportTo(i64),
+    /// How long to snooze the picked threads.
+    SnoozePicked,
 }
 
 pub struct Prompt {
@@ -140,7 +146,9 @@ impl PromptPurpose {
     /// The thread the answer acts on, if any.
     pub fn thread(&self) -> Option<i64> {
         match *self {
-            PromptPurpose::Search | PromptPurpose::RenameTemplate(_) => None,
+            PromptPurpose::Search
+            | PromptPurpose::RenameTemplate(_)
+            | PromptPurpose::SnoozePicked => None,
             PromptPurpose::Note(t)
             | PromptPurpose::CaseId(t, _)
             | PromptPurpose::FollowUpAt { thread: t, .. }
@@ -197,6 +205,7 @@ impl Prompt {
             PromptPurpose::Attach(_) => "Attach file, ≤ 10 MB (path; empty takes the last off)",
             PromptPurpose::SaveAttachmentsTo(_) => "Save the thread's attachments to folder",
             PromptPurpose::ExportTo(_) => "Export as evidence to (a new .md or .txt file)",
+            PromptPurpose::SnoozePicked => "Snooze the picked threads for (e.g. 4h, 1d)",
         }
     }
 }
@@ -321,6 +330,18 @@ pub enum Effect {
         thread: i64,
         dir: String,
     },
+    /// Mark every thread "no response needed".
+    MarkMany(Vec<i64>),
+    /// Set the complaint kind of every thread.
+    SetCategoryMany {
+        threads: Vec<i64>,
+        category: Category,
+    },
+    /// Snooze every thread until then.
+    SnoozeMany {
+        threads: Vec<i64>,
+        until: DateTime<Utc>,
+    },
     /// Write the thread out as evidence into a new file (`.txt`: plain text, else Markdown).
     ExportThread {
         thread: i64,
@@ -414,6 +435,8 @@ pub struct App {
     pub replies_queued: u64,
     /// This app as other processes on the database know it (`host:pid`).
     pub instance: String,
+    /// Threads picked in the list (`Space`, `*`) for one action on all of them.
+    pub picked: std::collections::BTreeSet<i64>,
     /// Threads other apps on this database have a composer open on.
     pub takes: Vec<crate::store::takes::Take>,
     pub quit: bool,
@@ -460,6 +483,7 @@ impl App {
             search_before: None,
             instance: crate::store::instance::name(),
             takes: Vec::new(),
+            picked: Default::default(),
             replies_queued: 0,
             quit: false,
         }
@@ -730,6 +754,9 @@ impl App {
                 if let Effect::MarkNoResponse(id) = c.on_yes {
                     self.last_marked = Some(id);
                 }
+                if let Effect::MarkMany(_) = c.on_yes {
+                    self.picked.clear();
+                }
                 Some(c.on_yes)
             }
             (Modal::Alert, Action::Confirm) => {
@@ -753,6 +780,13 @@ impl App {
                 };
                 self.modal = Some(Modal::Kinds(k));
                 None
+            }
+            (Modal::Kinds(k), Action::Confirm) if k.picked => {
+                self.modal = None;
+                let category = k.entries().get(k.selected).copied().flatten()?;
+                let threads = self.picked_threads();
+                self.picked.clear();
+                Some(Effect::SetCategoryMany { threads, category })
             }
             (Modal::Kinds(k), Action::Confirm) => {
                 self.modal = None;
@@ -966,6 +1000,17 @@ impl App {
                         thread,
                         dir: text.to_string(),
                     }),
+                    PromptPurpose::SnoozePicked => match parse_when(text, self.now) {
+                        Ok(until) => {
+                            let threads = self.picked_threads();
+                            self.picked.clear();
+                            Some(Effect::SnoozeMany { threads, until })
+                        }
+                        Err(e) => {
+                            self.prompt = Some(Prompt::again(purpose, text, e));
+                            None
+                        }
+                    },
                     PromptPurpose::SnoozeFor(thread) if text.is_empty() => Some(Effect::Snooze {
                         thread,
                         until: None,
@@ -1088,6 +1133,9 @@ impl App {
     }
 
     fn update_main(&mut self, action: Action) -> Option<Effect> {
+        if let Some(done) = self.act_on_picks(action) {
+            return done;
+        }
         let page = self.page_height.max(1) as i64;
         match action {
             Action::Down => self.move_to(self.selected as i64 + 1),
@@ -1189,6 +1237,7 @@ impl App {
                     .unwrap_or(0);
                 self.modal = Some(Modal::Kinds(KindChoice {
                     thread: Some(thread),
+                    picked: false,
                     selected,
                 }));
                 None
@@ -1200,6 +1249,7 @@ impl App {
                     .map_or(0, |i| i + 1);
                 self.modal = Some(Modal::Kinds(KindChoice {
                     thread: None,
+                    picked: false,
                     selected,
                 }));
                 None

@@ -117,7 +117,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
         Some(Modal::Help) => help::draw(frame, area, keymap, app.help_scroll),
         Some(Modal::Alert) => alert::draw(frame, area, app),
         Some(Modal::Confirm(c)) => confirm(frame, area, &c.title, &c.question),
-        Some(Modal::Kinds(k)) => kinds::draw(frame, area, k, k.thread.map(|t| app.thread_label(t))),
+        Some(Modal::Kinds(k)) => {
+            let about = match k.thread {
+                Some(t) => Some(app.thread_label(t)),
+                None if k.picked => Some(app.picked_label()),
+                None => None,
+            };
+            kinds::draw(frame, area, k, about)
+        }
         Some(Modal::Channels { thread, selected }) => {
             channels::draw(frame, area, *selected, Some(app.thread_label(*thread)))
         }

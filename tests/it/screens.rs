@@ -135,6 +135,112 @@ fn cell_of(buffer: &ratatui::buffer::Buffer, y: u16, from: u16, needle: &str) ->
     })
 }
 
+/// Several threads at once: Space picks (and moves on), `*` picks the screen; "no response
+/// needed", a kind or a snooze then acts on all of them after one confirmation naming how many
+/// and which; Esc puts them back.
+#[test]
+fn picked_threads_are_marked_kinded_and_snoozed_together() {
+    let mut d = demo(140, 40);
+    let before = d.app.metrics.counts.needs_reply;
+    let first: Vec<_> = d.app.rows.iter().take(3).map(|r| r.clone()).collect();
+    for _ in 0..3 {
+        act(&mut d, Action::Pick);
+    }
+    assert_eq!(d.app.picked.len(), 3);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(shown.contains("3 picked"), "{shown}");
+    assert_eq!(shown.matches('✓').count(), 3, "{shown}");
+    // One confirmation: how many and which.
+    act(&mut d, Action::MarkNoResponse);
+    let Some(sellerdesk::tui::state::Modal::Confirm(c)) = &d.app.modal else {
+        panic!("asks first: {:?}", d.app.modal);
+    };
+    assert!(c.question.starts_with("3 threads: "), "{}", c.question);
+    for r in &first {
+        assert!(
+            c.question.contains(r.buyer_name.as_deref().unwrap()),
+            "{}",
+            c.question
+        );
+    }
+    act(&mut d, Action::Confirm);
+    assert_eq!(
+        d.app.metrics.counts.needs_reply,
+        before - 3,
+        "{:?}",
+        d.app.notice
+    );
+    assert!(d.app.picked.is_empty());
+    assert_eq!(
+        d.app.notice.as_deref(),
+        Some("Marked 3 threads \"no response needed\"")
+    );
+    // A kind for two, chosen once.
+    act(&mut d, Action::Pick);
+    act(&mut d, Action::Pick);
+    let two: Vec<i64> = d.app.picked.iter().copied().collect();
+    act(&mut d, Action::SetCategory);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(shown.contains("2 threads: "), "{shown}");
+    act(&mut d, Action::Down); // packaging? the second kind
+    act(&mut d, Action::Confirm);
+    let kind = d
+        .app
+        .rows
+        .iter()
+        .find(|r| r.id == two[0])
+        .unwrap()
+        .category
+        .clone();
+    assert!(two.iter().all(|id| {
+        d.app
+            .rows
+            .iter()
+            .find(|r| r.id == *id)
+            .map(|r| r.category.clone())
+            == Some(kind.clone())
+    }));
+    assert!(
+        d.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("2 threads: kind ")
+    );
+    // A snooze for the screen, then none: `*` twice puts them back; Esc too.
+    act(&mut d, Action::PickVisible);
+    assert!(d.app.picked.len() > 5);
+    act(&mut d, Action::PickVisible);
+    assert!(d.app.picked.is_empty());
+    act(&mut d, Action::Pick);
+    act(&mut d, Action::Back);
+    assert!(d.app.picked.is_empty());
+    act(&mut d, Action::Pick);
+    act(&mut d, Action::Pick);
+    let needs = d.app.metrics.counts.needs_reply;
+    act(&mut d, Action::Snooze);
+    let shown = format!("{}", screen(&d, 140, 40).backend());
+    assert!(
+        shown.contains("2 threads: "),
+        "the prompt names them:\n{shown}"
+    );
+    act(&mut d, Action::Confirm);
+    assert!(
+        d.app
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("Snoozed 2 threads until"),
+        "{:?}",
+        d.app.notice
+    );
+    assert_eq!(
+        d.app.metrics.counts.needs_reply, needs,
+        "the clocks keep running"
+    );
+    assert_eq!(d.app.total, needs - 2, "hidden from the list");
+}
+
 /// The panel labels its headroom and gives the average response for 7, 30 and 90 days; help
 /// explains every abbreviation it uses.
 #[test]

@@ -7,7 +7,7 @@ use crate::domain::category::Category;
 use crate::store::Store;
 use crate::store::follow_ups::EscalationChannel;
 use crate::store::marks::MarkKind;
-use crate::tui::state::{App, Failure, Outcome};
+use crate::tui::state::{App, Failure, ManyDone, Outcome};
 
 type Done = Result<Outcome, Failure>;
 
@@ -172,4 +172,50 @@ pub fn export_thread(
         ))
     })?;
     Ok(Outcome::Exported(path.display().to_string()))
+}
+
+/// Marks every thread "no response needed".
+pub fn mark_many(store: &mut Store, threads: &[i64], now: DateTime<Utc>) -> Done {
+    for &id in threads {
+        store
+            .mark(id, MarkKind::NoResponseNeeded, now)
+            .map_err(failed)?;
+    }
+    Ok(Outcome::ManyDone {
+        count: threads.len(),
+        what: ManyDone::Marked,
+    })
+}
+
+pub fn set_category_many(
+    store: &mut Store,
+    threads: &[i64],
+    category: Category,
+    now: DateTime<Utc>,
+) -> Done {
+    for &id in threads {
+        store.set_category(id, category, now).map_err(failed)?;
+    }
+    Ok(Outcome::ManyDone {
+        count: threads.len(),
+        what: ManyDone::Kind(category),
+    })
+}
+
+pub fn snooze_many(
+    store: &mut Store,
+    threads: &[i64],
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+    app: &App,
+) -> Done {
+    for &id in threads {
+        store
+            .snooze(id, until, now, app.config.timezone)
+            .map_err(failed)?;
+    }
+    Ok(Outcome::ManyDone {
+        count: threads.len(),
+        what: ManyDone::Snoozed(until),
+    })
 }

@@ -163,6 +163,11 @@ pub enum Outcome {
     NoAttachments,
     /// The thread written out as evidence.
     Exported(String),
+    /// One action done on several threads.
+    ManyDone {
+        count: usize,
+        what: ManyDone,
+    },
     /// Replies queued again, and unknown ones left alone.
     Requeued {
         queued: usize,
@@ -178,6 +183,14 @@ pub enum Outcome {
     /// Another process committed to the database.
     DataChanged,
     Failed(Failure),
+}
+
+/// What was done to several threads at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManyDone {
+    Marked,
+    Kind(Category),
+    Snoozed(DateTime<Utc>),
 }
 
 /// A change made in the template manager.
@@ -375,6 +388,17 @@ impl App {
                 ))
             }
             Outcome::NoAttachments => self.notice = Some("This thread has no attachments".into()),
+            Outcome::ManyDone { count, what } => {
+                let threads = format!("{count} thread{}", if count == 1 { "" } else { "s" });
+                self.notice = Some(match what {
+                    ManyDone::Marked => format!("Marked {threads} \"no response needed\""),
+                    ManyDone::Kind(c) => format!("{threads}: kind {}", c.label()),
+                    ManyDone::Snoozed(until) => format!(
+                        "Snoozed {threads} until {} (their clocks keep running)",
+                        crate::text::time_fmt::local(until, self.config.timezone)
+                    ),
+                });
+            }
             Outcome::Exported(path) => {
                 self.notice = Some(format!(
                     "Thread exported as evidence to {}",

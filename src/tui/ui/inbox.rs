@@ -73,6 +73,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 ""
             }
         ),
+        None if !app.picked.is_empty() => format!(
+            " Inbox ({} · {}) · {} picked: x, c or z acts on them, Esc puts them back ",
+            filter,
+            app.total,
+            app.picked.len()
+        ),
         None => format!(" Inbox ({} · {}) ", filter, app.total),
     };
     let block = Block::bordered().title(title).border_style(if focused {
@@ -109,7 +115,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 .unwrap_or("(unknown)");
             let mut cells = vec![
                 Cell::from(Line::from(vec![
-                    Span::raw(if r.unread { "●" } else { " " }),
+                    // Picked for one action on several: ✓ over the unread mark.
+                    if app.picked.contains(&r.id) {
+                        Span::styled("✓", theme::good())
+                    } else {
+                        Span::raw(if r.unread { "●" } else { " " })
+                    },
                     Span::styled(format!("{text:<14}"), style),
                 ])),
                 Cell::from(safe_text::line(buyer).into_owned()),

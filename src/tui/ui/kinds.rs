@@ -17,6 +17,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, choice: &KindChoice, about: Optio
         .collect();
     let title = if choice.thread.is_some() {
         "Complaint kind of this thread"
+    } else if choice.picked {
+        "Complaint kind of the picked threads"
     } else {
         "Show only one kind"
     };

@@ -12,10 +12,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     };
     // A prompt about a thread names it first: the seller sees what the answer acts on.
-    let label = match p.purpose.thread() {
-        Some(t) => format!(
+    let about = match p.purpose {
+        crate::tui::state::PromptPurpose::SnoozePicked => Some(app.picked_label()),
+        purpose => purpose.thread().map(|t| app.thread_label(t)),
+    };
+    let label = match about {
+        Some(about) => format!(
             " {} · {}: ",
-            crate::text::safe_text::line(&app.thread_label(t)),
+            crate::text::safe_text::line(&about),
             p.label()
         ),
         None => format!(" {}: ", p.label()),
