@@ -142,7 +142,7 @@ fn cell_of(buffer: &ratatui::buffer::Buffer, y: u16, from: u16, needle: &str) ->
 fn picked_threads_are_marked_kinded_and_snoozed_together() {
     let mut d = demo(140, 40);
     let before = d.app.metrics.counts.needs_reply;
-    let first: Vec<_> = d.app.rows.iter().take(3).map(|r| r.clone()).collect();
+    let first: Vec<_> = d.app.rows.iter().take(3).cloned().collect();
     for _ in 0..3 {
         act(&mut d, Action::Pick);
     }
