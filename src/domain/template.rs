@@ -183,6 +183,19 @@ pub fn fill_with(
 
 /// The placeholders still in `text`, in order of appearance, each once: sending is blocked
 /// while there is any.
+/// Where each placeholder of one line is: (start, end) in characters.
+pub fn placeholder_spans(line: &str) -> Vec<(usize, usize)> {
+    PLACEHOLDER
+        .find_iter(line)
+        .map(|m| {
+            (
+                line[..m.start()].chars().count(),
+                line[..m.end()].chars().count(),
+            )
+        })
+        .collect()
+}
+
 pub fn unfilled(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for caps in PLACEHOLDER.captures_iter(text) {

@@ -97,6 +97,11 @@ pub enum Action {
     DeleteTemplate,
     /// Write the thread out as evidence (a claim, a case) into a new file.
     ExportThread,
+    /// In the composer: select the next placeholder left (typing replaces it); a tab when
+    /// none is left.
+    NextPlaceholder,
+    /// In the composer: select the placeholder before.
+    PrevPlaceholder,
     /// Pick the selected thread (or put it back) for one action on several.
     Pick,
     /// Pick every thread on screen (or put them all back).
@@ -169,6 +174,8 @@ impl Action {
             Action::DuplicateTemplate => "duplicate",
             Action::DeleteTemplate => "delete",
             Action::ExportThread => "export as evidence",
+            Action::NextPlaceholder => "next placeholder",
+            Action::PrevPlaceholder => "previous placeholder",
             Action::Pick => "pick (act on several)",
             Action::PickVisible => "pick all on screen",
             Action::ClearPrompt => "clear",

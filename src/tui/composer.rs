@@ -213,6 +213,58 @@ impl Composer {
             .map(|a| format!("attachment {a}"))
     }
 
+    /// Selects the next placeholder after the cursor (`forward`) or the one before the current
+    /// one: typing then replaces it. `false` when the text holds none.
+    pub fn select_placeholder(&mut self, forward: bool) -> bool {
+        let spans: Vec<(usize, usize, usize)> = self
+            .text
+            .lines()
+            .iter()
+            .enumerate()
+            .flat_map(|(row, line)| {
+                crate::domain::template::placeholder_spans(line)
+                    .into_iter()
+                    .map(move |(start, end)| (row, start, end))
+            })
+            .collect();
+        if spans.is_empty() {
+            return false;
+        }
+        // From where the cursor is, or where the current selection starts.
+        let here = match self.text.selection_range() {
+            Some((start, _)) => start,
+            None => {
+                let ratatui_textarea::DataCursor(row, col) = self.text.cursor();
+                (row, col)
+            }
+        };
+        let pick = if forward {
+            let at = self.text.selection_range().map_or(here, |(_, end)| end);
+            spans
+                .iter()
+                .find(|(r, s, _)| (*r, *s) >= at)
+                .or_else(|| spans.first())
+        } else {
+            spans
+                .iter()
+                .rev()
+                .find(|(r, s, _)| (*r, *s) < here)
+                .or_else(|| spans.last())
+        };
+        let &(row, start, end) = pick.expect("not empty");
+        let jump = |col: usize| {
+            ratatui_textarea::CursorMove::Jump(
+                row.min(u16::MAX as usize) as u16,
+                col.min(u16::MAX as usize) as u16,
+            )
+        };
+        self.text.cancel_selection();
+        self.text.move_cursor(jump(start));
+        self.text.start_selection();
+        self.text.move_cursor(jump(end));
+        true
+    }
+
     /// Placeholders still in the text: each blocks sending.
     pub fn unfilled(&self) -> Vec<String> {
         unfilled(&self.body())

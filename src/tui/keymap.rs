@@ -74,6 +74,13 @@ impl Default for Keymap {
             b(Composer, Key::ctrl('e'), ExternalEditor, true),
             b(Composer, Key::ctrl('o'), AttachFile, false),
             b(Composer, Key::code(KeyCode::Esc), Back, true),
+            b(Composer, Key::code(KeyCode::Tab), NextPlaceholder, false),
+            b(
+                Composer,
+                Key::code(KeyCode::BackTab),
+                PrevPlaceholder,
+                false,
+            ),
             b(Picker, Key::code(KeyCode::Enter), Confirm, true),
             b(Picker, Key::code(KeyCode::Down), Down, true),
             b(Picker, Key::ctrl('n'), Down, false),

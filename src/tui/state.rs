@@ -1051,6 +1051,16 @@ impl App {
                 }
                 Some(Effect::PrepareSend { thread, body })
             }
+            Action::NextPlaceholder | Action::PrevPlaceholder => {
+                let now = self.now;
+                let c = self.composer.as_mut()?;
+                let found = c.select_placeholder(action == Action::NextPlaceholder);
+                // With none left, Tab types a tab as it always did.
+                if !found && action == Action::NextPlaceholder && c.text.insert_tab() {
+                    c.edited(now);
+                }
+                None
+            }
             Action::InsertTemplate => {
                 self.picker = Some(Picker::default());
                 Some(Effect::LoadTemplates)
@@ -1664,6 +1674,45 @@ mod tests {
         a.update(Action::Back, now());
         assert!(a.picker.is_none());
         assert_eq!(a.composer.as_ref().unwrap().body(), "Thanks Bob Wilson!");
+    }
+
+    /// Tab selects the next placeholder left and typing replaces it; Shift-Tab goes back (and
+    /// round); with none left, Tab types a tab.
+    #[test]
+    fn tab_walks_the_placeholders_and_typing_replaces_them() {
+        let mut a = app(1);
+        composing(&mut a, 4);
+        let c = a.composer.as_mut().unwrap();
+        c.replace(
+            "Hi {{buyer_first_name}},\nby {{delivery_date}} or {{refund_date}}.",
+            now(),
+        );
+        c.text.move_cursor(ratatui_textarea::CursorMove::Top);
+        c.text.move_cursor(ratatui_textarea::CursorMove::Head);
+        a.update(Action::NextPlaceholder, now());
+        typed(&mut a, "Bob");
+        let body = || a.composer.as_ref().unwrap().body();
+        assert_eq!(body(), "Hi Bob,\nby {{delivery_date}} or {{refund_date}}.");
+        a.update(Action::NextPlaceholder, now());
+        a.update(Action::NextPlaceholder, now());
+        typed(&mut a, "Monday");
+        assert_eq!(
+            a.composer.as_ref().unwrap().body(),
+            "Hi Bob,\nby {{delivery_date}} or Monday."
+        );
+        a.update(Action::PrevPlaceholder, now());
+        typed(&mut a, "Friday");
+        assert_eq!(
+            a.composer.as_ref().unwrap().body(),
+            "Hi Bob,\nby Friday or Monday."
+        );
+        assert!(a.composer.as_ref().unwrap().unfilled().is_empty());
+        a.update(Action::NextPlaceholder, now());
+        assert_eq!(
+            a.composer.as_ref().unwrap().body(),
+            "Hi Bob,\nby Friday    or Monday.",
+            "a tab (as spaces) where the cursor is, as before"
+        );
     }
 
     #[test]
