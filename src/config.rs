@@ -48,6 +48,8 @@ pub struct Config {
     pub mailboxes: Vec<PathBuf>,
     /// `[delivery]`: how replies leave, and where a copy of each is kept.
     pub delivery: delivery::Delivery,
+    /// `[commitments]`: what a reply promises when a template says so.
+    pub commitments: crate::domain::template::Commitments,
     /// The file these settings came from, if any.
     pub source: Option<PathBuf>,
 }
@@ -68,6 +70,7 @@ impl Default for Config {
             recurring: RecurringRule::default(),
             mailboxes: Vec::new(),
             delivery: delivery::Delivery::default(),
+            commitments: Default::default(),
             source: None,
         }
     }
@@ -89,6 +92,14 @@ struct RawConfig {
     recurring: RawRecurring,
     mailbox: Vec<RawMailbox>,
     delivery: delivery::RawDelivery,
+    commitments: RawCommitments,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawCommitments {
+    refund_days: Option<Spanned<u32>>,
+    transit_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +267,29 @@ impl Config {
                     )
                 })?;
                 config.keys.push(rebinding);
+            }
+        }
+        for (key, value, target) in [
+            (
+                "commitments.refund_days",
+                &raw.commitments.refund_days,
+                &mut config.commitments.refund_days,
+            ),
+            (
+                "commitments.transit_days",
+                &raw.commitments.transit_days,
+                &mut config.commitments.transit_days,
+            ),
+        ] {
+            if let Some(d) = value {
+                if !(1..=60).contains(d.get_ref()) {
+                    return Err(err(
+                        Some(d.span()),
+                        Some(key.into()),
+                        format!("{} is out of range: between 1 and 60 days", d.get_ref()),
+                    ));
+                }
+                *target = *d.get_ref();
             }
         }
         if let Some(d) = &raw.recurring.days {
@@ -518,6 +552,22 @@ mod tests {
         );
         let e = parse("[clock]\ncritical_hours = 12\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("clock.critical_hours"));
+    }
+
+    #[test]
+    fn commitments_are_read_and_checked() {
+        let c = parse("[commitments]\ntransit_days = 6\nrefund_days = 3\n").unwrap();
+        assert_eq!(
+            (c.commitments.transit_days, c.commitments.refund_days),
+            (6, 3)
+        );
+        let e = parse("[commitments]\n\nrefund_days = 0\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("commitments.refund_days"))
+        );
+        let e = parse("[commitments]\ntransit_dayz = 3\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
     }
 
     #[test]

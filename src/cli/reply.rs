@@ -72,6 +72,7 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
         .with_context(|| format!("there is no thread {thread}"))?;
     let mut context = facts.context;
     context.seller_name = Some(inv.config.seller_name.clone());
+    context.commitments = Some(inv.config.commitments);
     let mut body = fill_with(&text, &context, &values, inv.now, inv.config.timezone);
     if opts.edit {
         let editor = crate::tui::effects::editor::editor_command();

@@ -80,13 +80,43 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("today", "today's date in the configured time zone"),
 ];
 
+/// Promises a reply makes, filled from `[commitments]` (today plus the configured days): the
+/// send confirmation lists them, so the seller sees what the reply commits to.
+pub const COMMITMENTS: &[(&str, &str)] = &[
+    (
+        "replacement_arrival",
+        "when a replacement sent today arrives: today plus [commitments] transit_days",
+    ),
+    (
+        "refund_date",
+        "when the refund is issued: today plus [commitments] refund_days",
+    ),
+];
+
+/// The days `[commitments]` promise from today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Commitments {
+    /// A refund is issued within this many days.
+    pub refund_days: u32,
+    /// A replacement sent today arrives within this many days.
+    pub transit_days: u32,
+}
+
+impl Default for Commitments {
+    fn default() -> Self {
+        Commitments {
+            refund_days: 2,
+            transit_days: 4,
+        }
+    }
+}
+
 /// Placeholders no thread fills: the seller types the value (a remedy needs a real date).
 pub const SELLER_FILLED: &[(&str, &str)] = &[
     (
         "delivery_date",
-        "when the replacement or missing item will arrive",
+        "when the order itself will arrive (the carrier's date)",
     ),
-    ("refund_date", "when the refund will be issued"),
     ("tracking_number", "the carrier's tracking number"),
     ("status_update", "what has been done so far"),
     (
@@ -113,6 +143,8 @@ pub struct ReplyContext {
     pub seller_name: Option<String>,
     pub purchase_date: Option<DateTime<Utc>>,
     pub ship_date: Option<DateTime<Utc>>,
+    /// The promises `[commitments]` allows; `None`: their placeholders stay for the seller.
+    pub commitments: Option<Commitments>,
 }
 
 /// `22 November 2026`: unambiguous in every locale a seller writes to.
@@ -149,6 +181,12 @@ impl ReplyContext {
             "purchase_date" => self.purchase_date.map(|t| date(t, tz)),
             "ship_date" => self.ship_date.map(|t| date(t, tz)),
             "today" => Some(date(now, tz)),
+            "replacement_arrival" => self
+                .commitments
+                .map(|c| date(now + chrono::Duration::days(i64::from(c.transit_days)), tz)),
+            "refund_date" => self
+                .commitments
+                .map(|c| date(now + chrono::Duration::days(i64::from(c.refund_days)), tz)),
             _ => None,
         }
     }
@@ -183,6 +221,25 @@ pub fn fill_with(
 
 /// The placeholders still in `text`, in order of appearance, each once: sending is blocked
 /// while there is any.
+/// The commitments `template` makes, with the values `ctx` fills them with ("refund_date",
+/// "24 November 2026"): what the send confirmation shows.
+pub fn commitments_in(
+    template: &str,
+    ctx: &ReplyContext,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<(&'static str, String)> {
+    COMMITMENTS
+        .iter()
+        .filter(|(name, _)| {
+            PLACEHOLDER
+                .captures_iter(template)
+                .any(|c| c[1].eq_ignore_ascii_case(name))
+        })
+        .filter_map(|(name, _)| ctx.value(name, now, tz).map(|v| (*name, v)))
+        .collect()
+}
+
 /// Where each placeholder of one line is: (start, end) in characters.
 pub fn placeholder_spans(line: &str) -> Vec<(usize, usize)> {
     PLACEHOLDER
@@ -226,7 +283,40 @@ mod tests {
             seller_name: Some("Example Shop".into()),
             purchase_date: Some(Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap()),
             ship_date: None,
+            commitments: None,
         }
+    }
+
+    /// Commitments fill from `[commitments]` (today plus its days) and are listed with their
+    /// values; without commitments allowed they stay for the seller.
+    #[test]
+    fn commitments_fill_from_the_configured_days() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let text = "A new one arrives by {{replacement_arrival}}, a refund by {{refund_date}}.";
+        assert_eq!(
+            fill(text, &ctx(), now, Tz::UTC),
+            text,
+            "not configured: left"
+        );
+        let c = ReplyContext {
+            commitments: Some(Commitments {
+                refund_days: 2,
+                transit_days: 4,
+            }),
+            ..ctx()
+        };
+        assert_eq!(
+            fill(text, &c, now, Tz::UTC),
+            "A new one arrives by 26 November 2026, a refund by 24 November 2026."
+        );
+        assert_eq!(
+            commitments_in(text, &c, now, Tz::UTC),
+            vec![
+                ("replacement_arrival", "26 November 2026".to_string()),
+                ("refund_date", "24 November 2026".to_string())
+            ]
+        );
+        assert!(commitments_in("Hello {{buyer_name}}", &c, now, Tz::UTC).is_empty());
     }
 
     #[test]

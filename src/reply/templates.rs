@@ -306,6 +306,7 @@ mod tests {
         let known: Vec<String> = PLACEHOLDERS
             .iter()
             .chain(SELLER_FILLED)
+            .chain(crate::domain::template::COMMITMENTS)
             .map(|(n, _)| format!("{{{{{n}}}}}"))
             .collect();
         for t in defaults().unwrap() {
@@ -316,7 +317,9 @@ mod tests {
             let remedy = body.contains("replacement") || body.contains("refund");
             if remedy {
                 assert!(
-                    body.contains("{{delivery_date}}") || body.contains("{{refund_date}}"),
+                    body.contains("{{delivery_date}}")
+                        || body.contains("{{replacement_arrival}}")
+                        || body.contains("{{refund_date}}"),
                     "{}: a remedy without a date",
                     t.name
                 );

@@ -39,6 +39,9 @@ pub struct Composer {
     pub attachments: Vec<String>,
     /// The thread has a buyer address to answer.
     pub recipient_known: bool,
+    /// Commitments its templates filled in (placeholder, value): the send confirmation lists
+    /// those still in the text.
+    pub commitments: Vec<(&'static str, String)>,
 }
 
 fn editor(body: &str) -> TextArea<'static> {
@@ -81,6 +84,7 @@ impl Composer {
             proactive: None,
             attachments: Vec::new(),
             recipient_known: true,
+            commitments: Vec::new(),
         };
         c.recheck();
         c

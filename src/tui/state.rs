@@ -885,6 +885,15 @@ impl App {
                 match (body, &mut self.composer) {
                     (Some(body), Some(c)) => {
                         let text = fill(&body, &c.context, now, tz);
+                        // What the template promised, filled from [commitments]: the send
+                        // confirmation lists it.
+                        for made in
+                            crate::domain::template::commitments_in(&body, &c.context, now, tz)
+                        {
+                            if !c.commitments.contains(&made) {
+                                c.commitments.push(made);
+                            }
+                        }
                         c.insert(&text, now);
                     }
                     (None, _) => self.notice = Some("No template matches".into()),

@@ -60,17 +60,18 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
     assert!(body.starts_with("Hello Bob,"), "{body}");
     assert!(body.contains("Brass desk lamp with linen shade from order 111-4827163-0028371"));
 
-    // A date the seller has to give: sending is refused, nothing is written.
+    // Without [commitments] the promised dates are the seller's to give: sending is refused,
+    // nothing is written.
     match prepare(&store, &config, thread, &body, now()) {
         Err(SendError::Unfilled(left)) => {
-            assert_eq!(left, vec!["{{delivery_date}}", "{{refund_date}}"])
+            assert_eq!(left, vec!["{{replacement_arrival}}", "{{refund_date}}"])
         }
         other => panic!("{other:?}"),
     }
     assert!(!dir.path().join("outbox").exists());
 
     let body = body
-        .replace("{{delivery_date}}", "Friday 27 November")
+        .replace("{{replacement_arrival}}", "Friday 27 November")
         .replace("{{refund_date}}", "tomorrow");
     store.save_draft(thread, &body, now()).unwrap();
     let reply = prepare(&store, &config, thread, &body, now()).unwrap();

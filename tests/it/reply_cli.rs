@@ -140,12 +140,13 @@ fn a_template_by_name_or_file_name_filled_set_checked_and_queued_leaving_the_dra
         .save_draft(thread, "my half-written draft", now())
         .unwrap();
 
-    // The seller-filled placeholders are errors until set: refused, exit 2, each named.
+    // What the thread does not know stays a placeholder, an error until set: refused, exit 2,
+    // named; the promised dates fill from [commitments].
     let out = shop.run(&["reply", ORDER, "--template", "DAMAGED IN TRANSIT"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let said = stderr(&out);
     assert!(
-        said.contains("{{delivery_date}}") && said.contains("{{refund_date}}"),
+        said.contains("{{product}}") && !said.contains("{{refund_date}}"),
         "{said}"
     );
     assert!(shop.sent().is_empty());
@@ -156,7 +157,7 @@ fn a_template_by_name_or_file_name_filled_set_checked_and_queued_leaving_the_dra
         "--template",
         "damaged-in-transit.toml",
         "--set",
-        "delivery_date=Friday, 27 November",
+        "replacement_arrival=Friday, 27 November",
         "--set",
         "{{refund_date}}=Monday",
         "--set",

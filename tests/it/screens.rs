@@ -463,20 +463,33 @@ fn compose_from_template(d: &mut Demo, filter: &str) {
     act(d, Action::Confirm);
 }
 
+/// A template's commitments fill from `[commitments]` (a replacement in 4 days, a refund in 2,
+/// by default): nothing left to type, and the send confirmation says what the reply promises.
 #[test]
 fn composer_with_a_template_inserted() {
     let mut d = demo(120, 36);
     compose_from_template(&mut d, "damaged");
     let c = d.app.composer.as_ref().expect("composing");
     assert!(c.body().starts_with("Hello Karin,"), "{}", c.body());
-    assert_eq!(c.unfilled(), vec!["{{delivery_date}}", "{{refund_date}}"]);
-    let t = screen(&d, 120, 36);
-    let text = format!("{}", t.backend());
+    assert!(c.unfilled().is_empty(), "{}", c.body());
     assert!(
-        text.contains("✗ {{delivery_date}} {{refund_date}} not filled"),
-        "{text}"
+        c.body().contains("arrive by 26 November 2026") && c.body().contains("by 24 November 2026"),
+        "{}",
+        c.body()
     );
+    let t = screen(&d, 120, 36);
     insta::assert_snapshot!(t.backend());
+    act(&mut d, Action::Send);
+    let Some(sellerdesk::tui::state::Modal::Confirm(confirm)) = &d.app.modal else {
+        panic!("a confirmation: {:?}", d.app.notice);
+    };
+    assert!(
+        confirm.question.contains(
+            "★ It promises: replacement arrival 26 November 2026 · refund date 24 November 2026"
+        ),
+        "{}",
+        confirm.question
+    );
 }
 
 #[test]
@@ -494,7 +507,12 @@ fn template_picker_filters_as_you_type() {
 fn unfilled_placeholders_block_sending_and_filled_ones_send() {
     let mut d = demo(120, 36);
     let before = d.app.metrics.counts;
-    compose_from_template(&mut d, "damaged");
+    // The carrier's tracking number and date are the seller's to give.
+    compose_from_template(&mut d, "late or lost");
+    assert_eq!(
+        d.app.composer.as_ref().unwrap().unfilled(),
+        vec!["{{tracking_number}}", "{{delivery_date}}"]
+    );
     act(&mut d, Action::Send);
     assert!(
         d.app.modal.is_none(),

@@ -103,6 +103,10 @@ fn template_help() -> String {
     for (name, what) in PLACEHOLDERS {
         s.push_str(&format!("#   {{{{{name}}}}}  {what}\n"));
     }
+    s.push_str("# Commitments, filled from [commitments] in the config:\n");
+    for (name, what) in crate::domain::template::COMMITMENTS {
+        s.push_str(&format!("#   {{{{{name}}}}}  {what}\n"));
+    }
     s.push_str("# Placeholders you fill in before sending (sending is blocked until then):\n");
     for (name, what) in SELLER_FILLED {
         s.push_str(&format!("#   {{{{{name}}}}}  {what}\n"));

@@ -518,6 +518,7 @@ impl App {
         } = start;
         let mut context = facts.context;
         context.seller_name = Some(self.config.seller_name.clone());
+        context.commitments = Some(self.config.commitments);
         let to = match (&facts.to_name, &facts.to_addr) {
             (Some(n), Some(a)) => format!("{n} <{a}>"),
             (None, Some(a)) => a.clone(),

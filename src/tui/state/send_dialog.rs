@@ -55,6 +55,20 @@ impl App {
         if !warnings.is_empty() {
             question.push_str(&format!("Check: {}.\n", reply::describe(&warnings)));
         }
+        // What the reply promises, filled in for the seller: said before it goes.
+        let promised: Vec<String> = self
+            .composer
+            .iter()
+            .flat_map(|c| c.commitments.iter())
+            .filter(|(_, value)| body.contains(value.as_str()))
+            .map(|(name, value)| format!("{} {value}", name.replace('_', " ")))
+            .collect();
+        if !promised.is_empty() {
+            question.push_str(&format!(
+                "★ It promises: {} (filled from [commitments]).\n",
+                promised.join(" · ")
+            ));
+        }
         let taken = self.taken_by(thread).map(|t| {
             (
                 line(&t.agent).into_owned(),
