@@ -545,14 +545,7 @@ impl App {
     /// "Bob Wilson · order 111-4827163-0028371": the thread a dialog or prompt acts on, as
     /// the seller knows it (buyer, order), from what is loaded.
     pub fn thread_label(&self, id: i64) -> String {
-        let row = self
-            .thread
-            .as_ref()
-            .map(|t| &t.row)
-            .filter(|r| r.id == id)
-            .or_else(|| self.rows.iter().find(|r| r.id == id))
-            .or_else(|| self.alert_rows.iter().find(|r| r.id == id));
-        let Some(row) = row else {
+        let Some(row) = self.row_of(id) else {
             return format!("thread {id}");
         };
         let buyer = row
@@ -564,6 +557,16 @@ impl App {
             Some(order) => format!("{buyer} · order {order}"),
             None => format!("{buyer} · no order"),
         }
+    }
+
+    /// Thread `id`'s row as loaded: the open thread's, the list's, or the alert's.
+    fn row_of(&self, id: i64) -> Option<&InboxRow> {
+        self.thread
+            .as_ref()
+            .map(|t| &t.row)
+            .filter(|r| r.id == id)
+            .or_else(|| self.rows.iter().find(|r| r.id == id))
+            .or_else(|| self.alert_rows.iter().find(|r| r.id == id))
     }
 
     /// A confirmation about `thread`: the question names it first.
@@ -1214,13 +1217,7 @@ impl App {
             }
             Action::FeedbackRemoved => {
                 let thread = self.target_thread()?;
-                let order = self
-                    .thread
-                    .as_ref()
-                    .filter(|t| t.row.id == thread)
-                    .map(|t| &t.row)
-                    .or_else(|| self.selected_row())
-                    .and_then(|r| r.order_id.clone());
+                let order = self.row_of(thread).and_then(|r| r.order_id.clone());
                 let Some(order) = order else {
                     self.notice = Some("This thread names no order: no feedback to mark".into());
                     return None;
@@ -1366,13 +1363,7 @@ impl App {
             }
             Action::ExportThread => {
                 let thread = self.target_thread()?;
-                let order = self
-                    .thread
-                    .as_ref()
-                    .map(|t| &t.row)
-                    .filter(|r| r.id == thread)
-                    .or_else(|| self.selected_row())
-                    .and_then(|r| r.order_id.clone());
+                let order = self.row_of(thread).and_then(|r| r.order_id.clone());
                 let name = match order {
                     Some(o) => format!("~/sellerdesk-thread-{thread}-{o}.md"),
                     None => format!("~/sellerdesk-thread-{thread}.md"),

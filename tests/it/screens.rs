@@ -55,6 +55,25 @@ fn screen(d: &Demo, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
+/// Opens the demo thread of `buyer`, as Enter on its row does; its ID.
+fn open_thread_of(d: &mut Demo, buyer: &str) -> i64 {
+    let id: i64 = sql(&d.store)
+        .query_row(
+            "SELECT id FROM threads WHERE buyer_name = ?1",
+            [buyer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    effects::follow(
+        &mut d.app,
+        &mut d.store,
+        Some(sellerdesk::tui::state::Effect::OpenThread(id)),
+        now(),
+        None,
+    );
+    id
+}
+
 /// Keys a text field takes, as the loop hands them over.
 fn type_text(d: &mut Demo, text: &str) {
     for c in text.chars() {
@@ -1200,20 +1219,7 @@ fn a_refused_reply_shows_reopens_the_clock_alerts_and_r_sends_it_again() {
 #[test]
 fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
     let mut d = demo(140, 40);
-    let sofia: i64 = sql(&d.store)
-        .query_row(
-            "SELECT id FROM threads WHERE buyer_name = 'Sofía Ruiz'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    effects::follow(
-        &mut d.app,
-        &mut d.store,
-        Some(sellerdesk::tui::state::Effect::OpenThread(sofia)),
-        now(),
-        None,
-    );
+    open_thread_of(&mut d, "Sofía Ruiz");
     let shown = format!("{}", screen(&d, 140, 40).backend());
     assert!(shown.contains("📎 sarten-foto.jpg (image/jpeg"), "{shown}");
 
@@ -1263,20 +1269,7 @@ fn attachments_saved_from_a_thread_and_attached_to_a_reply() {
 #[test]
 fn the_demos_bounced_reply_says_why_and_its_clock_runs() {
     let mut d = demo(140, 60);
-    let grace: i64 = sql(&d.store)
-        .query_row(
-            "SELECT id FROM threads WHERE buyer_name = 'Grace Lee'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    effects::follow(
-        &mut d.app,
-        &mut d.store,
-        Some(sellerdesk::tui::state::Effect::OpenThread(grace)),
-        now(),
-        None,
-    );
+    open_thread_of(&mut d, "Grace Lee");
     let shown = format!("{}", screen(&d, 140, 60).backend());
     assert!(shown.contains("clock: ON TRACK · 15h00m left"), "{shown}");
     assert!(

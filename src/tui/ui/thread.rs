@@ -123,14 +123,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ));
         }
     }
-    // The state as the label, the figure as `status` prints it.
-    let (badge, style) = super::inbox::badge(&t.row, app);
-    let mut clock = vec![Span::raw("clock: ")];
-    if let Some((state, _)) = super::inbox::clock_state(&t.row, app) {
-        clock.push(Span::styled(format!("{} · ", state.label()), style));
-    }
-    clock.push(Span::styled(badge, style));
-    lines.push(Line::from(clock));
+    lines.push(clock_line(&t.row, app));
     lines.push(Line::from(
         "─".repeat(area.width.saturating_sub(2) as usize),
     ));
@@ -419,6 +412,17 @@ fn delivery_line(e: &crate::store::outbox::Entry, app: &App) -> (String, ratatui
     }
 }
 
+/// `clock: CRITICAL · overdue 31h00m`: the state as the label, the figure as `status` prints it.
+fn clock_line(row: &crate::store::inbox::InboxRow, app: &App) -> Line<'static> {
+    let (badge, style) = super::inbox::badge(row, app);
+    let mut clock = vec![Span::raw("clock: ")];
+    if let Some((state, _)) = super::inbox::clock_state(row, app) {
+        clock.push(Span::styled(format!("{} · ", state.label()), style));
+    }
+    clock.push(Span::styled(badge, style));
+    Line::from(clock)
+}
+
 /// The selected thread as the list knows it (buyer, order, subject, clock), until it is
 /// opened: the pane never shows one thread while another is selected.
 fn draw_selected(
@@ -439,16 +443,10 @@ fn draw_selected(
     if let Some(o) = &row.order_id {
         head.push(Span::raw(format!(" · {o}")));
     }
-    let (badge, style) = super::inbox::badge(row, app);
-    let mut clock = vec![Span::raw("clock: ")];
-    if let Some((state, _)) = super::inbox::clock_state(row, app) {
-        clock.push(Span::styled(format!("{} · ", state.label()), style));
-    }
-    clock.push(Span::styled(badge, style));
     let lines = vec![
         Line::from(head),
         Line::from(safe_text::line(&row.subject).into_owned()),
-        Line::from(clock),
+        clock_line(row, app),
         Line::from(""),
         Line::styled(
             format!(
