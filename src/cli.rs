@@ -215,7 +215,7 @@ pub enum Command {
     /// messaging rules, and queue it as the app's send does (`sellerdesk send` delivers it).
     /// Exit 0 queued, 1 refused for warnings (see --force), 2 refused for rule errors
     /// (unfilled placeholders included), 3 a target or template that cannot be used.
-    #[command(group(clap::ArgGroup::new("text").required(true).args(["template", "body_file"])))]
+    #[command(group(clap::ArgGroup::new("text").required(true).args(["template", "body_file", "best"])))]
     Reply {
         /// A thread ID, an order ID (its thread waiting for a reply), or `-`: a buyer's message
         /// on standard input (from a mail client), matched to its thread by Message-ID.
@@ -224,6 +224,10 @@ pub enum Command {
         /// The template, by its name or its export file name (case-insensitive).
         #[arg(long, value_name = "NAME")]
         template: Option<String>,
+        /// The template the app's picker offers first for this thread: its complaint kind in
+        /// the buyer's language, else a general answer in it, else the kind in English.
+        #[arg(long)]
+        best: bool,
         /// The reply's text from a UTF-8 file (`-`: standard input); placeholders are filled.
         #[arg(long, value_name = "FILE")]
         body_file: Option<PathBuf>,
@@ -491,6 +495,7 @@ fn run(cli: Cli, db_typed: bool) -> Result<u8> {
         Some(Command::Reply {
             target,
             template,
+            best,
             body_file,
             set,
             edit,
@@ -500,6 +505,7 @@ fn run(cli: Cli, db_typed: bool) -> Result<u8> {
             let body = match (template, body_file) {
                 (Some(name), _) => reply::Body::Template(name),
                 (None, Some(file)) => reply::Body::File(file),
+                (None, None) if *best => reply::Body::Best,
                 (None, None) => unreachable!("clap requires one"),
             };
             reply::run(

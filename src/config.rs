@@ -100,6 +100,7 @@ struct RawConfig {
 struct RawCommitments {
     refund_days: Option<Spanned<u32>>,
     transit_days: Option<Spanned<u32>>,
+    follow_up_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -279,6 +280,11 @@ impl Config {
                 "commitments.transit_days",
                 &raw.commitments.transit_days,
                 &mut config.commitments.transit_days,
+            ),
+            (
+                "commitments.follow_up_days",
+                &raw.commitments.follow_up_days,
+                &mut config.commitments.follow_up_days,
             ),
         ] {
             if let Some(d) = value {
@@ -556,11 +562,18 @@ mod tests {
 
     #[test]
     fn commitments_are_read_and_checked() {
-        let c = parse("[commitments]\ntransit_days = 6\nrefund_days = 3\n").unwrap();
+        let c = parse("[commitments]\ntransit_days = 6\nrefund_days = 3\nfollow_up_days = 1\n")
+            .unwrap();
         assert_eq!(
-            (c.commitments.transit_days, c.commitments.refund_days),
-            (6, 3)
+            (
+                c.commitments.transit_days,
+                c.commitments.refund_days,
+                c.commitments.follow_up_days
+            ),
+            (6, 3, 1)
         );
+        let e = parse("[commitments]\nfollow_up_days = 61\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("commitments.follow_up_days"));
         let e = parse("[commitments]\n\nrefund_days = 0\n").unwrap_err();
         assert_eq!(
             (e.line, e.key.as_deref()),

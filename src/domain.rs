@@ -11,3 +11,4 @@ pub mod message;
 pub mod metrics;
 pub mod response;
 pub mod template;
+pub mod template_fit;

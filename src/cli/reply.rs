@@ -27,6 +27,8 @@ use crate::text::safe_text;
 pub enum Body<'a> {
     Template(&'a str),
     File(&'a Path),
+    /// The template the app's picker offers first for the thread.
+    Best,
 }
 
 pub struct Options<'a> {
@@ -63,16 +65,54 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
     }
     let mut store = inv.open_store()?;
     let thread = resolve_target(&mut store, inv, opts.target)?;
-    let text = match opts.body {
-        Body::Template(name) => find_template(&store, name)?.template.body,
-        Body::File(path) => read_text(path)?,
-    };
     let facts = store
         .reply_facts(thread)?
         .with_context(|| format!("there is no thread {thread}"))?;
-    let mut context = facts.context;
+    let mut context = facts.context.clone();
     context.seller_name = Some(inv.config.seller_name.clone());
     context.commitments = Some(inv.config.commitments);
+    // A template's dates follow its language; a file's the buyer's.
+    context.language = Some(facts.language.to_string());
+    let text = match opts.body {
+        Body::Template(name) => {
+            let t = find_template(&store, name)?.template;
+            context.language = Some(t.language);
+            t.body
+        }
+        Body::File(path) => read_text(path)?,
+        Body::Best => {
+            let rows = store.templates()?;
+            let buyer_phrases = facts
+                .kind
+                .as_deref()
+                .and_then(crate::domain::category::Category::parse)
+                .map(|k| inv.config.classifier.phrases_in(k, &facts.buyer_text))
+                .unwrap_or_default();
+            let fit = crate::domain::template_fit::Thread {
+                kind: facts.kind.as_deref(),
+                buyer_phrases: &buyer_phrases,
+                language: facts.language,
+                context: &context,
+                now: inv.now,
+                tz: inv.config.timezone,
+            };
+            let best = fit
+                .rank(rows.iter().collect(), |r| &r.template)
+                .first()
+                .map(|r| r.template.clone())
+                .context("there are no templates: add one with `sellerdesk templates import`")?;
+            if !opts.json {
+                errln!(
+                    "sellerdesk: using template {:?} ({}, {})",
+                    safe_text::line(&best.name),
+                    best.category.as_deref().unwrap_or("any kind"),
+                    best.language
+                );
+            }
+            context.language = Some(best.language);
+            best.body
+        }
+    };
     let mut body = fill_with(&text, &context, &values, inv.now, inv.config.timezone);
     if opts.edit {
         let editor = crate::tui::effects::editor::editor_command();

@@ -139,6 +139,20 @@ impl Classifier {
         Classifier::new(phrases)
     }
 
+    /// The phrases of `category` that `text` holds, lowercase (for choosing among templates
+    /// of one kind the one that speaks of what the buyer wrote).
+    pub fn phrases_in(&self, category: Category, text: &str) -> Vec<String> {
+        let text = text.to_lowercase();
+        let mut out: Vec<String> = Vec::new();
+        for p in self.phrases.get(&category).into_iter().flatten() {
+            let p = p.trim().to_lowercase();
+            if !p.is_empty() && text.contains(&p) && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
     /// The kind of a buyer's message: the highest-priority kind with a phrase in the subject
     /// or the text, else "other".
     pub fn classify(&self, subject: &str, body: &str) -> Classified {

@@ -76,7 +76,19 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "your shop's name ([seller] name in the config)",
     ),
     ("purchase_date", "the order's purchase date"),
-    ("ship_date", "the order's ship date"),
+    (
+        "ship_date",
+        "the order's ship date (its shipment's, when the order report has none)",
+    ),
+    (
+        "delivery_date",
+        "the order's promised delivery date, from Amazon's order report",
+    ),
+    ("carrier", "the carrier of the order's shipment"),
+    (
+        "tracking_number",
+        "the tracking number of the order's shipment",
+    ),
     ("today", "today's date in the configured time zone"),
 ];
 
@@ -91,6 +103,10 @@ pub const COMMITMENTS: &[(&str, &str)] = &[
         "refund_date",
         "when the refund is issued: today plus [commitments] refund_days",
     ),
+    (
+        "follow_up_date",
+        "when you write to the buyer again: today plus [commitments] follow_up_days",
+    ),
 ];
 
 /// The days `[commitments]` promise from today.
@@ -100,6 +116,8 @@ pub struct Commitments {
     pub refund_days: u32,
     /// A replacement sent today arrives within this many days.
     pub transit_days: u32,
+    /// The seller writes again within this many days.
+    pub follow_up_days: u32,
 }
 
 impl Default for Commitments {
@@ -107,17 +125,25 @@ impl Default for Commitments {
         Commitments {
             refund_days: 2,
             transit_days: 4,
+            follow_up_days: 2,
+        }
+    }
+}
+
+impl Commitments {
+    /// The days commitment placeholder `name` promises from today.
+    fn days(&self, name: &str) -> Option<u32> {
+        match name {
+            "replacement_arrival" => Some(self.transit_days),
+            "refund_date" => Some(self.refund_days),
+            "follow_up_date" => Some(self.follow_up_days),
+            _ => None,
         }
     }
 }
 
 /// Placeholders no thread fills: the seller types the value (a remedy needs a real date).
 pub const SELLER_FILLED: &[(&str, &str)] = &[
-    (
-        "delivery_date",
-        "when the order itself will arrive (the carrier's date)",
-    ),
-    ("tracking_number", "the carrier's tracking number"),
     ("status_update", "what has been done so far"),
     (
         "cancellation_outcome",
@@ -143,13 +169,32 @@ pub struct ReplyContext {
     pub seller_name: Option<String>,
     pub purchase_date: Option<DateTime<Utc>>,
     pub ship_date: Option<DateTime<Utc>>,
+    /// The delivery date the marketplace promised the buyer for this order.
+    pub delivery_date: Option<DateTime<Utc>>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
     /// The promises `[commitments]` allows; `None`: their placeholders stay for the seller.
     pub commitments: Option<Commitments>,
+    /// The language the reply is written in (ISO 639-1): its dates follow it; English when
+    /// unset or not one of the shipped languages.
+    pub language: Option<String>,
 }
 
-/// `22 November 2026`: unambiguous in every locale a seller writes to.
-fn date(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%-d %B %Y").to_string()
+/// A date as a reply in `language` writes it, the month by name so no reader takes the day for
+/// the month: `22 November 2026`, `22. November 2026`, `22 de noviembre de 2026`, `2026年11月22日`.
+fn date(t: DateTime<Utc>, tz: Tz, language: Option<&str>) -> String {
+    use chrono::Locale;
+    let (pattern, locale) = match language.unwrap_or("en") {
+        "de" => ("%-d. %B %Y", Locale::de_DE),
+        "fr" => ("%-d %B %Y", Locale::fr_FR),
+        "es" => ("%-d de %B de %Y", Locale::es_ES),
+        "it" => ("%-d %B %Y", Locale::it_IT),
+        "ja" => ("%Y年%-m月%-d日", Locale::ja_JP),
+        _ => ("%-d %B %Y", Locale::en_GB),
+    };
+    t.with_timezone(&tz)
+        .format_localized(pattern, locale)
+        .to_string()
 }
 
 /// A value put into an outgoing message: one line, no control characters.
@@ -168,6 +213,7 @@ impl ReplyContext {
     /// The value of placeholder `name`, if the thread knows it.
     pub fn value(&self, name: &str, now: DateTime<Utc>, tz: Tz) -> Option<String> {
         let text = |v: &Option<String>| v.as_deref().and_then(clean);
+        let date = |t: DateTime<Utc>| date(t, tz, self.language.as_deref());
         match name {
             "buyer_name" => text(&self.buyer_name),
             "buyer_first_name" => {
@@ -178,18 +224,42 @@ impl ReplyContext {
             "product" => text(&self.product),
             "marketplace" => text(&self.marketplace),
             "seller_name" => text(&self.seller_name),
-            "purchase_date" => self.purchase_date.map(|t| date(t, tz)),
-            "ship_date" => self.ship_date.map(|t| date(t, tz)),
-            "today" => Some(date(now, tz)),
-            "replacement_arrival" => self
+            "purchase_date" => self.purchase_date.map(date),
+            "ship_date" => self.ship_date.map(date),
+            "delivery_date" => self.delivery_date.map(date),
+            "carrier" => text(&self.carrier),
+            "tracking_number" => text(&self.tracking_number),
+            "today" => Some(date(now)),
+            _ => self
                 .commitments
-                .map(|c| date(now + chrono::Duration::days(i64::from(c.transit_days)), tz)),
-            "refund_date" => self
-                .commitments
-                .map(|c| date(now + chrono::Duration::days(i64::from(c.refund_days)), tz)),
-            _ => None,
+                .and_then(|c| c.days(name))
+                .map(|d| date(now + chrono::Duration::days(i64::from(d)))),
         }
     }
+}
+
+/// A date for date placeholder `name` that the thread cannot fill, which the seller takes with
+/// one key: the promised delivery date falls back to a replacement's arrival, a ship date to
+/// today, any other `…date`/`…arrival` placeholder (a template's own) to the follow-up date.
+/// `None` for a placeholder that is not a date, or one no guess fits (the purchase date).
+pub fn suggestion(name: &str, ctx: &ReplyContext, now: DateTime<Utc>, tz: Tz) -> Option<String> {
+    let name = name.to_ascii_lowercase();
+    let c = ctx.commitments.unwrap_or_default();
+    let days = match name.as_str() {
+        "purchase_date" => return ctx.value(&name, now, tz),
+        "ship_date" | "today" => 0,
+        "delivery_date" | "replacement_arrival" => c.transit_days,
+        "refund_date" => c.refund_days,
+        n if n.ends_with("date") || n.ends_with("arrival") => c.follow_up_days,
+        _ => return None,
+    };
+    ctx.value(&name, now, tz).or_else(|| {
+        Some(date(
+            now + chrono::Duration::days(i64::from(days)),
+            tz,
+            ctx.language.as_deref(),
+        ))
+    })
 }
 
 /// `text` with every placeholder the context can fill replaced; the rest left as written.
@@ -219,8 +289,6 @@ pub fn fill_with(
         .into_owned()
 }
 
-/// The placeholders still in `text`, in order of appearance, each once: sending is blocked
-/// while there is any.
 /// The commitments `template` makes, with the values `ctx` fills them with ("refund_date",
 /// "24 November 2026"): what the send confirmation shows.
 pub fn commitments_in(
@@ -253,6 +321,8 @@ pub fn placeholder_spans(line: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The placeholders still in `text`, in order of appearance, each once: sending is blocked
+/// while there is any.
 pub fn unfilled(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for caps in PLACEHOLDER.captures_iter(text) {
@@ -283,7 +353,11 @@ mod tests {
             seller_name: Some("Example Shop".into()),
             purchase_date: Some(Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap()),
             ship_date: None,
+            delivery_date: None,
+            carrier: None,
+            tracking_number: None,
             commitments: None,
+            language: None,
         }
     }
 
@@ -302,6 +376,7 @@ mod tests {
             commitments: Some(Commitments {
                 refund_days: 2,
                 transit_days: 4,
+                follow_up_days: 3,
             }),
             ..ctx()
         };
@@ -334,6 +409,63 @@ mod tests {
              Arrives by {{delivery_date}}; shipped {{ship_date}}. Example Shop, 22 November 2026"
         );
         assert_eq!(unfilled(&out), vec!["{{delivery_date}}", "{{ship_date}}"]);
+    }
+
+    /// The order's promised delivery date, carrier and tracking fill from the order; what is
+    /// not known stays.
+    #[test]
+    fn the_orders_delivery_date_and_tracking_fill_from_data() {
+        let c = ReplyContext {
+            delivery_date: Some(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()),
+            carrier: Some("UPS".into()),
+            tracking_number: Some("1Z999AA10123456784".into()),
+            ..ctx()
+        };
+        assert_eq!(
+            fill(
+                "Due {{delivery_date}}, {{carrier}} {{tracking_number}}.",
+                &c,
+                now(),
+                Tz::UTC
+            ),
+            "Due 20 November 2026, UPS 1Z999AA10123456784."
+        );
+        assert_eq!(
+            fill("{{carrier}} {{tracking_number}}", &ctx(), now(), Tz::UTC),
+            "{{carrier}} {{tracking_number}}"
+        );
+    }
+
+    /// A date placeholder the thread cannot fill gets a suggestion; other placeholders none.
+    #[test]
+    fn a_date_placeholder_left_has_a_suggestion() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let s = |name| suggestion(name, &ctx(), now, Tz::UTC);
+        assert_eq!(s("delivery_date").as_deref(), Some("26 November 2026"));
+        assert_eq!(s("ship_date").as_deref(), Some("22 November 2026"));
+        assert_eq!(s("pickup_date").as_deref(), Some("24 November 2026"));
+        assert_eq!(s("purchase_date").as_deref(), Some("2 November 2026"));
+        assert_eq!(s("answer"), None);
+        assert_eq!(s("tracking_number"), None);
+    }
+
+    /// A reply's dates are written in its language, the month by name.
+    #[test]
+    fn dates_are_written_in_the_replys_language() {
+        let at = |lang: &str| {
+            let c = ReplyContext {
+                language: Some(lang.into()),
+                ..ctx()
+            };
+            fill("{{purchase_date}}", &c, now(), Tz::UTC)
+        };
+        assert_eq!(at("en"), "2 November 2026");
+        assert_eq!(at("de"), "2. November 2026");
+        assert_eq!(at("fr"), "2 novembre 2026");
+        assert_eq!(at("es"), "2 de noviembre de 2026");
+        assert_eq!(at("it"), "2 novembre 2026");
+        assert_eq!(at("ja"), "2026年11月2日");
+        assert_eq!(at("pt"), "2 November 2026", "another language: English");
     }
 
     #[test]
@@ -370,6 +502,9 @@ mod tests {
     fn every_documented_placeholder_is_filled_from_a_full_context() {
         let mut c = ctx();
         c.ship_date = c.purchase_date;
+        c.delivery_date = c.purchase_date;
+        c.carrier = Some("UPS".into());
+        c.tracking_number = Some("1Z999AA10123456784".into());
         for (name, _) in PLACEHOLDERS {
             assert!(c.value(name, now(), Tz::UTC).is_some(), "{name}");
         }

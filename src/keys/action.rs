@@ -102,6 +102,8 @@ pub enum Action {
     NextPlaceholder,
     /// In the composer: select the placeholder before.
     PrevPlaceholder,
+    /// In the composer: put the suggested date in place of the selected date placeholder.
+    TakeSuggestion,
     /// Pick the selected thread (or put it back) for one action on several.
     Pick,
     /// Pick every thread on screen (or put them all back).
@@ -176,6 +178,7 @@ impl Action {
             Action::ExportThread => "export as evidence",
             Action::NextPlaceholder => "next placeholder",
             Action::PrevPlaceholder => "previous placeholder",
+            Action::TakeSuggestion => "take the suggested date",
             Action::Pick => "pick (act on several)",
             Action::PickVisible => "pick all on screen",
             Action::ClearPrompt => "clear",

@@ -164,6 +164,134 @@ const IN_LANGUAGES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every complaint kind in every shipped language, added by schema v17.
+const KINDS_IN_EVERY_LANGUAGE: &[(&str, &str)] = &[
+    (
+        "order-cancelled.toml",
+        include_str!("../../assets/templates/order-cancelled.toml"),
+    ),
+    (
+        "betrug-de.toml",
+        include_str!("../../assets/templates/betrug-de.toml"),
+    ),
+    (
+        "storno-de.toml",
+        include_str!("../../assets/templates/storno-de.toml"),
+    ),
+    (
+        "verpackung-de.toml",
+        include_str!("../../assets/templates/verpackung-de.toml"),
+    ),
+    (
+        "service-de.toml",
+        include_str!("../../assets/templates/service-de.toml"),
+    ),
+    (
+        "frage-de.toml",
+        include_str!("../../assets/templates/frage-de.toml"),
+    ),
+    (
+        "allgemein-de.toml",
+        include_str!("../../assets/templates/allgemein-de.toml"),
+    ),
+    (
+        "fraude-fr.toml",
+        include_str!("../../assets/templates/fraude-fr.toml"),
+    ),
+    (
+        "annulation-fr.toml",
+        include_str!("../../assets/templates/annulation-fr.toml"),
+    ),
+    (
+        "emballage-fr.toml",
+        include_str!("../../assets/templates/emballage-fr.toml"),
+    ),
+    (
+        "service-fr.toml",
+        include_str!("../../assets/templates/service-fr.toml"),
+    ),
+    (
+        "question-fr.toml",
+        include_str!("../../assets/templates/question-fr.toml"),
+    ),
+    (
+        "general-fr.toml",
+        include_str!("../../assets/templates/general-fr.toml"),
+    ),
+    (
+        "fraude-es.toml",
+        include_str!("../../assets/templates/fraude-es.toml"),
+    ),
+    (
+        "cancelacion-es.toml",
+        include_str!("../../assets/templates/cancelacion-es.toml"),
+    ),
+    (
+        "embalaje-es.toml",
+        include_str!("../../assets/templates/embalaje-es.toml"),
+    ),
+    (
+        "servicio-es.toml",
+        include_str!("../../assets/templates/servicio-es.toml"),
+    ),
+    (
+        "pregunta-es.toml",
+        include_str!("../../assets/templates/pregunta-es.toml"),
+    ),
+    (
+        "general-es.toml",
+        include_str!("../../assets/templates/general-es.toml"),
+    ),
+    (
+        "frode-it.toml",
+        include_str!("../../assets/templates/frode-it.toml"),
+    ),
+    (
+        "annullamento-it.toml",
+        include_str!("../../assets/templates/annullamento-it.toml"),
+    ),
+    (
+        "imballaggio-it.toml",
+        include_str!("../../assets/templates/imballaggio-it.toml"),
+    ),
+    (
+        "servizio-it.toml",
+        include_str!("../../assets/templates/servizio-it.toml"),
+    ),
+    (
+        "domanda-it.toml",
+        include_str!("../../assets/templates/domanda-it.toml"),
+    ),
+    (
+        "generale-it.toml",
+        include_str!("../../assets/templates/generale-it.toml"),
+    ),
+    (
+        "fusei-ja.toml",
+        include_str!("../../assets/templates/fusei-ja.toml"),
+    ),
+    (
+        "cancel-ja.toml",
+        include_str!("../../assets/templates/cancel-ja.toml"),
+    ),
+    (
+        "konpou-ja.toml",
+        include_str!("../../assets/templates/konpou-ja.toml"),
+    ),
+    (
+        "taiou-ja.toml",
+        include_str!("../../assets/templates/taiou-ja.toml"),
+    ),
+    (
+        "shitsumon-ja.toml",
+        include_str!("../../assets/templates/shitsumon-ja.toml"),
+    ),
+    (
+        "ippan-ja.toml",
+        include_str!("../../assets/templates/ippan-ja.toml"),
+    ),
+];
+
 fn parse_all(files: &[(&str, &str)]) -> Result<Vec<Template>, FileError> {
     files
         .iter()
@@ -175,12 +303,18 @@ fn parse_all(files: &[(&str, &str)]) -> Result<Vec<Template>, FileError> {
 pub fn defaults() -> Result<Vec<Template>, FileError> {
     let mut all = parse_all(DEFAULTS)?;
     all.extend(parse_all(IN_LANGUAGES)?);
+    all.extend(parse_all(KINDS_IN_EVERY_LANGUAGE)?);
     Ok(all)
 }
 
 /// The templates in other languages than English added by schema v9.
 pub fn in_languages() -> Result<Vec<Template>, FileError> {
     parse_all(IN_LANGUAGES)
+}
+
+/// The templates added by schema v17: every complaint kind in every shipped language.
+pub fn kinds_in_every_language() -> Result<Vec<Template>, FileError> {
+    parse_all(KINDS_IN_EVERY_LANGUAGE)
 }
 
 /// Parses one template file.

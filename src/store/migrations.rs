@@ -46,6 +46,13 @@ fn all() -> Vec<M<'static>> {
         // 16: messages without a Message-ID keyed with their line ends made one, so the same
         // message with CRLF and with LF is not stored twice when imported again.
         M::up_with_hook("", rehash_content_keys),
+        // 17: a template for every complaint kind in every shipped language, so the picker's
+        // first entry fits every thread.
+        M::up_with_hook("", |tx| {
+            let t = crate::reply::templates::kinds_in_every_language()
+                .map_err(|e| HookError::Hook(e.to_string()))?;
+            insert_templates(tx, t)
+        }),
     ]
 }
 

@@ -20,6 +20,12 @@ pub struct ReplyFacts {
     /// (RFC 5322 §3.6.4); the thread's own Message-IDs when the parent's header is not kept.
     pub references: Vec<String>,
     pub context: ReplyContext,
+    /// The thread's complaint kind: what the best template for it is chosen by.
+    pub kind: Option<String>,
+    /// The start of what the buyer wrote (subject and first messages).
+    pub buyer_text: String,
+    /// The buyer's language: what their messages are written in, else the marketplace's.
+    pub language: &'static str,
 }
 
 /// References kept in a reply: enough for any mail client to thread it. A longer chain keeps
@@ -59,7 +65,7 @@ impl Store {
         let conn = self.conn();
         let head: Option<ReplyFacts> = conn
             .query_row(
-                "SELECT buyer_alias, buyer_name, subject, order_id, marketplace
+                "SELECT buyer_alias, buyer_name, subject, order_id, marketplace, category
                  FROM threads WHERE id = ?1",
                 [thread_id],
                 |r| {
@@ -74,6 +80,7 @@ impl Store {
                             marketplace: r.get(4)?,
                             ..ReplyContext::default()
                         },
+                        kind: r.get(5)?,
                         ..ReplyFacts::default()
                     })
                 },
@@ -123,19 +130,38 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let order: Option<(Option<i64>, Option<i64>, Option<String>)> = match &facts.context.order_id {
+        type OrderFacts = (Option<i64>, Option<i64>, Option<i64>, Option<String>);
+        let order: Option<OrderFacts> = match &facts.context.order_id {
             Some(id) => conn
                 .query_row(
-                    "SELECT o.purchased_at, o.shipped_at,
+                    "SELECT o.purchased_at, o.shipped_at, o.promised_delivery_at,
                             (SELECT product_name FROM order_items WHERE order_id = o.order_id LIMIT 1)
                      FROM orders o WHERE o.order_id = ?1",
                     [id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?,
             None => None,
         };
-        let (purchased, shipped, mut product) = order.unwrap_or_default();
+        // The shipment a buyer can follow: a valid tracking number first, then the latest.
+        let shipment: Option<(i64, Option<String>, String, bool)> = match &facts.context.order_id {
+            Some(id) => conn
+                .query_row(
+                    "SELECT shipped_at, carrier, tracking, valid FROM shipments WHERE order_id = ?1
+                     ORDER BY valid DESC, shipped_at DESC LIMIT 1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?,
+            None => None,
+        };
+        if let Some((shipped_at, carrier, tracking, valid)) = shipment {
+            facts.context.ship_date = Some(from_secs(shipped_at));
+            facts.context.carrier = carrier;
+            // A number the carrier would not know is no help to the buyer: left for the seller.
+            facts.context.tracking_number = Some(tracking).filter(|t| valid && !t.is_empty());
+        }
+        let (purchased, shipped, promised, mut product) = order.unwrap_or_default();
         if product.is_none() {
             let mut stmt = conn.prepare_cached(
                 "SELECT body FROM messages WHERE thread_id = ?1 AND direction = 'in'
@@ -150,8 +176,25 @@ impl Store {
             }
         }
         facts.context.product = product;
+        // What the buyer wrote says their language best; the marketplace otherwise.
+        let written: Vec<String> = conn
+            .prepare_cached(
+                "SELECT substr(body, 1, 4096) FROM messages
+                 WHERE thread_id = ?1 AND role = 'buyer' ORDER BY sent_at, id LIMIT 5",
+            )?
+            .query_map([thread_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        facts.buyer_text = written.join("\n");
+        facts.language = crate::domain::language::of_buyer(
+            facts.context.marketplace.as_deref(),
+            &facts.buyer_text,
+        );
+        facts
+            .buyer_text
+            .insert_str(0, &format!("{}\n", facts.subject));
         facts.context.purchase_date = purchased.map(from_secs);
-        facts.context.ship_date = shipped.map(from_secs);
+        facts.context.ship_date = shipped.map(from_secs).or(facts.context.ship_date);
+        facts.context.delivery_date = promised.map(from_secs);
         Ok(Some(facts))
     }
 }

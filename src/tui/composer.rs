@@ -33,6 +33,10 @@ pub struct Composer {
     highlighted: Vec<String>,
     /// The buyer's language: the picker offers its templates first.
     pub language: &'static str,
+    /// The thread's complaint kind and the phrases of it the buyer wrote: the picker offers
+    /// the templates for it first.
+    pub kind: Option<String>,
+    pub buyer_phrases: Vec<String>,
     /// A message the seller starts, not a reply: its reason and the facts its rules need.
     pub proactive: Option<(compliance::Reason, compliance::Proactive)>,
     /// Files going with the reply, as shown: `invoice.pdf (120 KB)`.
@@ -81,6 +85,8 @@ impl Composer {
             findings: Vec::new(),
             highlighted: Vec::new(),
             language: "en",
+            kind: None,
+            buyer_phrases: Vec::new(),
             proactive: None,
             attachments: Vec::new(),
             recipient_known: true,
@@ -266,6 +272,38 @@ impl Composer {
         self.text.move_cursor(jump(start));
         self.text.start_selection();
         self.text.move_cursor(jump(end));
+        true
+    }
+
+    /// The placeholder the selection covers exactly (`delivery_date`), as Tab selects one.
+    pub fn selected_placeholder(&self) -> Option<String> {
+        let ((r0, c0), (r1, c1)) = self.text.selection_range()?;
+        let line = self.text.lines().get(r0).filter(|_| r0 == r1)?;
+        let chosen: String = line.chars().skip(c0).take(c1.saturating_sub(c0)).collect();
+        let whole = [(0, chosen.chars().count())];
+        if crate::domain::template::placeholder_spans(&chosen) != whole {
+            return None;
+        }
+        let name = unfilled(&chosen).pop()?;
+        Some(name.trim_matches(['{', '}']).to_string())
+    }
+
+    /// The date the selected placeholder would take with one key, if it is a date.
+    pub fn suggestion(&self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<(String, String)> {
+        let name = self.selected_placeholder()?;
+        let value = crate::domain::template::suggestion(&name, &self.context, now, tz)?;
+        Some((name, value))
+    }
+
+    /// Puts the suggested date in place of the selected placeholder; `false` when there is
+    /// none to take.
+    pub fn take_suggestion(&mut self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> bool {
+        let Some((_, value)) = self.suggestion(now, tz) else {
+            return false;
+        };
+        // Typing over a selection replaces it; so does this.
+        self.text.insert_str(&value);
+        self.edited(now);
         true
     }
 

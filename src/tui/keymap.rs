@@ -81,6 +81,7 @@ impl Default for Keymap {
                 PrevPlaceholder,
                 false,
             ),
+            b(Composer, Key::ctrl('g'), TakeSuggestion, false),
             b(Picker, Key::code(KeyCode::Enter), Confirm, true),
             b(Picker, Key::code(KeyCode::Down), Down, true),
             b(Picker, Key::ctrl('n'), Down, false),
@@ -196,6 +197,14 @@ impl Keymap {
             }
         }
         out
+    }
+
+    /// The first key bound to `action` in `context` (`Ctrl-G`), for a hint that names it.
+    pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .map(|b| b.key.label())
     }
 
     /// Every binding, grouped by context, for the help screen.

@@ -39,21 +39,10 @@ pub fn matches(row: &TemplateRow, query: &str) -> bool {
         .all(|w| hay.contains(w))
 }
 
-/// The templates the picker shows for `query`: the buyer's `language` first, then English,
-/// then the rest, each in list order.
-pub fn filtered<'a>(rows: &'a [TemplateRow], query: &str, language: &str) -> Vec<&'a TemplateRow> {
-    let mut out: Vec<&TemplateRow> = rows.iter().filter(|r| matches(r, query)).collect();
-    out.sort_by_key(|r| {
-        let l = r.template.language.as_str();
-        if l == language {
-            0
-        } else if l == "en" {
-            1
-        } else {
-            2
-        }
-    });
-    out
+/// The templates whose name, kind or language hold every word of `query`, in list order (the
+/// picker then ranks them for the thread: `domain::template_fit`).
+pub fn filtered<'a>(rows: &'a [TemplateRow], query: &str) -> Vec<&'a TemplateRow> {
+    rows.iter().filter(|r| matches(r, query)).collect()
 }
 
 #[cfg(test)]
@@ -82,31 +71,13 @@ mod tests {
             row("Beschädigt", "shipping", "de"),
             row("Refund", "returns", "en"),
         ];
-        assert_eq!(filtered(&rows, "", "en").len(), 3);
-        assert_eq!(filtered(&rows, "SHIP", "en").len(), 2);
-        assert_eq!(filtered(&rows, "ship de", "en").len(), 1);
+        assert_eq!(filtered(&rows, "").len(), 3);
+        assert_eq!(filtered(&rows, "SHIP").len(), 2);
+        assert_eq!(filtered(&rows, "ship de").len(), 1);
         assert_eq!(
-            filtered(&rows, "dam tran", "en")[0].template.name,
+            filtered(&rows, "dam tran")[0].template.name,
             "Damaged in transit"
         );
-        assert!(filtered(&rows, "zzz", "en").is_empty());
-    }
-
-    #[test]
-    fn the_buyers_language_comes_first_then_english() {
-        let rows = [
-            row("Refund", "returns", "en"),
-            row("Rimborso", "returns", "it"),
-            row("Beschädigt", "shipping", "de"),
-            row("Damaged", "shipping", "en"),
-        ];
-        let names = |lang| -> Vec<String> {
-            filtered(&rows, "", lang)
-                .iter()
-                .map(|r| r.template.name.clone())
-                .collect()
-        };
-        assert_eq!(names("de"), ["Beschädigt", "Refund", "Damaged", "Rimborso"]);
-        assert_eq!(names("ja"), ["Refund", "Damaged", "Rimborso", "Beschädigt"]);
+        assert!(filtered(&rows, "zzz").is_empty());
     }
 }

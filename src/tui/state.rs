@@ -27,7 +27,7 @@ use super::picker::{self, Picker};
 use crate::config::Config;
 use crate::domain::category::Category;
 use crate::domain::response::LateResponseRate;
-use crate::domain::template::fill;
+use crate::domain::template::{ReplyContext, fill};
 use crate::store::drafts::Draft;
 use crate::store::follow_ups::{EscalationChannel, FollowUp};
 use crate::store::inbox::{Filter, InboxRow};
@@ -603,11 +603,21 @@ impl App {
     /// The picker's rows for its current query.
     pub fn picker_rows(&self) -> Vec<&TemplateRow> {
         match &self.picker {
-            Some(p) => picker::filtered(
-                &self.templates,
-                &p.query_text(),
-                self.composer.as_ref().map_or("en", |c| c.language),
-            ),
+            Some(p) => {
+                let rows = picker::filtered(&self.templates, &p.query_text());
+                match &self.composer {
+                    Some(c) => crate::domain::template_fit::Thread {
+                        kind: c.kind.as_deref(),
+                        buyer_phrases: &c.buyer_phrases,
+                        language: c.language,
+                        context: &c.context,
+                        now: self.now,
+                        tz: self.config.timezone,
+                    }
+                    .rank(rows, |r| &r.template),
+                    None => rows,
+                }
+            }
             None => Vec::new(),
         }
     }
@@ -879,20 +889,23 @@ impl App {
             Action::Back => self.picker = None,
             Action::Confirm => {
                 let index = picker.selected;
-                let body = self
+                let chosen = self
                     .picker_rows()
                     .get(index)
-                    .map(|r| r.template.body.clone());
+                    .map(|r| (r.template.body.clone(), r.template.language.clone()));
                 self.picker = None;
                 let tz = self.config.timezone;
-                match (body, &mut self.composer) {
-                    (Some(body), Some(c)) => {
-                        let text = fill(&body, &c.context, now, tz);
+                match (chosen, &mut self.composer) {
+                    (Some((body, language)), Some(c)) => {
+                        // Its dates in its own language.
+                        let ctx = ReplyContext {
+                            language: Some(language),
+                            ..c.context.clone()
+                        };
+                        let text = fill(&body, &ctx, now, tz);
                         // What the template promised, filled from [commitments]: the send
                         // confirmation lists it.
-                        for made in
-                            crate::domain::template::commitments_in(&body, &c.context, now, tz)
-                        {
+                        for made in crate::domain::template::commitments_in(&body, &ctx, now, tz) {
                             if !c.commitments.contains(&made) {
                                 c.commitments.push(made);
                             }
@@ -1070,6 +1083,15 @@ impl App {
                 // With none left, Tab types a tab as it always did.
                 if !found && action == Action::NextPlaceholder && c.text.insert_tab() {
                     c.edited(now);
+                }
+                None
+            }
+            Action::TakeSuggestion => {
+                let (now, tz) = (self.now, self.config.timezone);
+                let c = self.composer.as_mut()?;
+                if !c.take_suggestion(now, tz) {
+                    self.notice =
+                        Some("No date to suggest: Tab selects a date placeholder first".into());
                 }
                 None
             }
@@ -1712,6 +1734,48 @@ mod tests {
             a.composer.as_ref().unwrap().body(),
             "Hi Bob,\nby Friday    or Monday.",
             "a tab (as spaces) where the cursor is, as before"
+        );
+    }
+
+    /// A date placeholder the thread cannot fill offers a date; Ctrl-G takes it. Elsewhere it
+    /// says what it is for and changes nothing.
+    #[test]
+    fn a_selected_date_placeholder_takes_its_suggestion_with_one_key() {
+        let mut a = app(1);
+        composing(&mut a, 4);
+        let c = a.composer.as_mut().unwrap();
+        c.replace(
+            "Tracking {{tracking_number}}, due {{delivery_date}}.",
+            now(),
+        );
+        c.text.move_cursor(ratatui_textarea::CursorMove::Top);
+        c.text.move_cursor(ratatui_textarea::CursorMove::Head);
+        a.update(Action::NextPlaceholder, now());
+        let c = a.composer.as_ref().unwrap();
+        assert_eq!(c.selected_placeholder().as_deref(), Some("tracking_number"));
+        assert_eq!(c.suggestion(now(), chrono_tz::Tz::UTC), None);
+        a.update(Action::TakeSuggestion, now());
+        assert!(
+            a.notice
+                .as_deref()
+                .unwrap()
+                .starts_with("No date to suggest")
+        );
+        a.update(Action::NextPlaceholder, now());
+        let expected = (now() + chrono::Duration::days(4))
+            .format("%-d %B %Y")
+            .to_string();
+        assert_eq!(
+            a.composer
+                .as_ref()
+                .unwrap()
+                .suggestion(now(), chrono_tz::Tz::UTC),
+            Some(("delivery_date".to_string(), expected.clone()))
+        );
+        a.update(Action::TakeSuggestion, now());
+        assert_eq!(
+            a.composer.as_ref().unwrap().body(),
+            format!("Tracking {{{{tracking_number}}}}, due {expected}.")
         );
     }
 

@@ -100,7 +100,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
         thread::draw(frame, r, app);
     }
     if let Some(r) = areas.composer {
-        composer::draw(frame, r, app);
+        composer::draw(frame, r, app, keymap);
     }
     if let Some(r) = areas.panel {
         metrics::draw(frame, r, app);

@@ -166,13 +166,39 @@ fn write_fixture_for_the_current_schema() {
         .unwrap();
     // Rows written behind the store's back: the per-day metric counts are rebuilt.
     store.rebuild_metric_days().unwrap();
-    sql(&store)
+    // One file, no WAL beside it: changed on a connection of its own once the store is closed.
+    drop(store);
+    Connection::open(&path)
+        .unwrap()
         .execute_batch(
             "PRAGMA wal_checkpoint(TRUNCATE);
              PRAGMA journal_mode = DELETE;",
         )
         .unwrap();
-    drop(store);
     std::fs::copy(&path, &target).unwrap();
     eprintln!("wrote {}", target.display());
+}
+
+/// An existing database gains a template for every complaint kind in every shipped language
+/// (schema 17), so the picker's first entry fits every thread there too.
+#[test]
+fn an_existing_database_gains_every_kind_in_every_language() {
+    for v in [1, 16] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        std::fs::copy(fixtures().join(format!("v{v}.sqlite")), &path).unwrap();
+        let store = Store::open(&path).unwrap();
+        let rows = store.templates().unwrap();
+        for kind in sellerdesk::domain::category::Category::ALL {
+            for lang in ["en", "de", "fr", "es", "it", "ja"] {
+                assert!(
+                    rows.iter()
+                        .any(|r| r.template.category.as_deref() == Some(kind.key())
+                            && r.template.language == lang),
+                    "v{v}: no {} template in {lang}",
+                    kind.key()
+                );
+            }
+        }
+    }
 }

@@ -47,6 +47,27 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
         facts.context.product.as_deref(),
         Some("Brass desk lamp with linen shade")
     );
+    // The order's promised date and its shipment's carrier and tracking come from the order
+    // side (the demo promises six days after purchase and ships with UPS).
+    let bought = facts.context.purchase_date.unwrap();
+    assert_eq!(
+        facts.context.delivery_date,
+        Some(bought + chrono::Duration::days(6))
+    );
+    assert_eq!(facts.context.carrier.as_deref(), Some("UPS"));
+    assert!(
+        facts
+            .context
+            .tracking_number
+            .as_deref()
+            .is_some_and(|t| t.starts_with("1Z")),
+        "{:?}",
+        facts.context.tracking_number
+    );
+    assert_eq!(
+        facts.context.ship_date,
+        Some(bought + chrono::Duration::hours(20))
+    );
     let template = store
         .templates()
         .unwrap()

@@ -394,3 +394,48 @@ fn a_queued_reply_is_delivered_by_send() {
             .contains("Hello Bob, on its way.")
     );
 }
+
+/// `--best` takes the template the app's picker offers first: the thread's kind in the buyer's
+/// language, the one that speaks of what they wrote; its dates in that language.
+#[test]
+fn best_takes_the_kind_in_the_buyers_language_and_writes_its_dates_so() {
+    let late = "From: \"Karl Weber - Amazon Marketplace\" <kw7x@marketplace.amazon.de>\r\n\
+         To: support@example-shop.test\r\n\
+         Subject: Lieferung (Bestellung: 302-5518236-4471920)\r\n\
+         Message-ID: <late@amazon.test>\r\n\
+         Date: Sun, 22 Nov 2026 08:00:00 +0000\r\n\r\n\
+         Guten Tag, meine Bestellung ist noch nicht angekommen und die Sendungsverfolgung \
+         zeigt seit Tagen nichts. Wann kommt sie?\r\n"
+        .to_string();
+    let shop = Shop::new(&[late]);
+    let thread = shop.thread_of("late@amazon.test").to_string();
+    // Without the order report the carrier's facts are the seller's to give.
+    let out = shop.run(&["reply", &thread, "--best"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("using template \"Lieferung verspätet oder verloren (DE)\" (shipping, de)"),
+        "{said}"
+    );
+    assert!(said.contains("{{tracking_number}}"), "{said}");
+    let out = shop.run(&[
+        "reply",
+        &thread,
+        "--best",
+        "--set",
+        "delivery_date=20. November 2026",
+        "--set",
+        "carrier=DHL",
+        "--set",
+        "tracking_number=00340434161094042557",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent = shop.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].starts_with("Guten Tag Karl Weber"), "{}", sent[0]);
+    assert!(
+        sent[0].contains("DHL") && sent[0].contains("24. November 2026"),
+        "the follow-up date in German: {}",
+        sent[0]
+    );
+}

@@ -511,6 +511,46 @@ fn composer_with_a_template_inserted() {
     );
 }
 
+/// The picker offers first the template for the thread's kind in the buyer's language (the
+/// demo's most urgent buyer writes German about a defective grinder), then a general answer
+/// in German, then the kind in English; its dates are written in the template's language.
+#[test]
+fn the_picker_offers_the_threads_kind_in_the_buyers_language_first() {
+    let mut d = demo(120, 36);
+    d.app.update(Msg::Opened, now());
+    act(&mut d, Action::Confirm);
+    act(&mut d, Action::Reply);
+    act(&mut d, Action::InsertTemplate);
+    let first: Vec<(String, Option<String>, String)> = d
+        .app
+        .picker_rows()
+        .iter()
+        .take(3)
+        .map(|r| {
+            let t = &r.template;
+            (t.name.clone(), t.category.clone(), t.language.clone())
+        })
+        .collect();
+    let kinds: Vec<(Option<&str>, &str)> = first
+        .iter()
+        .map(|(_, k, l)| (k.as_deref(), l.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Some("quality"), "de"),
+            (Some("other"), "de"),
+            (Some("quality"), "en")
+        ],
+        "{first:?}"
+    );
+    insta::assert_snapshot!(screen(&d, 120, 36).backend());
+    act(&mut d, Action::Confirm);
+    let c = d.app.composer.as_ref().unwrap();
+    assert!(c.unfilled().is_empty(), "{}", c.body());
+    assert!(c.body().contains("26. November 2026"), "{}", c.body());
+}
+
 #[test]
 fn template_picker_filters_as_you_type() {
     let mut d = demo(120, 36);
@@ -526,11 +566,11 @@ fn template_picker_filters_as_you_type() {
 fn unfilled_placeholders_block_sending_and_filled_ones_send() {
     let mut d = demo(120, 36);
     let before = d.app.metrics.counts;
-    // The carrier's tracking number and date are the seller's to give.
-    compose_from_template(&mut d, "late or lost");
+    // The answer itself is the seller's to give.
+    compose_from_template(&mut d, "general reply");
     assert_eq!(
         d.app.composer.as_ref().unwrap().unfilled(),
-        vec!["{{tracking_number}}", "{{delivery_date}}"]
+        vec!["{{answer}}"]
     );
     act(&mut d, Action::Send);
     assert!(
@@ -647,12 +687,14 @@ fn a_draft_comes_back_when_the_thread_is_reopened() {
 fn template_manager() {
     let mut d = demo(120, 30);
     act(&mut d, Action::ManageTemplates);
-    assert_eq!(d.app.templates.len(), 37);
+    let shipped = sellerdesk::reply::templates::defaults().unwrap().len();
+    assert_eq!(d.app.templates.len(), shipped);
     act(&mut d, Action::Down);
+    let original = d.app.selected_template().unwrap().template.name.clone();
     act(&mut d, Action::DuplicateTemplate);
-    assert_eq!(d.app.templates.len(), 38);
+    assert_eq!(d.app.templates.len(), shipped + 1);
     let copy = d.app.selected_template().unwrap().template.name.clone();
-    assert_eq!(copy, "Service apology (copy)");
+    assert_eq!(copy, format!("{original} (copy)"));
     act(&mut d, Action::RenameTemplate);
     for _ in 0..copy.chars().count() {
         let bs = crossterm::event::KeyEvent::new(
@@ -669,7 +711,7 @@ fn template_manager() {
     );
     act(&mut d, Action::DeleteTemplate);
     act(&mut d, Action::Confirm);
-    assert_eq!(d.app.templates.len(), 37);
+    assert_eq!(d.app.templates.len(), shipped);
     insta::assert_snapshot!(screen(&d, 120, 30).backend());
 }
 

@@ -525,16 +525,6 @@ impl App {
             (Some(n), None) => format!("{n} (no address)"),
             (None, None) => "(no buyer address)".into(),
         };
-        // What the buyer wrote says their language best; the marketplace otherwise.
-        let written: String = self
-            .thread
-            .iter()
-            .flat_map(|t| t.messages.iter())
-            .filter(|m| m.role == "buyer")
-            .map(|m| m.body.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let language = crate::domain::language::of_buyer(context.marketplace.as_deref(), &written);
         let mut composer = Composer::new(
             facts.thread_id,
             to,
@@ -542,7 +532,14 @@ impl App {
             context,
             draft.as_ref().map(|d| (d.body.as_str(), d.updated_at)),
         );
-        composer.language = language;
+        composer.language = facts.language;
+        composer.kind = facts.kind.clone();
+        composer.buyer_phrases = facts
+            .kind
+            .as_deref()
+            .and_then(crate::domain::category::Category::parse)
+            .map(|k| self.config.classifier.phrases_in(k, &facts.buyer_text))
+            .unwrap_or_default();
         composer.attachments = attachments.iter().map(notices::attachment).collect();
         composer.recipient_known = facts.to_addr.is_some();
         self.composer = Some(composer);

@@ -8,7 +8,9 @@ use ratatui::widgets::Block;
 
 use crate::domain::compliance::Severity;
 use crate::text::safe_text;
+use crate::tui::action::Action;
 use crate::tui::composer::Composer;
+use crate::tui::keymap::{Context, Keymap};
 use crate::tui::state::App;
 use crate::tui::theme;
 
@@ -27,13 +29,25 @@ fn saved_label(c: &Composer, app: &App) -> String {
     }
 }
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, keymap: &Keymap) {
     let Some(c) = &app.composer else {
         return;
     };
     let left = c.unfilled();
     let mut status = vec![Span::raw(" ")];
-    if !left.is_empty() {
+    let take = keymap.key_for(Context::Composer, Action::TakeSuggestion);
+    if let (Some((name, date)), Some(key)) = (c.suggestion(app.now, app.config.timezone), take) {
+        // A date placeholder selected: the date it would take, and the key that takes it.
+        status.push(Span::styled(format!("{{{{{name}}}}} "), theme::bad()));
+        status.push(Span::styled(key, theme::key()));
+        status.push(Span::raw(format!(" puts {date}")));
+        if left.len() > 1 {
+            status.push(Span::styled(
+                format!(" · {} more to fill", left.len() - 1),
+                theme::bad(),
+            ));
+        }
+    } else if !left.is_empty() {
         status.push(Span::styled(
             format!("✗ {} not filled", left.join(" ")),
             theme::bad(),
