@@ -122,6 +122,96 @@ fn demo_reply_from_a_template_and_send() {
     assert!(s.wait_exit().success());
 }
 
+/// The README's six keys, exactly: from launch, Enter (the most urgent, from the startup
+/// alert), r, Ctrl-T, Enter (the first template offered), Ctrl-S, Enter (confirm) write a
+/// complete, compliant reply for the most urgent thread to the outbox beside the database, and
+/// its clock stops. The next four most urgent take seven keys each.
+#[test]
+fn six_keys_from_launch_to_a_sent_reply() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("shop-demo.db");
+    let db_arg = db.to_str().unwrap().to_string();
+    let mut s = start_in(
+        home,
+        &["demo", "--db", &db_arg, "--now", "2026-11-22T12:00:00Z"],
+        &[],
+    );
+    s.wait_for("Needs attention");
+    s.wait_for("Enter open the most urgent");
+    s.keys(b"\r");
+    s.wait_for("Guten Tag");
+    s.keys(b"r");
+    s.wait_for("Reply to Karin Schulz");
+    s.keys(b"\x14");
+    s.wait_for("Insert template");
+    s.keys(b"\r");
+    s.wait_for("✓ ready");
+    s.keys(b"\x13");
+    s.wait_for("Send this reply?");
+    s.keys(b"\r");
+    let screen = s.wait_for("Reply written to the outbox");
+    assert!(screen.contains("5 overdue (1 critical)"), "{screen}");
+    let outbox = db.with_file_name("shop-demo-outbox");
+    let written = || std::fs::read_dir(&outbox).map_or(0, |d| d.count());
+    assert_eq!(written(), 1);
+
+    // The next four most urgent take one key more each: Esc back to the list, where the next
+    // one is selected, then the same six.
+    for (n, buyer) in ["Bob Wilson", "Hal Kim", "Gina Torres", "Carol Dunn"]
+        .into_iter()
+        .enumerate()
+    {
+        s.keys(b"\x1b");
+        s.keys(b"\r");
+        s.keys(b"r");
+        s.wait_for(&format!("Reply to {buyer}"));
+        s.keys(b"\x14");
+        s.wait_for("Insert template");
+        s.keys(b"\r");
+        s.wait_for("✓ ready");
+        s.keys(b"\x13");
+        s.wait_for("Send this reply?");
+        s.keys(b"\r");
+        s.wait_until("the reply written", |_| written() == n + 2);
+    }
+    for file in std::fs::read_dir(&outbox).unwrap() {
+        let raw = std::fs::read(file.unwrap().path()).unwrap();
+        let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let body = mail.body_text(0).unwrap().into_owned();
+        assert!(!body.contains("{{"), "no placeholder left: {body}");
+    }
+    s.keys(b"q");
+    assert!(s.wait_exit().success());
+
+    let mut files: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    // The first written: Karin Schulz's.
+    let raw = std::fs::read(&files[0]).unwrap();
+    let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        mail.to().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("q7m2kd81xwzp0a3@marketplace.amazon.de")
+    );
+    let body = mail.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(body.starts_with("Guten Tag Karin Schulz,"), "{body}");
+    assert!(!body.contains("{{"), "no placeholder left: {body}");
+    assert!(body.contains("302-5518236-4471920"), "{body}");
+    let findings = sellerdesk::domain::compliance::check(&body, &Default::default());
+    assert!(findings.is_empty(), "{findings:?}");
+    // The thread's clock stopped: one critical thread fewer in the database itself.
+    let store = sellerdesk::store::Store::open_existing(&db).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    let counts = store
+        .clock_counts(now, &sellerdesk::domain::clock::Thresholds::default())
+        .unwrap();
+    assert_eq!((counts.overdue, counts.critical), (1, 0), "{counts:?}");
+}
+
 /// A database with one buyer inquiry, made by the real `import`.
 fn home_with_inbox() -> (tempfile::TempDir, String) {
     let home = tempfile::tempdir().unwrap();
