@@ -161,6 +161,7 @@ pub fn perform(app: &App, store: &mut Store, effect: Effect, now: DateTime<Utc>)
             false,
         ),
         E::LoadTemplates => (templates::load(store, None, None), false, false),
+        E::ManageTemplates(thread) => return templates::manage(store, thread),
         E::RenameTemplate { id, name } => (templates::rename(store, id, &name, now), false, false),
         E::DuplicateTemplate(id) => (templates::duplicate(store, id, now), false, false),
         E::DeleteTemplate(id) => (templates::delete(store, id), false, false),

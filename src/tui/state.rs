@@ -276,6 +276,8 @@ pub enum Effect {
         body: String,
     },
     LoadTemplates,
+    /// The templates, and what the placeholders become on this thread.
+    ManageTemplates(Option<i64>),
     /// Edit a template (`None`: a new one) in $EDITOR, starting from `text` if given.
     EditTemplate {
         id: Option<i64>,
@@ -377,6 +379,14 @@ pub struct PanelMetrics {
     pub purge_due: bool,
 }
 
+/// The thread the template manager shows placeholder values for.
+#[derive(Clone, Debug)]
+pub struct TemplateThread {
+    /// `Karin Schulz · 302-5518236-4471920`, terminal-safe.
+    pub label: String,
+    pub context: ReplyContext,
+}
+
 pub struct App {
     pub now: DateTime<Utc>,
     pub config: Config,
@@ -414,6 +424,9 @@ pub struct App {
     pub template_selected: usize,
     /// Where Esc leaves the template manager and the dashboard for.
     pub templates_from: Focus,
+    /// The thread the template manager was opened on: its preview shows what each
+    /// placeholder becomes there.
+    pub template_thread: Option<TemplateThread>,
     pub metrics: PanelMetrics,
     /// Urgent threads for the startup alert, most urgent first.
     pub alert_rows: Vec<InboxRow>,
@@ -472,6 +485,7 @@ impl App {
             templates: Vec::new(),
             template_selected: 0,
             templates_from: Focus::Inbox,
+            template_thread: None,
             metrics: PanelMetrics::default(),
             alert_rows: Vec::new(),
             panel: None,
@@ -1406,9 +1420,11 @@ impl App {
             }
             Action::Reply => self.target_thread().map(Effect::OpenComposer),
             Action::ManageTemplates => {
+                let thread = self.target_thread();
                 self.templates_from = self.focus;
                 self.focus = Focus::Templates;
-                Some(Effect::LoadTemplates)
+                self.template_thread = None;
+                Some(Effect::ManageTemplates(thread))
             }
             Action::OpenDashboard => {
                 self.templates_from = self.focus;

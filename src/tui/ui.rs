@@ -90,7 +90,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, keymap: &Keymap) {
     let areas = layout(area, app);
     frame.render_widget(header(app, areas.header.width), areas.header);
     if app.focus == Focus::Templates {
-        templates::draw(frame, areas.inbox, app);
+        templates::draw(frame, areas.inbox, app, keymap);
     } else if app.focus == Focus::Dashboard {
         dashboard::draw(frame, areas.inbox, app);
     } else if areas.inbox.width > 0 {
@@ -191,6 +191,22 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// Clears `r` for a dialog drawn over the screen. A wide character (Japanese, an emoji) behind
+/// it whose first cell is just left of `r` would cover the dialog's left border: it goes too.
+pub fn clear_for_dialog(frame: &mut Frame<'_>, r: Rect) {
+    frame.render_widget(Clear, r);
+    if r.x == 0 {
+        return;
+    }
+    let buffer = frame.buffer_mut();
+    for y in r.top()..r.bottom() {
+        let cell = &mut buffer[(r.x - 1, y)];
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 fn confirm(frame: &mut Frame<'_>, area: Rect, title: &str, question: &str) {
     let width: u16 = 72;
     let inner = width.saturating_sub(2).max(1) as usize;
@@ -204,7 +220,7 @@ fn confirm(frame: &mut Frame<'_>, area: Rect, title: &str, question: &str) {
         })
         .sum();
     let r = centered(area, width, height as u16 + 4);
-    frame.render_widget(Clear, r);
+    clear_for_dialog(frame, r);
     let mut text: Vec<Line<'static>> = question
         .lines()
         .map(|l| Line::from(l.to_string()))

@@ -687,6 +687,17 @@ fn a_draft_comes_back_when_the_thread_is_reopened() {
 fn template_manager() {
     let mut d = demo(120, 30);
     act(&mut d, Action::ManageTemplates);
+    // Opened on the selected thread: the preview says what each placeholder becomes there.
+    assert_eq!(
+        d.app.template_thread.as_ref().map(|t| t.label.as_str()),
+        Some("Karin Schulz · 302-5518236-4471920")
+    );
+    let shown = format!("{}", screen(&d, 120, 44).backend());
+    assert!(
+        shown.contains("On Karin Schulz · 302-5518236-4471920:")
+            && shown.contains("{{buyer_name}}  Karin Schulz"),
+        "{shown}"
+    );
     let shipped = sellerdesk::reply::templates::defaults().unwrap().len();
     assert_eq!(d.app.templates.len(), shipped);
     act(&mut d, Action::Down);
@@ -1319,4 +1330,104 @@ fn the_demos_bounced_reply_says_why_and_its_clock_runs() {
         "{shown}"
     );
     assert!(shown.contains("⚠ bounce"), "{shown}");
+}
+
+/// The row of the first line holding `needle` (at or right of `from`), with the cell it starts.
+fn find_in(buffer: &ratatui::buffer::Buffer, from: u16, needle: &str) -> Option<(u16, u16)> {
+    (0..buffer.area.height).find_map(|y| cell_of(buffer, y, from, needle).map(|x| (x, y)))
+}
+
+/// A Japanese buyer's thread: the picker offers the Japanese packaging template first, its kind
+/// column starts in the same cell as an English row's, the preview is filled (dates written the
+/// Japanese way), and the send confirmation keeps its right border in place on every row.
+#[test]
+fn picker_and_send_dialog_align_by_display_width_with_japanese_text() {
+    let mut d = demo(120, 36);
+    open_thread_of(&mut d, "山田 太郎");
+    act(&mut d, Action::Reply);
+    act(&mut d, Action::InsertTemplate);
+    let first = &d.app.picker_rows()[0].template;
+    assert_eq!(
+        (first.category.as_deref(), first.language.as_str()),
+        (Some("packaging"), "ja")
+    );
+    let terminal = screen(&d, 120, 36);
+    let buffer = terminal.backend().buffer();
+    let (title, _) = find_in(buffer, 0, "Insert template").expect("the picker");
+    let (_, picker_top) = find_in(buffer, 0, "Insert template").unwrap();
+    let picker_left = title - 2;
+    // The thread's Japanese text behind the picker never eats its left border.
+    let picker_bottom = (picker_top + 1..buffer.area.height)
+        .find(|&y| buffer[(picker_left, y)].symbol() == "└")
+        .expect("the picker's bottom");
+    for y in picker_top + 1..picker_bottom {
+        assert_eq!(
+            buffer[(picker_left, y)].symbol(),
+            "│",
+            "row {y}:\n{}",
+            terminal.backend()
+        );
+        assert!(
+            unicode_width::UnicodeWidthStr::width(buffer[(picker_left - 1, y)].symbol()) <= 1,
+            "row {y}: a wide character covers the border"
+        );
+    }
+    let kind_cell = |name: &str| {
+        let (x, y) = find_in(buffer, picker_left, name)
+            .unwrap_or_else(|| panic!("{name}: {}", terminal.backend()));
+        cell_of(buffer, y, x, "packaging").unwrap_or_else(|| panic!("{name}'s kind"))
+    };
+    assert_eq!(
+        kind_cell("梱包の不備 (JA)"),
+        kind_cell("Packaging problem"),
+        "{}",
+        terminal.backend()
+    );
+    assert!(
+        find_in(buffer, picker_left, "年").is_some(),
+        "a Japanese date in the preview: {}",
+        terminal.backend()
+    );
+    insta::assert_snapshot!("picker_japanese", terminal.backend());
+
+    act(&mut d, Action::Confirm);
+    // A fixed outbox path for the snapshot (the test's own is a random temporary folder).
+    d.app.config.outbox = Some("/srv/shop/outbox".into());
+    act(&mut d, Action::Send);
+    assert!(
+        matches!(d.app.modal, Some(sellerdesk::tui::state::Modal::Confirm(_))),
+        "{:?}",
+        d.app.notice
+    );
+    let terminal = screen(&d, 120, 36);
+    let buffer = terminal.backend().buffer();
+    let (x, y) = find_in(buffer, 0, "Send this reply?").expect("the dialog");
+    let left = (0..x)
+        .rev()
+        .find(|&x| buffer[(x, y)].symbol() == "│")
+        .expect("its left border");
+    let top = (0..y)
+        .rev()
+        .find(|&y| buffer[(left, y)].symbol() == "┌")
+        .expect("its top");
+    let right = (left + 1..buffer.area.width)
+        .find(|&x| buffer[(x, top)].symbol() == "┐")
+        .expect("its top right corner");
+    let bottom = (top + 1..buffer.area.height)
+        .find(|&y| buffer[(left, y)].symbol() == "└")
+        .expect("its bottom");
+    for y in top + 1..bottom {
+        assert_eq!(
+            (buffer[(left, y)].symbol(), buffer[(right, y)].symbol()),
+            ("│", "│"),
+            "row {y}:\n{}",
+            terminal.backend()
+        );
+    }
+    assert!(
+        find_in(buffer, left, "山田 太郎").is_some(),
+        "{}",
+        terminal.backend()
+    );
+    insta::assert_snapshot!("send_dialog_japanese", terminal.backend());
 }

@@ -94,6 +94,8 @@ pub enum Outcome {
     /// The open thread and its draft; `None`: there is no such thread.
     ThreadOpened(Option<Box<ThreadDetail>>, Option<Draft>),
     Counts(ClockCounts),
+    /// What the template manager's thread fills placeholders with; `None`: no thread.
+    TemplateThread(Option<Box<crate::store::reply::ReplyFacts>>),
     Rates(Box<PanelRates>),
     /// What response rates count changed: compute them again.
     RatesStale,
@@ -222,6 +224,20 @@ impl App {
                 }
             }
             Outcome::Counts(counts) => return self.apply_counts(counts),
+            Outcome::TemplateThread(facts) => {
+                self.template_thread = facts.map(|f| {
+                    let mut context = f.context;
+                    context.seller_name = Some(self.config.seller_name.clone());
+                    context.commitments = Some(self.config.commitments);
+                    let label = crate::text::safe_text::line(&format!(
+                        "{} · {}",
+                        context.buyer_name.as_deref().unwrap_or("buyer"),
+                        context.order_id.as_deref().unwrap_or("no order")
+                    ))
+                    .into_owned();
+                    super::TemplateThread { label, context }
+                });
+            }
             Outcome::Rates(r) => self.apply_rates(*r),
             Outcome::RatesStale => self.rates_asked += 1,
             Outcome::Marked(kind) => self.notice = Some(notices::marked(kind)),

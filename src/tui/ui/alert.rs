@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::text::safe_text;
 use crate::tui::state::App;
@@ -166,7 +166,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         hints.extend([Span::styled(" j/k", theme::key()), Span::raw(" scroll ")]);
     }
     let scroll = app.alert_scroll.min(needed.saturating_sub(visible));
-    frame.render_widget(Clear, r);
+    super::clear_for_dialog(frame, r);
     frame.render_widget(
         paragraph.scroll((scroll, 0)).block(
             Block::bordered()

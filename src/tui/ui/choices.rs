@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::theme;
 
@@ -24,7 +24,7 @@ pub struct Choices<'a> {
 pub fn draw(frame: &mut Frame<'_>, area: Rect, c: &Choices<'_>) {
     let extra = if c.note.is_some() { 5 } else { 4 } + if c.about.is_some() { 2 } else { 0 };
     let r = super::centered(area, c.width, c.entries.len() as u16 + extra);
-    frame.render_widget(Clear, r);
+    super::clear_for_dialog(frame, r);
     let mut lines: Vec<Line<'static>> = Vec::new();
     if let Some(about) = &c.about {
         lines.push(Line::styled(

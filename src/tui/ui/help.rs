@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::keymap::{Context, Keymap};
 use crate::tui::theme;
@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, keymap: &Keymap, scroll: u16) {
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(2),
     };
-    frame.render_widget(Clear, r);
+    super::clear_for_dialog(frame, r);
     let block = Block::bordered().title(" Help · j/k scroll · any other key closes ");
     let inner = block.inner(r);
     frame.render_widget(block, r);

@@ -4,8 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
+use crate::domain::template::{ReplyContext, fill};
+use crate::text::columns::{fit, pad};
 use crate::text::safe_text;
 use crate::tui::state::App;
 use crate::tui::theme;
@@ -16,7 +18,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let rows = app.picker_rows();
     let r = super::centered(area, 96, area.height.saturating_sub(4).clamp(8, 24));
-    frame.render_widget(Clear, r);
+    super::clear_for_dialog(frame, r);
     let block = Block::bordered()
         .border_style(theme::focused_border())
         .title(" Insert template · type to filter · Enter inserts · Esc closes ");
@@ -29,17 +31,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(&p.query, input);
     let [list_area, preview] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    // Columns by display width: a Japanese name takes two cells a character.
+    const KIND: usize = 16;
+    let name_width = (list_area.width as usize).saturating_sub(KIND + 6).max(8);
     let items: Vec<ListItem<'_>> = rows
         .iter()
         .map(|row| {
             let t = &row.template;
             ListItem::new(Line::from(vec![
-                Span::raw(safe_text::line(&t.name).into_owned()),
+                Span::raw(pad(&safe_text::line(&t.name), name_width)),
                 Span::styled(
                     format!(
-                        "  {} · {}",
-                        safe_text::line(t.category.as_deref().unwrap_or("-")),
-                        safe_text::line(&t.language)
+                        "  {} {}",
+                        pad(&safe_text::line(t.category.as_deref().unwrap_or("-")), KIND),
+                        fit(&safe_text::line(&t.language), 3)
                     ),
                     theme::dim(),
                 ),
@@ -55,18 +60,29 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         list_area,
         &mut state,
     );
-    let text = match rows.get(p.selected) {
-        Some(row) => safe_text::block(&row.template.body).into_owned(),
-        None => "No template matches.".into(),
+    // What Enter inserts: the template filled for this thread, what is left highlighted.
+    let text: Vec<Line<'static>> = match (rows.get(p.selected), &app.composer) {
+        (Some(row), Some(c)) => {
+            let ctx = ReplyContext {
+                language: Some(row.template.language.clone()),
+                ..c.context.clone()
+            };
+            let filled = fill(&row.template.body, &ctx, app.now, app.config.timezone);
+            safe_text::block(&filled)
+                .lines()
+                .map(|l| super::templates::placeholder_line(l.to_string()))
+                .collect()
+        }
+        (Some(row), None) => safe_text::block(&row.template.body)
+            .lines()
+            .map(|l| super::templates::placeholder_line(l.to_string()))
+            .collect(),
+        (None, _) => vec![Line::styled("No template matches.", theme::dim())],
     };
     frame.render_widget(
-        Paragraph::new(text)
-            .style(theme::dim())
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::new()
-                    .borders(ratatui::widgets::Borders::TOP | ratatui::widgets::Borders::LEFT),
-            ),
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(
+            Block::new().borders(ratatui::widgets::Borders::TOP | ratatui::widgets::Borders::LEFT),
+        ),
         preview,
     );
 }

@@ -5,12 +5,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use crate::domain::template::{
+    COMMITMENTS, PLACEHOLDERS, ReplyContext, SELLER_FILLED, Template, suggestion, unfilled,
+};
+use crate::text::columns::pad;
 use crate::text::safe_text;
 use crate::text::time_fmt::local;
+use crate::tui::action::Action;
+use crate::tui::keymap::{Context, Keymap};
 use crate::tui::state::App;
 use crate::tui::theme;
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, keymap: &Keymap) {
     let [list_area, preview_area] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let rows: Vec<Row<'_>> = app
@@ -70,6 +76,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     .lines()
                     .map(|l| placeholder_line(l.to_string())),
             );
+            lines.extend(placeholder_values(app, keymap, t));
             lines
         }
         None => vec![Line::styled(
@@ -87,8 +94,66 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     );
 }
 
+/// Each placeholder of `t` and what it becomes on the thread the manager was opened on (or,
+/// with none, what it means).
+fn placeholder_values(app: &App, keymap: &Keymap, t: &Template) -> Vec<Line<'static>> {
+    let names: Vec<String> = unfilled(&t.body)
+        .iter()
+        .map(|p| p.trim_matches(['{', '}']).to_string())
+        .collect();
+    if names.is_empty() {
+        return Vec::new();
+    }
+    // `{{name}}` and a space.
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 5;
+    let mut lines = vec![Line::from("")];
+    let Some(on) = &app.template_thread else {
+        lines.push(Line::styled(
+            "Placeholders (open this from a thread to see its values):",
+            theme::dim(),
+        ));
+        for name in names {
+            let meaning = PLACEHOLDERS
+                .iter()
+                .chain(COMMITMENTS)
+                .chain(SELLER_FILLED)
+                .find(|(n, _)| *n == name)
+                .map_or("not one sellerdesk fills: you type it", |(_, m)| *m);
+            lines.push(Line::from(vec![
+                Span::styled(pad(&format!("{{{{{name}}}}}"), width), theme::key()),
+                Span::styled(meaning, theme::dim()),
+            ]));
+        }
+        return lines;
+    };
+    lines.push(Line::styled(format!("On {}:", on.label), theme::title()));
+    let ctx = ReplyContext {
+        language: Some(t.language.clone()),
+        ..on.context.clone()
+    };
+    let tz = app.config.timezone;
+    let take = keymap.key_for(Context::Composer, Action::TakeSuggestion);
+    for name in names {
+        let value = match ctx.value(&name, app.now, tz) {
+            Some(v) => Span::styled(safe_text::line(&v).into_owned(), theme::good()),
+            None => match (suggestion(&name, &ctx, app.now, tz), &take) {
+                (Some(date), Some(key)) => Span::styled(
+                    format!("you type it ({key} in the reply puts {date})"),
+                    theme::warn(),
+                ),
+                _ => Span::styled("you type it", theme::warn()),
+            },
+        };
+        lines.push(Line::from(vec![
+            Span::styled(pad(&format!("{{{{{name}}}}}"), width), theme::key()),
+            value,
+        ]));
+    }
+    lines
+}
+
 /// A body line with its placeholders highlighted.
-fn placeholder_line(line: String) -> Line<'static> {
+pub(super) fn placeholder_line(line: String) -> Line<'static> {
     let mut spans = Vec::new();
     let mut rest = line.as_str();
     while let Some(start) = rest.find("{{") {
