@@ -84,6 +84,7 @@ pub fn run(inv: &Invocation, json: bool, marketplace: Option<&str>) -> Result<u8
             headroom_text(metric)
         )?;
         for line in [
+            crate::metrics::format::recovery(key, metric).map(|r| format!("to recover: {r}")),
             crate::metrics::format::odr_parts(metric),
             crate::metrics::format::note(key).map(str::to_string),
             crate::metrics::format::amazon(key, metric),

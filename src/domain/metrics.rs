@@ -209,6 +209,44 @@ pub fn evaluate(
     m
 }
 
+/// What puts an off-target metric back on target, either way: this many fewer failures in the
+/// same orders, or this many more orders without one (`None` when no number of good orders
+/// is enough: a target of 0% failures). `None` for a metric on target or without data.
+pub fn recovery(m: &Metric) -> Option<(u64, Option<u64>)> {
+    let target = m.target?;
+    if m.status != Status::Bad || m.denominator == 0 {
+        return None;
+    }
+    let (failures, allowed_bp) = match target {
+        Target::Below(bp) => (m.numerator, bp),
+        Target::Above(bp) | Target::AtLeast(bp) => (
+            m.denominator.saturating_sub(m.numerator),
+            10_000 - bp.min(10_000),
+        ),
+    };
+    let inclusive = matches!(target, Target::AtLeast(_));
+    let d = u128::from(m.denominator);
+    let f = u128::from(failures);
+    let a = u128::from(allowed_bp);
+    // Failures the same orders allow: under the share, or up to it for "at least".
+    let most = if inclusive {
+        a * d / 10_000
+    } else {
+        under_line(allowed_bp, m.denominator).map_or(0, u128::from)
+    };
+    let fewer = f.saturating_sub(most) as u64;
+    // Orders without a failure that bring the share down: f / (d + j) under (or at) a.
+    let more = (a > 0).then(|| {
+        let needed = if inclusive {
+            (f * 10_000).div_ceil(a)
+        } else {
+            f * 10_000 / a + 1
+        };
+        needed.saturating_sub(d) as u64
+    });
+    Some((fewer, more))
+}
+
 /// Everything the metrics read.
 #[derive(Clone, Copy, Debug)]
 pub struct Records<'a> {
@@ -738,6 +776,46 @@ pub fn account_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Off target: how many fewer failures, or how many more good orders, put it back; each
+    /// figure exactly enough (one less is not).
+    #[test]
+    fn recovery_is_exactly_enough_either_way() {
+        // 3 of 150 against < 1%: 2 fewer (1/150 = 0.67%) or 151 more (3/301 = 0.997%).
+        let m = evaluate(3, 150, Some(60), Some(ODR_TARGET));
+        assert_eq!(recovery(&m), Some((2, Some(151))));
+        assert_eq!(
+            evaluate(1, 150, None, Some(ODR_TARGET)).status,
+            Status::Good
+        );
+        assert_eq!(evaluate(3, 300, None, Some(ODR_TARGET)).status, Status::Bad);
+        assert_eq!(
+            evaluate(3, 301, None, Some(ODR_TARGET)).status,
+            Status::AtRisk
+        );
+        // 90 good of 100 against > 95%: 6 fewer failures (96/100) or 101 more good
+        // (191/201 = 95.02%; 190/200 is exactly 95%, not over it).
+        let m = evaluate(90, 100, None, Some(VTR_TARGET));
+        assert_eq!(recovery(&m), Some((6, Some(101))));
+        assert_eq!(
+            evaluate(190, 200, None, Some(VTR_TARGET)).status,
+            Status::Bad
+        );
+        assert_ne!(
+            evaluate(191, 201, None, Some(VTR_TARGET)).status,
+            Status::Bad
+        );
+        // At least 90%: 85 of 100 needs 5 fewer or 50 more (135/150 is exactly 90%).
+        let m = evaluate(85, 100, None, Some(OTDR_TARGET));
+        assert_eq!(recovery(&m), Some((5, Some(50))));
+        assert_ne!(
+            evaluate(135, 150, None, Some(OTDR_TARGET)).status,
+            Status::Bad
+        );
+        // On target, or no data: nothing to recover.
+        assert_eq!(recovery(&evaluate(0, 150, None, Some(ODR_TARGET))), None);
+        assert_eq!(recovery(&evaluate(0, 0, None, Some(ODR_TARGET))), None);
+    }
 
     #[test]
     fn status_and_headroom_below_a_target() {

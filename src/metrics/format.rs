@@ -38,6 +38,31 @@ pub fn headroom(m: &Metric) -> String {
     }
 }
 
+/// What a failure and a good order are called in the metric `key`.
+fn failure_names(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "odr" | "odr_fba" => ("orders with a defect", "orders without one"),
+        "lsr_10" | "lsr_30" => ("late shipments", "on-time shipments"),
+        "pcr" => ("cancellations", "orders shipped"),
+        "vtr" => ("shipments without valid tracking", "tracked shipments"),
+        "otdr" => ("late deliveries", "on-time deliveries"),
+        "pop" => ("imperfect orders", "perfect orders"),
+        k if k.starts_with("feedback") => ("negative ratings", "positive ratings"),
+        k if k.starts_with("late_response") => ("late responses", "replies within 24 h"),
+        _ => ("failures", "good ones"),
+    }
+}
+
+/// "2 fewer orders with a defect, or 151 more orders without one" for an off-target metric.
+pub fn recovery(key: &str, m: &Metric) -> Option<String> {
+    let (fewer, more) = crate::domain::metrics::recovery(m)?;
+    let (bad, good) = failure_names(key);
+    Some(match more {
+        Some(more) => format!("{fewer} fewer {bad}, or {more} more {good}"),
+        None => format!("{fewer} fewer {bad}"),
+    })
+}
+
 /// "0.85% (3/353), 1 more defect before < 4%".
 pub fn summary(m: &Metric) -> String {
     let head = format!("{} ({}/{})", percent(m.rate), m.numerator, m.denominator);

@@ -55,10 +55,18 @@ pub fn compute(
         .map(|&d| LateResponseTally::new(now, d))
         .collect();
     let mut per_day = vec![0u64; SPARK_DAYS as usize];
-    let longest = WINDOWS.iter().copied().max().unwrap_or(90);
+    let mut longest = WINDOWS.iter().copied().max().unwrap_or(90);
+    // The dashboard's late-response chart: each day's 30-day rate, so 30 days more.
+    let mut history: Vec<crate::domain::response::BuyerMessage> = Vec::new();
+    if trends {
+        longest = longest.max(TREND_DAYS + LATE_TREND_WINDOW);
+    }
     store.each_buyer_message_since(now, longest, |m| {
         for t in &mut tallies {
             t.add(&m);
+        }
+        if trends {
+            history.push(m);
         }
         let age = (now - m.at).num_days();
         if (0..i64::from(SPARK_DAYS)).contains(&age)
@@ -71,7 +79,9 @@ pub fn compute(
     let (account, trends) = if trends {
         let late3 = [late[0], late[1], late[2]];
         let t = crate::metrics::compute_with_trends(store, now, &late3, TREND_DAYS)?;
-        (t.now, t.trends)
+        let mut trends = vec![(LATE_TREND_KEY, late_trend(&history, now))];
+        trends.extend(t.trends);
+        (t.now, trends)
     } else {
         (crate::metrics::compute_fast(store, now, None)?, Vec::new())
     };
@@ -82,6 +92,22 @@ pub fn compute(
         trends,
         recurring: store.recurring_issues(now, recurring, Some(RECURRING_SHOWN))?,
     })
+}
+
+/// The late-response chart's window and the metric row it draws.
+const LATE_TREND_WINDOW: u32 = 30;
+const LATE_TREND_KEY: &str = "late_response_30";
+
+/// The 30-day late-response rate at the end of each of the last `TREND_DAYS` days, oldest
+/// first: each message judged as it stood that day (a reply sent later had not been sent).
+fn late_trend(messages: &[crate::domain::response::BuyerMessage], now: DateTime<Utc>) -> Trend {
+    (0..TREND_DAYS)
+        .rev()
+        .map(|d| {
+            let at = now - chrono::Duration::days(i64::from(d));
+            crate::domain::response::late_response_rate(messages, at, LATE_TREND_WINDOW).rate
+        })
+        .collect()
 }
 
 /// Computes rates on its own thread and connection (and brings the search index up to date
@@ -174,6 +200,18 @@ mod tests {
         let late_14: u64 = rates.late_per_day.iter().sum();
         let in_14 = late_response_rate(&all, now, 14).late();
         assert!(late_14 >= in_14 && late_14 > 0, "{late_14} vs {in_14}");
+        // The dashboard's late-response chart: first, a value a day, today's the panel's
+        // 30-day figure, a past day's as the messages stood then.
+        let (key, trend) = &rates.trends[0];
+        assert_eq!(*key, "late_response_30");
+        assert_eq!(trend.len(), TREND_DAYS as usize);
+        assert_eq!(trend.last().copied().flatten(), rates.late[1].rate);
+        let ten_days_ago = now - chrono::Duration::days(10);
+        let then = store.buyer_messages_since(now, 120).unwrap();
+        assert_eq!(
+            trend[TREND_DAYS as usize - 11],
+            late_response_rate(&then, ten_days_ago, 30).rate
+        );
 
         let mut worker = RatesWorker::spawn(&path, RecurringRule::default()).unwrap();
         assert!(worker.poll().is_none(), "nothing asked");

@@ -427,6 +427,8 @@ pub struct App {
     /// The thread the template manager was opened on: its preview shows what each
     /// placeholder becomes there.
     pub template_thread: Option<TemplateThread>,
+    /// The dashboard's first row of charts shown.
+    pub dashboard_scroll: u16,
     pub metrics: PanelMetrics,
     /// Urgent threads for the startup alert, most urgent first.
     pub alert_rows: Vec<InboxRow>,
@@ -486,6 +488,7 @@ impl App {
             template_selected: 0,
             templates_from: Focus::Inbox,
             template_thread: None,
+            dashboard_scroll: 0,
             metrics: PanelMetrics::default(),
             alert_rows: Vec::new(),
             panel: None,
@@ -765,6 +768,13 @@ impl App {
                 match action {
                     Action::Back => self.focus = self.templates_from,
                     Action::Help => self.open_help(),
+                    // A row of charts at a time (the view clamps it).
+                    Action::ScrollDown => {
+                        self.dashboard_scroll = self.dashboard_scroll.saturating_add(1).min(16)
+                    }
+                    Action::ScrollUp => {
+                        self.dashboard_scroll = self.dashboard_scroll.saturating_sub(1)
+                    }
                     Action::TogglePanel => self.panel = Some(!self.panel.unwrap_or(true)),
                     _ => {}
                 }
@@ -1429,6 +1439,7 @@ impl App {
             Action::OpenDashboard => {
                 self.templates_from = self.focus;
                 self.focus = Focus::Dashboard;
+                self.dashboard_scroll = 0;
                 None
             }
             Action::Help => {
@@ -1898,9 +1909,10 @@ mod tests {
     #[test]
     fn template_manager_actions() {
         let mut a = app(1);
+        // On the selected thread: the preview shows its placeholder values.
         assert_eq!(
             a.update(Action::ManageTemplates, now()),
-            Some(Effect::LoadTemplates)
+            Some(Effect::ManageTemplates(Some(0)))
         );
         assert_eq!(a.context(), Context::Templates);
         a.templates = (1..=3)

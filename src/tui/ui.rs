@@ -45,7 +45,12 @@ pub fn layout(area: Rect, app: &App) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    let panel_width = if app.panel_visible(area.width) { 26 } else { 0 };
+    // The dashboard draws the panel's metrics large: it takes the whole width.
+    let panel_width = if app.panel_visible(area.width) && app.focus != Focus::Dashboard {
+        26
+    } else {
+        0
+    };
     let [main, panel] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(panel_width)]).areas(body);
     let composing = app.composer.is_some() && app.focus == Focus::Composer;

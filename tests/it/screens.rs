@@ -740,18 +740,59 @@ fn search_finds_a_thread_by_its_text_and_esc_clears_it() {
     assert_eq!((d.app.search.clone(), d.app.total), (None, all));
 }
 
+/// At 140x40: late responses first, every chart at least six rows of plot, each target line
+/// labelled, what an off-target metric needs to recover, the panel's abbreviations spelled
+/// out; j shows the next row of charts.
 #[test]
 fn dashboard_of_metric_trends() {
-    let mut d = demo(140, 44);
+    let mut d = demo(140, 40);
     act(&mut d, Action::OpenDashboard);
-    let t = screen(&d, 140, 44);
+    let t = screen(&d, 140, 40);
     let text = format!("{}", t.backend());
     // Each fulfilment channel's ODR has its own chart.
     assert!(text.contains("Order defects (seller) 0.15%"), "{text}");
     assert!(text.contains("Order defects (FBA) 0.46%"), "{text}");
     assert!(text.contains("On-time delivery"), "{text}");
     assert!(text.contains("Perfect orders 97.22%"), "{text}");
+    let buffer = t.backend().buffer();
+    let (x, y) = find_in(buffer, 0, "Late response (30d)").expect("the late-response chart");
+    assert!(y <= 3 && x < 10, "first, top left: {text}");
+    // Every chart's box: its top-left corner to its bottom-left one, eight rows or more.
+    let corners: Vec<(u16, u16)> = (0..buffer.area.height)
+        .flat_map(|y| (1..buffer.area.width).map(move |x| (x, y)))
+        .filter(|&(x, y)| buffer[(x, y)].symbol() == "┌" && y > 1)
+        .collect();
+    assert!(corners.len() >= 8, "{text}");
+    for (x, y) in corners {
+        let bottom = (y + 1..buffer.area.height)
+            .find(|&b| buffer[(x, b)].symbol() == "└")
+            .unwrap();
+        assert!(
+            bottom - y + 1 >= 8,
+            "a chart of {} rows at {x},{y}: {text}",
+            bottom - y + 1
+        );
+    }
+    assert!(
+        text.contains("target < 10%"),
+        "a labelled target line: {text}"
+    );
+    assert!(
+        text.contains("Late response (30d) is off target: to recover, "),
+        "{text}"
+    );
+    assert!(text.contains("ODR order defects, seller"), "{text}");
     insta::assert_snapshot!(t.backend());
+    // A shorter terminal: fewer rows of charts, j shows the next.
+    let short = format!("{}", screen(&d, 140, 28).backend());
+    act(&mut d, Action::ScrollDown);
+    act(&mut d, Action::ScrollDown);
+    let scrolled = format!("{}", screen(&d, 140, 28).backend());
+    assert!(
+        short.contains("Late response (30d)") && !scrolled.contains("Late response (30d) 5"),
+        "{scrolled}"
+    );
+    assert!(scrolled.contains("Refund rate") && !short.contains("Refund rate"));
 }
 
 /// `c` on a thread: the kinds, the current one selected; choosing another changes the row and

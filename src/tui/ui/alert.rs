@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
     // Account metrics at risk or off target, once the worker has them.
     if let Some(account) = &app.metrics.account {
-        for (_, label, m) in account.troubled() {
+        for (key, label, m) in account.troubled() {
             let verdict = match m.status {
                 crate::domain::metrics::Status::Bad => "is off target",
                 _ => "is at risk",
@@ -49,7 +49,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     "{label} {} {verdict} ({}): {}",
                     crate::metrics::format::percent(m.rate),
                     crate::metrics::format::target(m.target),
-                    crate::metrics::format::headroom(m).replace("off target", "act now")
+                    crate::metrics::format::recovery(key, m)
+                        .map(|r| format!("to recover, {r}"))
+                        .unwrap_or_else(|| crate::metrics::format::headroom(m))
                 ),
                 theme::metric(m.status),
             ));
