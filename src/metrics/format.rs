@@ -38,28 +38,60 @@ pub fn headroom(m: &Metric) -> String {
     }
 }
 
-/// What a failure and a good order are called in the metric `key`.
-fn failure_names(key: &str) -> (&'static str, &'static str) {
+/// What a failure and a good order are called in the metric `key`: (one, many) of each.
+fn failure_names(key: &str) -> [(&'static str, &'static str); 2] {
     match key {
-        "odr" | "odr_fba" => ("orders with a defect", "orders without one"),
-        "lsr_10" | "lsr_30" => ("late shipments", "on-time shipments"),
-        "pcr" => ("cancellations", "orders shipped"),
-        "vtr" => ("shipments without valid tracking", "tracked shipments"),
-        "otdr" => ("late deliveries", "on-time deliveries"),
-        "pop" => ("imperfect orders", "perfect orders"),
-        k if k.starts_with("feedback") => ("negative ratings", "positive ratings"),
-        k if k.starts_with("late_response") => ("late responses", "replies within 24 h"),
-        _ => ("failures", "good ones"),
+        "odr" | "odr_fba" => [
+            ("order with a defect", "orders with a defect"),
+            ("order without one", "orders without one"),
+        ],
+        "lsr_10" | "lsr_30" => [
+            ("late shipment", "late shipments"),
+            ("on-time shipment", "on-time shipments"),
+        ],
+        "pcr" => [
+            ("cancellation", "cancellations"),
+            ("order shipped", "orders shipped"),
+        ],
+        "vtr" => [
+            (
+                "shipment without valid tracking",
+                "shipments without valid tracking",
+            ),
+            ("tracked shipment", "tracked shipments"),
+        ],
+        "otdr" => [
+            ("late delivery", "late deliveries"),
+            ("on-time delivery", "on-time deliveries"),
+        ],
+        "pop" => [
+            ("imperfect order", "imperfect orders"),
+            ("perfect order", "perfect orders"),
+        ],
+        k if k.starts_with("feedback") => [
+            ("negative rating", "negative ratings"),
+            ("positive rating", "positive ratings"),
+        ],
+        k if k.starts_with("late_response") => [
+            ("late response", "late responses"),
+            ("reply within 24 h", "replies within 24 h"),
+        ],
+        _ => [("failure", "failures"), ("good one", "good ones")],
     }
 }
 
 /// "2 fewer orders with a defect, or 151 more orders without one" for an off-target metric.
 pub fn recovery(key: &str, m: &Metric) -> Option<String> {
     let (fewer, more) = crate::domain::metrics::recovery(m)?;
-    let (bad, good) = failure_names(key);
+    let [bad, good] = failure_names(key);
+    let noun = |n: u64, (one, many): (&'static str, &'static str)| if n == 1 { one } else { many };
     Some(match more {
-        Some(more) => format!("{fewer} fewer {bad}, or {more} more {good}"),
-        None => format!("{fewer} fewer {bad}"),
+        Some(more) => format!(
+            "{fewer} fewer {}, or {more} more {}",
+            noun(fewer, bad),
+            noun(more, good)
+        ),
+        None => format!("{fewer} fewer {}", noun(fewer, bad)),
     })
 }
 
@@ -183,6 +215,31 @@ pub fn amazon(key: &str, m: &Metric) -> Option<String> {
 mod tests {
     use super::*;
     use crate::domain::metrics::{ODR_TARGET, VTR_TARGET, evaluate};
+
+    /// What an off-target metric needs, in its own words, one or many.
+    #[test]
+    fn recovery_names_what_the_metric_counts() {
+        let m = evaluate(3, 150, Some(60), Some(ODR_TARGET));
+        assert_eq!(
+            recovery("odr", &m).as_deref(),
+            Some("2 fewer orders with a defect, or 151 more orders without one")
+        );
+        // 2 of 15 = 13%: 1 of 15 is 6.7%, 2 of 21 is 9.5%.
+        let m = evaluate(2, 15, Some(30), Some(Target::Below(1_000)));
+        assert_eq!(
+            recovery("late_response_30", &m).as_deref(),
+            Some("1 fewer late response, or 6 more replies within 24 h")
+        );
+        let m = evaluate(90, 100, None, Some(VTR_TARGET));
+        assert_eq!(
+            recovery("vtr", &m).as_deref(),
+            Some("6 fewer shipments without valid tracking, or 101 more tracked shipments")
+        );
+        assert_eq!(
+            recovery("odr", &evaluate(0, 150, None, Some(ODR_TARGET))),
+            None
+        );
+    }
 
     #[test]
     fn reads_like_a_sentence() {
