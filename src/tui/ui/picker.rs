@@ -17,7 +17,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     };
     let rows = app.picker_rows();
-    let r = super::centered(area, 96, area.height.saturating_sub(4).clamp(8, 24));
+    let width = area.width.saturating_sub(8).clamp(60, 120);
+    let r = super::centered(area, width, area.height.saturating_sub(4).clamp(8, 24));
     super::clear_for_dialog(frame, r);
     let block = Block::bordered()
         .border_style(theme::focused_border())
