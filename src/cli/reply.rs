@@ -101,14 +101,13 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
                 .first()
                 .map(|r| r.template.clone())
                 .context("there are no templates: add one with `sellerdesk templates import`")?;
-            if !opts.json {
-                errln!(
-                    "sellerdesk: using template {:?} ({}, {})",
-                    safe_text::line(&best.name),
-                    best.category.as_deref().unwrap_or("any kind"),
-                    best.language
-                );
-            }
+            // On standard error, also with --json: the JSON on standard output stays the same.
+            errln!(
+                "sellerdesk: using template {:?} ({}, {})",
+                safe_text::line(&best.name),
+                safe_text::line(best.category.as_deref().unwrap_or("any kind")),
+                safe_text::line(&best.language)
+            );
             context.language = Some(best.language);
             best.body
         }

@@ -139,14 +139,23 @@ impl Classifier {
         Classifier::new(phrases)
     }
 
-    /// The phrases of `category` that `text` holds, lowercase (for choosing among templates
-    /// of one kind the one that speaks of what the buyer wrote).
+    /// The phrases of `category` that `text` holds, lowercase, each starting a word as
+    /// `classify` finds them (for choosing among templates of one kind the one that speaks of
+    /// what the buyer wrote).
     pub fn phrases_in(&self, category: Category, text: &str) -> Vec<String> {
         let text = text.to_lowercase();
         let mut out: Vec<String> = Vec::new();
         for p in self.phrases.get(&category).into_iter().flatten() {
             let p = p.trim().to_lowercase();
-            if !p.is_empty() && text.contains(&p) && !out.contains(&p) {
+            let starts_word = |at: usize| {
+                !p.chars().next().is_some_and(spaced_letter)
+                    || !text[..at].chars().next_back().is_some_and(spaced_letter)
+            };
+            let found = !p.is_empty()
+                && text
+                    .match_indices(p.as_str())
+                    .any(|(at, _)| starts_word(at));
+            if found && !out.contains(&p) {
                 out.push(p);
             }
         }
@@ -198,6 +207,29 @@ mod tests {
     fn kind(text: &str) -> (Category, Option<String>) {
         let c = Classifier::default().classify("", text);
         (c.category, c.phrase)
+    }
+
+    /// The phrases a buyer used start words, as classification finds them.
+    #[test]
+    fn phrases_in_finds_what_classification_would() {
+        let c = Classifier::default();
+        let found = c.phrases_in(
+            Category::Shipping,
+            "Where is my parcel? Tracking says nothing, chocolate was late-ish.",
+        );
+        assert!(
+            found.contains(&"where is my parcel".to_string()),
+            "{found:?}"
+        );
+        assert!(found.contains(&"tracking".to_string()), "{found:?}");
+        assert!(
+            c.phrases_in(Category::Shipping, "I love chocolate")
+                .is_empty()
+        );
+        assert_eq!(
+            c.phrases_in(Category::Shipping, "荷物が届かないです"),
+            vec!["届かない".to_string()]
+        );
     }
 
     #[test]

@@ -239,21 +239,26 @@ impl ReplyContext {
 }
 
 /// A date for date placeholder `name` that the thread cannot fill, which the seller takes with
-/// one key: the promised delivery date falls back to a replacement's arrival, a ship date to
-/// today, any other `…date`/`…arrival` placeholder (a template's own) to the follow-up date.
-/// `None` for a placeholder that is not a date, or one no guess fits (the purchase date).
+/// one key: a ship date falls back to today, a commitment to today plus its configured days,
+/// any other `date`/`…_date`/`…_arrival` placeholder (a template's own) to the follow-up date.
+/// `None` for a placeholder that is not a date, one the seller always writes, or a date of the
+/// order only its records know (the purchase date, the promised delivery date). Matched as
+/// `fill` matches names: exactly.
 pub fn suggestion(name: &str, ctx: &ReplyContext, now: DateTime<Utc>, tz: Tz) -> Option<String> {
-    let name = name.to_ascii_lowercase();
+    if SELLER_FILLED.iter().any(|(n, _)| *n == name) {
+        return None;
+    }
     let c = ctx.commitments.unwrap_or_default();
-    let days = match name.as_str() {
-        "purchase_date" => return ctx.value(&name, now, tz),
+    let days = match name {
+        "purchase_date" | "delivery_date" => return ctx.value(name, now, tz),
         "ship_date" | "today" => 0,
-        "delivery_date" | "replacement_arrival" => c.transit_days,
+        "replacement_arrival" => c.transit_days,
         "refund_date" => c.refund_days,
-        n if n.ends_with("date") || n.ends_with("arrival") => c.follow_up_days,
+        "follow_up_date" => c.follow_up_days,
+        n if n == "date" || n.ends_with("_date") || n.ends_with("_arrival") => c.follow_up_days,
         _ => return None,
     };
-    ctx.value(&name, now, tz).or_else(|| {
+    ctx.value(name, now, tz).or_else(|| {
         Some(date(
             now + chrono::Duration::days(i64::from(days)),
             tz,
@@ -441,12 +446,29 @@ mod tests {
     fn a_date_placeholder_left_has_a_suggestion() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
         let s = |name| suggestion(name, &ctx(), now, Tz::UTC);
-        assert_eq!(s("delivery_date").as_deref(), Some("26 November 2026"));
+        assert_eq!(
+            s("replacement_arrival").as_deref(),
+            Some("26 November 2026")
+        );
         assert_eq!(s("ship_date").as_deref(), Some("22 November 2026"));
         assert_eq!(s("pickup_date").as_deref(), Some("24 November 2026"));
         assert_eq!(s("purchase_date").as_deref(), Some("2 November 2026"));
+        // The order's promised date is a fact of its records, never a guess.
+        assert_eq!(s("delivery_date"), None);
+        // Words the seller writes, even when their name ends like a date.
+        assert_eq!(s("status_update"), None);
         assert_eq!(s("answer"), None);
         assert_eq!(s("tracking_number"), None);
+        assert_eq!(s("candidate"), None);
+        // In the reply's language.
+        let de = ReplyContext {
+            language: Some("de".into()),
+            ..ctx()
+        };
+        assert_eq!(
+            suggestion("pickup_date", &de, now, Tz::UTC).as_deref(),
+            Some("24. November 2026")
+        );
     }
 
     /// A reply's dates are written in its language, the month by name.

@@ -69,7 +69,10 @@ fn failure_names(key: &str) -> [(&'static str, &'static str); 2] {
             ("perfect order", "perfect orders"),
         ],
         k if k.starts_with("feedback") => [
-            ("negative rating", "negative ratings"),
+            (
+                "rating that is not positive",
+                "ratings that are not positive",
+            ),
             ("positive rating", "positive ratings"),
         ],
         k if k.starts_with("late_response") => [

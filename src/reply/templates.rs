@@ -317,6 +317,21 @@ pub fn kinds_in_every_language() -> Result<Vec<Template>, FileError> {
     parse_all(KINDS_IN_EVERY_LANGUAGE)
 }
 
+/// Every shipped template with the file it comes from (`damaged-in-transit.toml`).
+pub fn defaults_by_file() -> Result<Vec<(&'static str, Template)>, FileError> {
+    DEFAULTS
+        .iter()
+        .chain(IN_LANGUAGES)
+        .chain(KINDS_IN_EVERY_LANGUAGE)
+        .map(|(name, text)| {
+            Ok((
+                *name,
+                parse(text, &Path::new("assets/templates").join(name))?,
+            ))
+        })
+        .collect()
+}
+
 /// Parses one template file.
 pub fn parse(text: &str, file: &Path) -> Result<Template, FileError> {
     let t: Template = toml_file::parse("template", text, file)?;

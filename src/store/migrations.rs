@@ -53,7 +53,54 @@ fn all() -> Vec<M<'static>> {
                 .map_err(|e| HookError::Hook(e.to_string()))?;
             insert_templates(tx, t)
         }),
+        // 18: shipped templates never edited brought up to the shipped text: their dates now
+        // fill themselves ({{delivery_date}} is the order's promised date, a replacement's
+        // arrival is {{replacement_arrival}}), so an old text would promise a past date.
+        M::up_with_hook("", update_unedited_templates),
     ]
+}
+
+/// An earlier shipped text of a template: `file` is where it is shipped from.
+#[derive(serde::Deserialize)]
+struct ShippedBefore {
+    file: String,
+    name: String,
+    body: String,
+}
+
+#[derive(serde::Deserialize)]
+struct ShippedBeforeFile {
+    template: Vec<ShippedBefore>,
+}
+
+/// A stored template whose name and text are still one sellerdesk shipped earlier takes the
+/// current shipped text (kind, language and subject too). One the seller edited, renamed or
+/// wrote keeps every word.
+fn update_unedited_templates(tx: &Transaction<'_>) -> HookResult {
+    let before: ShippedBeforeFile =
+        toml::from_str(include_str!("migrations/018_shipped_before.toml"))
+            .map_err(|e| HookError::Hook(e.to_string()))?;
+    let current =
+        crate::reply::templates::defaults_by_file().map_err(|e| HookError::Hook(e.to_string()))?;
+    let mut update = tx.prepare(
+        "UPDATE templates SET category = ?3, language = ?4, subject = ?5, body = ?6,
+                updated_at = unixepoch()
+         WHERE name = ?1 AND body = ?2",
+    )?;
+    for old in before.template {
+        let Some((_, now)) = current.iter().find(|(file, _)| *file == old.file) else {
+            continue;
+        };
+        update.execute(rusqlite::params![
+            old.name,
+            old.body,
+            now.category,
+            now.language,
+            now.subject,
+            now.body
+        ])?;
+    }
+    Ok(())
 }
 
 /// Each stored `sha256:` key computed again from the raw bytes as

@@ -43,9 +43,9 @@ pub struct Composer {
     pub attachments: Vec<String>,
     /// The thread has a buyer address to answer.
     pub recipient_known: bool,
-    /// Commitments its templates filled in (placeholder, value): the send confirmation lists
-    /// those still in the text.
-    pub commitments: Vec<(&'static str, String)>,
+    /// Dates filled in for the seller (placeholder, value): commitments its templates filled
+    /// and suggestions taken; the send confirmation lists those still in the text.
+    pub commitments: Vec<(String, String)>,
 }
 
 fn editor(body: &str) -> TextArea<'static> {
@@ -298,11 +298,15 @@ impl Composer {
     /// Puts the suggested date in place of the selected placeholder; `false` when there is
     /// none to take.
     pub fn take_suggestion(&mut self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> bool {
-        let Some((_, value)) = self.suggestion(now, tz) else {
+        let Some((name, value)) = self.suggestion(now, tz) else {
             return false;
         };
         // Typing over a selection replaces it; so does this.
         self.text.insert_str(&value);
+        let made = (name, value);
+        if !self.commitments.contains(&made) {
+            self.commitments.push(made);
+        }
         self.edited(now);
         true
     }

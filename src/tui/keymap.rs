@@ -136,8 +136,11 @@ impl Default for Keymap {
             ]);
         }
         for ctx in [Inbox, Thread, Templates, Dashboard] {
+            // The dashboard has no panel beside it: it draws the same metrics large.
+            if ctx != Dashboard {
+                bindings.push(b(ctx, Key::plain('m'), TogglePanel, false));
+            }
             bindings.extend([
-                b(ctx, Key::plain('m'), TogglePanel, false),
                 b(ctx, Key::plain('?'), Help, true),
                 b(ctx, Key::plain('q'), Quit, true),
             ]);

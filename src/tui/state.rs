@@ -927,9 +927,14 @@ impl App {
                             ..c.context.clone()
                         };
                         let text = fill(&body, &ctx, now, tz);
+                        // Dates taken later (Ctrl-G) follow the template's language too.
+                        c.context.language = ctx.language.clone();
                         // What the template promised, filled from [commitments]: the send
                         // confirmation lists it.
-                        for made in crate::domain::template::commitments_in(&body, &ctx, now, tz) {
+                        for (name, value) in
+                            crate::domain::template::commitments_in(&body, &ctx, now, tz)
+                        {
+                            let made = (name.to_string(), value);
                             if !c.commitments.contains(&made) {
                                 c.commitments.push(made);
                             }
@@ -1114,8 +1119,10 @@ impl App {
                 let (now, tz) = (self.now, self.config.timezone);
                 let c = self.composer.as_mut()?;
                 if !c.take_suggestion(now, tz) {
-                    self.notice =
-                        Some("No date to suggest: Tab selects a date placeholder first".into());
+                    self.notice = Some(match c.selected_placeholder() {
+                        Some(name) => format!("No date to suggest for {{{{{name}}}}}: type it"),
+                        None => "No date to suggest: Tab selects a date placeholder first".into(),
+                    });
                 }
                 None
             }
@@ -1772,7 +1779,7 @@ mod tests {
         composing(&mut a, 4);
         let c = a.composer.as_mut().unwrap();
         c.replace(
-            "Tracking {{tracking_number}}, due {{delivery_date}}.",
+            "Tracking {{tracking_number}}, a new one by {{replacement_arrival}}.",
             now(),
         );
         c.text.move_cursor(ratatui_textarea::CursorMove::Top);
@@ -1797,12 +1804,18 @@ mod tests {
                 .as_ref()
                 .unwrap()
                 .suggestion(now(), chrono_tz::Tz::UTC),
-            Some(("delivery_date".to_string(), expected.clone()))
+            Some(("replacement_arrival".to_string(), expected.clone()))
         );
         a.update(Action::TakeSuggestion, now());
+        let c = a.composer.as_ref().unwrap();
         assert_eq!(
-            a.composer.as_ref().unwrap().body(),
-            format!("Tracking {{{{tracking_number}}}}, due {expected}.")
+            c.body(),
+            format!("Tracking {{{{tracking_number}}}}, a new one by {expected}.")
+        );
+        // A date taken so is a promise: the send confirmation lists it.
+        assert_eq!(
+            c.commitments,
+            [("replacement_arrival".to_string(), expected)]
         );
     }
 

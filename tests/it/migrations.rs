@@ -202,3 +202,60 @@ fn an_existing_database_gains_every_kind_in_every_language() {
         }
     }
 }
+
+/// Schema 18: a shipped template never edited takes the current shipped text (no old one
+/// promising `{{delivery_date}}` as a future date survives); one the seller edited keeps every
+/// word.
+#[test]
+fn unedited_shipped_templates_are_brought_up_to_date_and_edited_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    std::fs::copy(fixtures().join("v16.sqlite"), &path).unwrap();
+    let edited = "Hello {{buyer_name}}, your parcel arrives by {{delivery_date}}. My own words.";
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE templates SET body = ?1 WHERE name = 'Late or lost delivery'",
+            [edited],
+        )
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    let shipped = sellerdesk::reply::templates::defaults().unwrap();
+    let stored = store.templates().unwrap();
+    let body = |name: &str| {
+        stored
+            .iter()
+            .find(|r| r.template.name == name)
+            .map(|r| r.template.body.clone())
+            .unwrap()
+    };
+    let current = |name: &str| {
+        shipped
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.body.clone())
+            .unwrap()
+    };
+    for name in [
+        "Damaged in transit",
+        "Service apology",
+        "Beschädigt angekommen (DE)",
+    ] {
+        assert_eq!(body(name), current(name), "{name}");
+    }
+    assert_eq!(
+        body("Late or lost delivery"),
+        edited,
+        "the seller's own text"
+    );
+    // No shipped template left promising the order's date as a future one.
+    for r in &stored {
+        let t = &r.template;
+        if t.body.contains("{{delivery_date}}") && r.template.name != "Late or lost delivery" {
+            assert_eq!(
+                Some(&t.body),
+                shipped.iter().find(|s| s.name == t.name).map(|s| &s.body)
+            );
+        }
+    }
+}

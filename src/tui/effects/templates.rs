@@ -23,14 +23,13 @@ pub fn load(store: &Store, select: Option<i64>, change: Option<TemplateChange>) 
 
 /// Every template, and what the placeholders become on `thread` (the manager's preview).
 pub fn manage(store: &Store, thread: Option<i64>) -> Vec<Outcome> {
-    let facts = match thread.map(|id| store.reply_facts(id)).transpose() {
-        Ok(facts) => facts.flatten(),
-        Err(e) => return vec![Outcome::Failed(failed(e))],
-    };
-    vec![
-        load(store, None, None).unwrap_or_else(Outcome::Failed),
-        Outcome::TemplateThread(facts.map(Box::new)),
-    ]
+    let mut out = vec![load(store, None, None).unwrap_or_else(Outcome::Failed)];
+    // Without the thread's facts the preview says what each placeholder means instead.
+    out.push(match thread.map(|id| store.reply_facts(id)).transpose() {
+        Ok(facts) => Outcome::TemplateThread(facts.flatten().map(Box::new)),
+        Err(e) => Outcome::Failed(failed(e)),
+    });
+    out
 }
 
 pub fn rename(store: &mut Store, id: i64, name: &str, now: DateTime<Utc>) -> Done {

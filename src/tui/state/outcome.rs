@@ -535,6 +535,8 @@ impl App {
         let mut context = facts.context;
         context.seller_name = Some(self.config.seller_name.clone());
         context.commitments = Some(self.config.commitments);
+        // Dates written before any template goes in follow the buyer's language.
+        context.language = Some(facts.language.to_string());
         let to = match (&facts.to_name, &facts.to_addr) {
             (Some(n), Some(a)) => format!("{n} <{a}>"),
             (None, Some(a)) => a.clone(),
