@@ -24,6 +24,8 @@ pub mod delivery;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub seller_name: String,
+    /// `[seller] return_address`: where a buyer sends an item back, for `{{return_address}}`.
+    pub return_address: Option<String>,
     /// Who works in this app: shown to other terminals on the same database when this one
     /// has a thread's composer open.
     pub agent: String,
@@ -54,10 +56,20 @@ pub struct Config {
     pub source: Option<PathBuf>,
 }
 
+impl Config {
+    /// Fills what the seller's settings give a reply: shop name, return address, commitments.
+    pub fn sign(&self, ctx: &mut crate::domain::template::ReplyContext) {
+        ctx.seller_name = Some(self.seller_name.clone());
+        ctx.return_address = self.return_address.clone();
+        ctx.commitments = Some(self.commitments);
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
             seller_name: "My Shop".into(),
+            return_address: None,
             agent: default_agent(),
             seller_addresses: Vec::new(),
             buyer_domains: Vec::new(),
@@ -121,6 +133,7 @@ struct RawRecurring {
 struct RawSeller {
     name: Option<String>,
     addresses: Vec<Spanned<String>>,
+    return_address: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -182,6 +195,24 @@ impl Config {
         }
         if let Some(name) = raw.seller.name {
             config.seller_name = name;
+        }
+        if let Some(a) = raw.seller.return_address {
+            // One line in a reply: the address's lines joined by commas.
+            let joined = a
+                .get_ref()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if joined.is_empty() || joined.chars().any(char::is_control) {
+                return Err(err(
+                    Some(a.span()),
+                    Some("seller.return_address".into()),
+                    "the return address is empty or holds control characters".into(),
+                ));
+            }
+            config.return_address = Some(joined);
         }
         for (i, a) in raw.seller.addresses.iter().enumerate() {
             let addr = a.get_ref().trim().to_ascii_lowercase();
@@ -558,6 +589,28 @@ mod tests {
         );
         let e = parse("[clock]\ncritical_hours = 12\n").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("clock.critical_hours"));
+    }
+
+    /// A return address of several lines goes into a reply as one.
+    #[test]
+    fn the_return_address_is_one_line_in_a_reply() {
+        let c = parse(
+            "[seller]\nreturn_address = \"\"\"\nExample Shop Returns\nLagerstraße 1\n\n10115 Berlin\n\"\"\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.return_address.as_deref(),
+            Some("Example Shop Returns, Lagerstraße 1, 10115 Berlin")
+        );
+        let mut ctx = crate::domain::template::ReplyContext::default();
+        c.sign(&mut ctx);
+        assert_eq!(ctx.return_address, c.return_address);
+        assert_eq!(ctx.seller_name.as_deref(), Some(c.seller_name.as_str()));
+        let e = parse("[seller]\nreturn_address = \"  \"\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(2), Some("seller.return_address"))
+        );
     }
 
     #[test]

@@ -69,8 +69,7 @@ pub fn run(inv: &Invocation, opts: &Options<'_>) -> Result<u8> {
         .reply_facts(thread)?
         .with_context(|| format!("there is no thread {thread}"))?;
     let mut context = facts.context.clone();
-    context.seller_name = Some(inv.config.seller_name.clone());
-    context.commitments = Some(inv.config.commitments);
+    inv.config.sign(&mut context);
     // A template's dates follow its language; a file's the buyer's.
     context.language = Some(facts.language.to_string());
     let text = match opts.body {

@@ -70,6 +70,7 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("order_id", "the thread's order ID (3-7-7 digits)"),
     ("asin", "the first ASIN the thread mentions"),
     ("product", "the product name, from the order or the message"),
+    ("sku", "the seller SKU of the order's first item"),
     ("marketplace", "the marketplace, e.g. amazon.de"),
     (
         "seller_name",
@@ -85,6 +86,10 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "the order's promised delivery date, from Amazon's order report",
     ),
     ("carrier", "the carrier of the order's shipment"),
+    (
+        "return_address",
+        "where a buyer sends an item back ([seller] return_address in the config)",
+    ),
     (
         "tracking_number",
         "the tracking number of the order's shipment",
@@ -165,6 +170,7 @@ pub struct ReplyContext {
     pub order_id: Option<String>,
     pub asin: Option<String>,
     pub product: Option<String>,
+    pub sku: Option<String>,
     pub marketplace: Option<String>,
     pub seller_name: Option<String>,
     pub purchase_date: Option<DateTime<Utc>>,
@@ -173,6 +179,7 @@ pub struct ReplyContext {
     pub delivery_date: Option<DateTime<Utc>>,
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
+    pub return_address: Option<String>,
     /// The promises `[commitments]` allows; `None`: their placeholders stay for the seller.
     pub commitments: Option<Commitments>,
     /// The language the reply is written in (ISO 639-1): its dates follow it; English when
@@ -222,6 +229,8 @@ impl ReplyContext {
             "order_id" => text(&self.order_id),
             "asin" => text(&self.asin),
             "product" => text(&self.product),
+            "sku" => text(&self.sku),
+            "return_address" => text(&self.return_address),
             "marketplace" => text(&self.marketplace),
             "seller_name" => text(&self.seller_name),
             "purchase_date" => self.purchase_date.map(date),
@@ -361,6 +370,8 @@ mod tests {
             delivery_date: None,
             carrier: None,
             tracking_number: None,
+            sku: None,
+            return_address: None,
             commitments: None,
             language: None,
         }
@@ -527,6 +538,8 @@ mod tests {
         c.delivery_date = c.purchase_date;
         c.carrier = Some("UPS".into());
         c.tracking_number = Some("1Z999AA10123456784".into());
+        c.sku = Some("LAMP-1".into());
+        c.return_address = Some("Example Shop, Lagerstraße 1, 10115 Berlin".into());
         for (name, _) in PLACEHOLDERS {
             assert!(c.value(name, now(), Tz::UTC).is_some(), "{name}");
         }

@@ -130,15 +130,25 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        type OrderFacts = (Option<i64>, Option<i64>, Option<i64>, Option<String>);
+        type OrderFacts = (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+        );
         let order: Option<OrderFacts> = match &facts.context.order_id {
             Some(id) => conn
                 .query_row(
                     "SELECT o.purchased_at, o.shipped_at, o.promised_delivery_at,
-                            (SELECT product_name FROM order_items WHERE order_id = o.order_id LIMIT 1)
-                     FROM orders o WHERE o.order_id = ?1",
+                            i.product_name, i.sku
+                     FROM orders o
+                     LEFT JOIN (SELECT order_id, product_name, sku FROM order_items
+                                WHERE order_id = ?1 ORDER BY item_key LIMIT 1) i
+                       ON i.order_id = o.order_id
+                     WHERE o.order_id = ?1",
                     [id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?,
             None => None,
@@ -161,7 +171,8 @@ impl Store {
             // A number the carrier would not know is no help to the buyer: left for the seller.
             facts.context.tracking_number = Some(tracking).filter(|t| valid && !t.is_empty());
         }
-        let (purchased, shipped, promised, mut product) = order.unwrap_or_default();
+        let (purchased, shipped, promised, mut product, sku) = order.unwrap_or_default();
+        facts.context.sku = sku;
         if product.is_none() {
             let mut stmt = conn.prepare_cached(
                 "SELECT body FROM messages WHERE thread_id = ?1 AND direction = 'in'

@@ -68,6 +68,16 @@ fn a_reply_from_a_template_is_written_recorded_and_stops_the_clock() {
         facts.context.ship_date,
         Some(bought + chrono::Duration::hours(20))
     );
+    // The item's SKU, once the order report gives one.
+    assert_eq!(facts.context.sku, None);
+    sql(&store)
+        .execute(
+            "UPDATE order_items SET sku = 'LAMP-1' WHERE order_id = '111-4827163-0028371'",
+            [],
+        )
+        .unwrap();
+    let with_sku = store.reply_facts(thread).unwrap().unwrap();
+    assert_eq!(with_sku.context.sku.as_deref(), Some("LAMP-1"));
     let template = store
         .templates()
         .unwrap()

@@ -227,8 +227,7 @@ impl App {
             Outcome::TemplateThread(facts) => {
                 self.template_thread = facts.map(|f| {
                     let mut context = f.context;
-                    context.seller_name = Some(self.config.seller_name.clone());
-                    context.commitments = Some(self.config.commitments);
+                    self.config.sign(&mut context);
                     let label = crate::text::safe_text::line(&format!(
                         "{} · {}",
                         context.buyer_name.as_deref().unwrap_or("buyer"),
@@ -533,8 +532,7 @@ impl App {
             attachments,
         } = start;
         let mut context = facts.context;
-        context.seller_name = Some(self.config.seller_name.clone());
-        context.commitments = Some(self.config.commitments);
+        self.config.sign(&mut context);
         // Dates written before any template goes in follow the buyer's language.
         context.language = Some(facts.language.to_string());
         let to = match (&facts.to_name, &facts.to_addr) {
