@@ -59,6 +59,8 @@ fn editor(body: &str) -> TextArea<'static> {
     // Unfilled placeholders stay highlighted for as long as they are in the text.
     let _ = text.set_search_pattern(PLACEHOLDER_PATTERN);
     text.set_search_style(theme::placeholder());
+    // The placeholder Tab selected stands out from the others: typing replaces it.
+    text.set_selection_style(theme::selection());
     text
 }
 

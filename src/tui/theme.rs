@@ -69,6 +69,14 @@ pub fn placeholder() -> Style {
         .add_modifier(Modifier::BOLD)
 }
 
+/// Text selected in the reply (a placeholder Tab selected): typing replaces it.
+pub fn selection() -> Style {
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
+
 /// A metric's status colour.
 pub fn metric(status: crate::domain::metrics::Status) -> Style {
     use crate::domain::metrics::Status;

@@ -65,7 +65,7 @@ impl App {
             .collect();
         if !promised.is_empty() {
             question.push_str(&format!(
-                "★ It promises: {} (filled from [commitments]).\n",
+                "★ It promises: {} (dates sellerdesk filled in: check them).\n",
                 promised.join(" · ")
             ));
         }

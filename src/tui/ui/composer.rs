@@ -52,6 +52,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, keymap: &Keymap) {
             format!("✗ {} not filled", left.join(" ")),
             theme::bad(),
         ));
+        if let Some(key) = keymap.key_for(Context::Composer, Action::NextPlaceholder) {
+            status.push(Span::raw(" · "));
+            status.push(Span::styled(key, theme::key()));
+            status.push(Span::raw(" selects one, typing replaces it"));
+        }
     } else if let Some(blocked) = c.blocker(&app.config) {
         status.push(Span::styled(format!("✗ {blocked}"), theme::bad()));
     } else if let Some((f, others)) = c.headline() {

@@ -31,12 +31,14 @@ struct Shown<'a> {
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let block = Block::bordered()
-        .title(" Dashboard · 90 days · j/k more · Esc back ")
-        .border_style(theme::focused_border());
+    let block = Block::bordered().border_style(theme::focused_border());
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let title = |more: bool| {
+        let keys = if more { " · j/k more rows" } else { "" };
+        format!(" Dashboard · 90 days{keys} · Esc back ")
+    };
     let Some(account) = &app.metrics.account else {
+        frame.render_widget(block.title(title(false)), area);
         frame.render_widget(
             Paragraph::new("Computing the metrics…").style(theme::dim()),
             inner,
@@ -60,6 +62,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         })
         .collect();
     if charts.is_empty() || inner.width < 20 || inner.height < CHART_ROWS {
+        frame.render_widget(block.title(title(false)), area);
         return;
     }
     let notes = Paragraph::new(notes(&charts)).wrap(Wrap { trim: true });
@@ -73,6 +76,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let lines = charts.len().div_ceil(columns);
     let fit = ((grid.height / CHART_ROWS) as usize).clamp(1, lines);
     let first = (app.dashboard_scroll as usize).min(lines - fit);
+    frame.render_widget(block.title(title(lines > fit)), area);
     let row_areas = Layout::vertical(vec![Constraint::Ratio(1, fit as u32); fit]).split(grid);
     for (i, row_area) in row_areas.iter().enumerate() {
         let cells = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns])

@@ -1,7 +1,7 @@
 //! Every binding with its description, from the keymap, in sections laid out in columns. A
 //! section never starts a column without its heading: one that runs over into the next column
-//! has its heading again there ("Inbox (cont.)"). With several columns `j`/`k` move a column
-//! at a time, so no section is shown twice; with one they move a line, and the top line is
+//! has its heading again there ("Inbox (cont.)"). With several columns `j`/`k` turn a page of
+//! columns, so nothing is shown on two pages; with one they move a line, and the top line is
 //! always a heading.
 
 use ratatui::Frame;
@@ -137,9 +137,11 @@ fn visible(keymap: &Keymap, inner: Rect, column: u16, scroll: u16) -> Vec<Vec<Li
     let height = inner.height as usize;
     let all = sections(keymap);
     if fits > 1 {
-        // A column at a time: each section's lines are in exactly one visible column.
+        // A page of columns at a time: each section's lines are in exactly one column, and
+        // no column is on two pages.
         let cols = columns(&all, height);
-        let first = (scroll as usize).min(cols.len().saturating_sub(fits));
+        let pages = cols.len().div_ceil(fits).max(1);
+        let first = (scroll as usize).min(pages - 1) * fits;
         return cols.into_iter().skip(first).take(fits).collect();
     }
     // One column: a line at a time, the top line always a heading.
@@ -247,6 +249,33 @@ mod tests {
             assert_eq!(unique.len(), total, "{height}: no entry twice");
         }
         assert!(names.contains(&"Editing a reply".to_string()));
+    }
+
+    /// Pages of columns never share a line: what one page shows the next does not.
+    #[test]
+    fn pages_of_columns_share_nothing() {
+        let km = Keymap::default();
+        let area = Rect::new(0, 0, 126, 20);
+        let page = |n| -> Vec<String> {
+            visible(&km, area, 42, n)
+                .iter()
+                .flatten()
+                .map(text)
+                .filter(|t| !t.is_empty())
+                .collect()
+        };
+        let (first, second) = (page(0), page(1));
+        assert!(!second.is_empty() && first != second);
+        let all: usize = columns(&sections(&km), 20).iter().map(Vec::len).sum();
+        let mut seen = 0;
+        for n in 0..10 {
+            let p = visible(&km, area, 42, n);
+            if n > 0 && p == visible(&km, area, 42, n - 1) {
+                break;
+            }
+            seen += p.iter().map(Vec::len).sum::<usize>();
+        }
+        assert_eq!(seen, all, "every line once over the pages");
     }
 
     /// In one column the top line is always a heading, however far it scrolls.

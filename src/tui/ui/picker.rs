@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
+use crate::domain::category::Category;
 use crate::domain::template::{ReplyContext, fill};
 use crate::text::columns::{fit, pad};
 use crate::text::safe_text;
@@ -32,21 +33,32 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(&p.query, input);
     let [list_area, preview] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
-    // Columns by display width: a Japanese name takes two cells a character.
-    const KIND: usize = 16;
-    let name_width = (list_area.width as usize).saturating_sub(KIND + 6).max(8);
+    // Columns by display width (a Japanese name takes two cells a character); the kind by its
+    // short name, and dropped before the language when the list is narrow.
+    const KIND: usize = 10;
+    let width = list_area.width as usize;
+    let kind_width = if width >= 40 { KIND } else { 0 };
+    let name_width = width.saturating_sub(kind_width + 6).max(8);
     let items: Vec<ListItem<'_>> = rows
         .iter()
         .map(|row| {
             let t = &row.template;
+            let kind = t.category.as_deref().map_or_else(
+                || "any".to_string(),
+                |k| {
+                    Category::parse(k)
+                        .map_or_else(|| safe_text::line(k).into_owned(), |c| c.short().into())
+                },
+            );
+            let kind = if kind_width > 0 {
+                format!("  {}", pad(&kind, kind_width))
+            } else {
+                " ".into()
+            };
             ListItem::new(Line::from(vec![
                 Span::raw(pad(&safe_text::line(&t.name), name_width)),
                 Span::styled(
-                    format!(
-                        "  {} {}",
-                        pad(&safe_text::line(t.category.as_deref().unwrap_or("-")), KIND),
-                        fit(&safe_text::line(&t.language), 3)
-                    ),
+                    format!("{kind} {}", fit(&safe_text::line(&t.language), 3)),
                     theme::dim(),
                 ),
             ]))

@@ -416,10 +416,14 @@ fn delivery_line(e: &crate::store::outbox::Entry, app: &App) -> (String, ratatui
 fn clock_line(row: &crate::store::inbox::InboxRow, app: &App) -> Line<'static> {
     let (badge, style) = super::inbox::badge(row, app);
     let mut clock = vec![Span::raw("clock: ")];
-    if let Some((state, _)) = super::inbox::clock_state(row, app) {
-        clock.push(Span::styled(format!("{} · ", state.label()), style));
+    match super::inbox::clock_state(row, app) {
+        Some((state, _)) => {
+            clock.push(Span::styled(format!("{} · ", state.label()), style));
+            clock.push(Span::styled(badge, style));
+        }
+        // Answered, marked or never needing one: say so rather than show a dash.
+        None => clock.push(Span::styled("stopped · no reply due", theme::dim())),
     }
-    clock.push(Span::styled(badge, style));
     Line::from(clock)
 }
 
