@@ -2,6 +2,9 @@
 //!
 //! `cargo bench --bench import` prints the figures. Environment:
 //!   SELLERDESK_BENCH_MESSAGES         messages for the import runs (default 100000)
+//!   SELLERDESK_BENCH_RELAY_MESSAGES   relay-style messages for the run beside neomutt (default
+//!                                     100000; 0 skips); neomutt comes from Debian's packages
+//!                                     (installed when apt-get can, else that part is skipped)
 //!   SELLERDESK_BENCH_STATUS_MESSAGES  messages in the status database (default 1000000; 0 skips)
 //!   SELLERDESK_BENCH_DIR              scratch folder (default: target/bench-data)
 //!   SELLERDESK_BENCH_KEEP             keep the generated Maildir
@@ -9,12 +12,14 @@
 //! `status` on a 1M-message database < 50 ms from process start to exit.
 
 mod common;
+#[path = "../tests/support/pty.rs"]
+mod pty;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{BIN, NOW, env_usize, import_args, large_db, mib, percentile};
-use sellerdesk::testing::synth::{SynthOptions, write_maildir, write_mbox};
+use sellerdesk::testing::synth::{Style, SynthOptions, write_maildir, write_mbox};
 
 /// Five fresh imports (the median is the figure: this machine's neighbours make single runs
 /// vary by a fifth), then one of the same source again (all duplicates). Each starts as a
@@ -77,6 +82,138 @@ fn import_run(label: &str, config: &Path, db: &Path, source: &Path, messages: us
     );
 }
 
+/// neomutt on PATH, installed from Debian's packages when it is not (CI runs as root).
+fn neomutt() -> Option<std::path::PathBuf> {
+    let found = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("neomutt"))
+                .find(|p| p.is_file())
+        })
+    };
+    if let Some(p) = found() {
+        return Some(p);
+    }
+    let quiet = |args: &[&str]| {
+        std::process::Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let _ = quiet(&["update", "-qq"]) && quiet(&["install", "-y", "-qq", "neomutt"]);
+    found()
+}
+
+/// neomutt opening `mbox` read-only with no configuration, from start until its index shows
+/// (the status line's message count), in a pseudo-terminal.
+fn neomutt_open(neomutt: &Path, mbox: &Path, home: &Path, messages: usize) -> Duration {
+    let mut cmd = portable_pty::CommandBuilder::new(neomutt);
+    cmd.args(["-n", "-F", "/dev/null", "-R", "-f"]);
+    cmd.arg(mbox);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", home);
+    cmd.env("TZ", "UTC");
+    cmd.cwd(home);
+    let shown = format!("Msgs:{messages}");
+    let watch: pty::Watch = Box::new(move |screen: &str| screen.contains(&shown));
+    let mut p = pty::Pty::spawn_watching(cmd, 40, 140, Some(watch));
+    // From the spawn to the first screen that shows the index.
+    let took = p.wait_seen();
+    let _ = p.child.kill();
+    let _ = p.wait_exit();
+    took
+}
+
+/// `sellerdesk import FILE` as a seller runs it (the search index built in the same command)
+/// against neomutt opening the same relay-style mbox: five runs each, alternated, medians.
+fn relay_beside_neomutt(dir: &Path, config: &Path, messages: usize) {
+    let opts = SynthOptions {
+        style: Style::Relay,
+        ..SynthOptions::new(messages, common::now())
+    };
+    let mbox = dir.join(format!("relay-{messages}.mbox"));
+    let t = Instant::now();
+    let size = write_mbox(&opts, &mbox).unwrap();
+    println!(
+        "generated relay-style mbox: {messages} messages, {:.1} MiB ({:.0} B/message) in {:.2} s",
+        size as f64 / 1048576.0,
+        size as f64 / messages as f64,
+        t.elapsed().as_secs_f64()
+    );
+    let neomutt = neomutt();
+    if neomutt.is_none() {
+        println!(
+            "neomutt: not installed and apt-get could not install it; timing sellerdesk alone"
+        );
+    }
+    let db = dir.join("relay.db");
+    let home = dir.join("neomutt-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        for f in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{f}", db.display()));
+        }
+        common::quiet_disk(&mbox);
+        let (t, rss, cpu, out) = common::run_with_cpu(
+            config,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--now",
+                NOW,
+                "import",
+                "--json",
+                mbox.to_str().unwrap(),
+            ],
+        );
+        assert!(out.contains(&format!("\"imported\":{messages}")), "{out}");
+        ours.push((t, rss, cpu));
+        if let Some(n) = &neomutt {
+            common::quiet_disk(&mbox);
+            theirs.push(neomutt_open(n, &mbox, &home, messages));
+        }
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let ours_median = median(ours.iter().map(|r| r.0).collect());
+    println!(
+        "import relay {messages} messages, search index included: median {:.2} s = {:.0} msg/s (runs {}) · peak RSS {:.1} MiB",
+        ours_median.as_secs_f64(),
+        messages as f64 / ours_median.as_secs_f64(),
+        ours.iter()
+            .map(|r| format!(
+                "{:.2} s (cpu {:.2} s)",
+                r.0.as_secs_f64(),
+                r.2.as_secs_f64()
+            ))
+            .collect::<Vec<_>>()
+            .join(", "),
+        mib(ours.iter().map(|r| r.1).max().unwrap_or(0)),
+    );
+    if !theirs.is_empty() {
+        let theirs_median = median(theirs.clone());
+        println!(
+            "neomutt -R -f on the same mbox, until its index shows: median {:.2} s (runs {})",
+            theirs_median.as_secs_f64(),
+            theirs
+                .iter()
+                .map(|t| format!("{:.2} s", t.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "sellerdesk / neomutt: {:.2} (goal: at most 0.50)",
+            ours_median.as_secs_f64() / theirs_median.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
     let messages = env_usize("SELLERDESK_BENCH_MESSAGES", 100_000);
@@ -112,6 +249,11 @@ fn main() {
         if std::env::var_os("SELLERDESK_BENCH_KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&maildir);
         }
+    }
+
+    let relay = env_usize("SELLERDESK_BENCH_RELAY_MESSAGES", 100_000);
+    if relay > 0 {
+        relay_beside_neomutt(&dir, &config, relay);
     }
 
     if status_messages > 0 {
