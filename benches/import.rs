@@ -151,7 +151,8 @@ fn relay_beside_neomutt(dir: &Path, config: &Path, messages: usize) {
     }
     let db = dir.join("relay.db");
     let home = dir.join("neomutt-home");
-    std::fs::create_dir_all(&home).unwrap();
+    // With no ~/Mail, neomutt first asks whether to create it.
+    std::fs::create_dir_all(home.join("Mail")).unwrap();
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         for f in ["", "-wal", "-shm"] {

@@ -213,13 +213,13 @@ fn zipf<'a>(words: &'a [String], rng: &mut Rng) -> &'a str {
 fn relay_text(rng: &mut Rng, words: &[String], asin: &str) -> String {
     let mut out = String::with_capacity(1024);
     // Mostly one to three paragraphs, now and then up to ten.
-    let paragraphs = 1 + (rng.below(100) * rng.below(100) / 1_500).min(9);
+    let paragraphs = 1 + (rng.below(100) * rng.below(100) / 2_000).min(9);
     for p in 0..paragraphs {
         if p > 0 {
             out.push_str("\r\n");
         }
         let mut line = 0;
-        let sentences = 1 + rng.below(3);
+        let sentences = 1 + rng.below(2);
         for _ in 0..sentences {
             let n = 5 + rng.below(10);
             for k in 0..n {
@@ -571,7 +571,7 @@ mod tests {
         .unwrap();
         let text = |r: &crate::import::RawMail| String::from_utf8_lossy(&r.bytes).into_owned();
         let avg = raws.iter().map(|r| r.bytes.len()).sum::<usize>() / raws.len();
-        assert!((1100..1700).contains(&avg), "about 1.3 KB each, got {avg}");
+        assert!((1150..1450).contains(&avg), "about 1.3 KB each, got {avg}");
         let html = raws
             .iter()
             .filter(|r| text(r).contains("text/html"))
