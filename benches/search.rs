@@ -3,6 +3,8 @@
 //!
 //! `cargo bench --bench search` prints the figures. Environment:
 //!   SELLERDESK_BENCH_STATUS_MESSAGES  messages in the database (default 1000000)
+//!   SELLERDESK_BENCH_STYLE            `relay`: relay-style mail (a real vocabulary's spread of
+//!                                     words; its own database), else the plain style
 //!   SELLERDESK_BENCH_DIR              scratch folder (default: target/bench-data)
 //! Target (issue 5): every search < 50 ms on 1M messages.
 

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use sellerdesk::testing::synth::{SynthOptions, write_mbox};
+use sellerdesk::testing::synth::{Style, SynthOptions, write_mbox};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_sellerdesk");
 pub const NOW: &str = "2026-11-22T12:00:00Z";
@@ -126,13 +126,27 @@ pub fn import_args(db: &Path, source: &Path) -> Vec<String> {
 
 /// The database of `messages` synthetic messages in `dir`, built by the real import once and
 /// reused (a million take about a minute).
+/// `SELLERDESK_BENCH_STYLE=relay` builds the large database from relay-style mail (far more
+/// distinct words for the search index); plain otherwise.
+pub fn style() -> Style {
+    match std::env::var("SELLERDESK_BENCH_STYLE").as_deref() {
+        Ok("relay") => Style::Relay,
+        _ => Style::Plain,
+    }
+}
+
 pub fn large_db(dir: &Path, config: &Path, messages: usize) -> PathBuf {
-    let db = dir.join(format!("status-{messages}.db"));
+    let style = style();
+    let tag = if style == Style::Relay { "relay-" } else { "" };
+    let db = dir.join(format!("status-{tag}{messages}.db"));
     if db.exists() {
         return db;
     }
-    let opts = SynthOptions::new(messages, now());
-    let mbox = dir.join(format!("synth-{messages}.mbox"));
+    let opts = SynthOptions {
+        style,
+        ..SynthOptions::new(messages, now())
+    };
+    let mbox = dir.join(format!("synth-{tag}{messages}.mbox"));
     if !mbox.exists() {
         write_mbox(&opts, &mbox).unwrap();
     }
