@@ -236,16 +236,8 @@ fn relay_text(rng: &mut Rng, words: &[String], asin: &str) -> String {
                 } else {
                     w
                 };
-                out.push_str(&w);
-                line += w.len() + 1;
-                let end = if k + 1 == n { "." } else { "" };
-                out.push_str(end);
-                if line > 70 {
-                    out.push_str("\r\n");
-                    line = 0;
-                } else {
-                    out.push(' ');
-                }
+                let w = if k + 1 == n { w + "." } else { w };
+                push_word(&mut out, &mut line, &w);
             }
         }
         out.push_str("\r\n");
@@ -285,19 +277,24 @@ fn messages_in_thread(rng: &mut Rng) -> u32 {
     }
 }
 
+/// Appends `w` and a space, or a line break once the line passes 70 bytes.
+fn push_word(out: &mut String, line: &mut usize, w: &str) {
+    out.push_str(w);
+    *line += w.len() + 1;
+    if *line > 70 {
+        out.push_str("\r\n");
+        *line = 0;
+    } else {
+        out.push(' ');
+    }
+}
+
 fn body(rng: &mut Rng, target: usize) -> String {
     let mut out = String::with_capacity(target + 80);
     let mut line = 0;
     while out.len() < target {
         let w = WORDS[rng.below(WORDS.len() as u64) as usize];
-        out.push_str(w);
-        line += w.len() + 1;
-        if line > 70 {
-            out.push_str("\r\n");
-            line = 0;
-        } else {
-            out.push(' ');
-        }
+        push_word(&mut out, &mut line, w);
     }
     out.push_str("\r\n");
     out

@@ -124,6 +124,21 @@ fn demo_reply_from_a_template_and_send() {
     assert!(s.wait_exit().success());
 }
 
+/// Enter (the most urgent, or the selected thread), r, Ctrl-T, Enter, Ctrl-S, Enter, each
+/// waiting for the screen it leads to; `buyer` is whom the composer must answer.
+fn six_keys(s: &mut Session, buyer: &str) {
+    s.keys(b"\r");
+    s.keys(b"r");
+    s.wait_for(&format!("Reply to {buyer}"));
+    s.keys(b"\x14");
+    s.wait_for("Insert template");
+    s.keys(b"\r");
+    s.wait_for("✓ ready");
+    s.keys(b"\x13");
+    s.wait_for("Send this reply?");
+    s.keys(b"\r");
+}
+
 /// The README's six keys, exactly: from launch, Enter (the most urgent, from the startup
 /// alert), r, Ctrl-T, Enter (the first template offered), Ctrl-S, Enter (confirm) write a
 /// complete, compliant reply for the most urgent thread to the outbox beside the database, and
@@ -140,17 +155,7 @@ fn six_keys_from_launch_to_a_sent_reply() {
     );
     s.wait_for("Needs attention");
     s.wait_for("Enter open the most urgent");
-    s.keys(b"\r");
-    s.wait_for("Guten Tag");
-    s.keys(b"r");
-    s.wait_for("Reply to Karin Schulz");
-    s.keys(b"\x14");
-    s.wait_for("Insert template");
-    s.keys(b"\r");
-    s.wait_for("✓ ready");
-    s.keys(b"\x13");
-    s.wait_for("Send this reply?");
-    s.keys(b"\r");
+    six_keys(&mut s, "Karin Schulz");
     let screen = s.wait_for("Reply written to the outbox");
     assert!(screen.contains("5 overdue (1 critical)"), "{screen}");
     let outbox = db.with_file_name("shop-demo-outbox");
@@ -164,16 +169,7 @@ fn six_keys_from_launch_to_a_sent_reply() {
         .enumerate()
     {
         s.keys(b"\x1b");
-        s.keys(b"\r");
-        s.keys(b"r");
-        s.wait_for(&format!("Reply to {buyer}"));
-        s.keys(b"\x14");
-        s.wait_for("Insert template");
-        s.keys(b"\r");
-        s.wait_for("✓ ready");
-        s.keys(b"\x13");
-        s.wait_for("Send this reply?");
-        s.keys(b"\r");
+        six_keys(&mut s, buyer);
         s.wait_until("the reply written", |_| written() == n + 2);
     }
     for file in std::fs::read_dir(&outbox).unwrap() {
