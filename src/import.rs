@@ -5,6 +5,7 @@
 //! so every core of a small machine is busy; a bounded hand-over keeps memory flat.
 
 pub mod bounce;
+mod index_alongside;
 pub mod intake;
 pub mod mbox;
 #[cfg(target_os = "linux")]
@@ -59,7 +60,7 @@ pub struct ImportReport {
 }
 
 /// Imports everything under `paths`. Only a store error stops it; unreadable or foreign files
-/// are counted and listed in the report.
+/// are counted and listed in the report. The search index is left to catch up afterwards.
 pub fn import_paths(
     store: &mut Store,
     config: &Config,
@@ -67,55 +68,122 @@ pub fn import_paths(
     now: DateTime<Utc>,
     progress: &indicatif::ProgressBar,
 ) -> Result<ImportReport, StoreError> {
+    run(store, config, paths, now, progress, false).map(|(report, _)| report)
+}
+
+/// [`import_paths`] with the search index built alongside, on the other core: the report and
+/// how many messages were indexed (all of them when it returns).
+pub fn import_paths_indexed(
+    store: &mut Store,
+    config: &Config,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+    progress: &indicatif::ProgressBar,
+) -> Result<(ImportReport, usize), StoreError> {
+    let (report, indexed) = run(store, config, paths, now, progress, true)?;
+    // An in-memory store has no second connection: its index is built here.
+    let rest = store.index_all_messages()?;
+    Ok((report, indexed + rest))
+}
+
+fn run(
+    store: &mut Store,
+    config: &Config,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+    progress: &indicatif::ProgressBar,
+    index: bool,
+) -> Result<(ImportReport, usize), StoreError> {
     let mut report = ImportReport::default();
     progress.set_length(0);
-    store.with_bulk_mode(|store, checkpoints| {
-        std::thread::scope(|scope| -> Result<(), StoreError> {
-            let (chunks, discard) =
-                pipeline::start(scope, paths, config, now, progress).map_err(|source| {
-                    StoreError::Io {
-                        path: store.path().to_path_buf(),
-                        error: source,
-                    }
-                })?;
-            let mut memo = Memo::default();
-            // A batch is collected before its transaction begins: the write lock is held only
-            // while writing, and the checkpoint of the last batch runs meanwhile.
-            let mut pending: Vec<Item> = Vec::with_capacity(BATCH_SIZE);
-            let mut weight = 0usize;
-            let mut items = pipeline::in_order(chunks).peekable();
-            while let Some(item) = items.next() {
-                weight += item_weight(&item);
-                pending.push(item);
-                if weight < RECORD_BATCH_SIZE && items.peek().is_some() {
-                    continue;
-                }
-                checkpoints.before_write(MAX_BATCHES_IN_WAL);
-                // Mail batches check their foreign keys at once (`Batch`); report records have
-                // SQLite check theirs row by row.
-                store.set_foreign_keys_per_row(
-                    pending.iter().any(|item| matches!(item, Item::Record(..))),
-                )?;
-                let mut batch = store.batch(&mut memo, now)?;
-                batch.prefetch(pending.iter().filter_map(|item| match item {
-                    Item::Mail(mail, _) => Some(&**mail),
-                    _ => None,
-                }))?;
-                for item in pending.drain(..) {
-                    write_item(&mut batch, item, &mut report, progress)?;
-                }
-                discard.discard(batch.commit_keeping_mail()?);
-                checkpoints.committed();
-                weight = 0;
-            }
-            // The days this run changed, recounted once (reports are imported in batches
-            // that often share days).
-            store.refresh_metric_days()?;
-            Ok(())
+    let alongside = index_alongside::Alongside::default();
+    let db = store.path().to_path_buf();
+    let indexed = store.with_bulk_mode(|store, checkpoints| {
+        std::thread::scope(|scope| -> Result<usize, StoreError> {
+            let indexer = (index && db != std::path::Path::new(":memory:")).then(|| {
+                let (alongside, db) = (&alongside, &db);
+                std::thread::Builder::new()
+                    .name("import-index".into())
+                    .spawn_scoped(scope, move || alongside.index(db, checkpoints))
+            });
+            let indexer = indexer.transpose().map_err(|error| StoreError::Io {
+                path: db.clone(),
+                error,
+            })?;
+            let stored = store_all(store, config, paths, now, progress, &mut report, checkpoints, &alongside);
+            alongside.finish();
+            let indexed = match indexer {
+                Some(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => Ok(0),
+            };
+            stored?;
+            indexed
         })
     })?;
     progress.finish_and_clear();
-    Ok(report)
+    Ok((report, indexed))
+}
+
+/// The writer: every item of `paths` stored in batches, taking turns with the indexer.
+#[allow(clippy::too_many_arguments)]
+fn store_all(
+    store: &mut Store,
+    config: &Config,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+    progress: &indicatif::ProgressBar,
+    report: &mut ImportReport,
+    checkpoints: &crate::store::checkpointer::Checkpoints,
+    alongside: &index_alongside::Alongside,
+) -> Result<(), StoreError> {
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        let (chunks, discard) =
+            pipeline::start(scope, paths, config, now, progress).map_err(|source| {
+                StoreError::Io {
+                    path: store.path().to_path_buf(),
+                    error: source,
+                }
+            })?;
+        let mut memo = Memo::default();
+        // A batch is collected before its transaction begins: the write lock is held only
+        // while writing, and the checkpoint of the last batch and the index of the batch
+        // before run meanwhile.
+        let mut pending: Vec<Item> = Vec::with_capacity(BATCH_SIZE);
+        let mut weight = 0usize;
+        let mut items = pipeline::in_order(chunks).peekable();
+        while let Some(item) = items.next() {
+            weight += item_weight(&item);
+            pending.push(item);
+            if weight < RECORD_BATCH_SIZE && items.peek().is_some() {
+                continue;
+            }
+            checkpoints.before_write(MAX_BATCHES_IN_WAL);
+            let turn = alongside.turn();
+            // Mail batches check their foreign keys at once (`Batch`); report records have
+            // SQLite check theirs row by row.
+            store.set_foreign_keys_per_row(
+                pending.iter().any(|item| matches!(item, Item::Record(..))),
+            )?;
+            let mut batch = store.batch(&mut memo, now)?;
+            batch.prefetch(pending.iter().filter_map(|item| match item {
+                Item::Mail(mail, _) => Some(&**mail),
+                _ => None,
+            }))?;
+            for item in pending.drain(..) {
+                write_item(&mut batch, item, report, progress)?;
+            }
+            discard.discard(batch.commit_keeping_mail()?);
+            checkpoints.committed();
+            drop(turn);
+            alongside.committed();
+            weight = 0;
+        }
+        // The days this run changed, recounted once (reports are imported in batches
+        // that often share days).
+        let _turn = alongside.turn();
+        store.refresh_metric_days()?;
+        Ok(())
+    })
 }
 
 /// A batch is full at BATCH_SIZE messages or RECORD_BATCH_SIZE report records.

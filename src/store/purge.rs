@@ -89,12 +89,10 @@ impl Store {
             )?;
             let mut report = PurgeReport::default();
             for &thread in &threads {
-                // Out of the search index first, with the very text it was indexed with.
+                // Out of the search index first (by id: the index keeps no text of its own).
                 tx.execute(
-                    "INSERT INTO messages_fts (messages_fts, rowid, subject, body, from_name)
-                     SELECT 'delete', id, sd_index_text(subject), sd_index_text(body),
-                            sd_index_text(coalesce(from_name, ''))
-                     FROM messages WHERE thread_id = ?1 AND id <= ?2",
+                    "DELETE FROM messages_fts WHERE rowid IN
+                         (SELECT id FROM messages WHERE thread_id = ?1 AND id <= ?2)",
                     params![thread, indexed_upto],
                 )?;
                 let pseudonym = format!("purged-{thread}@invalid");
