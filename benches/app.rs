@@ -5,8 +5,10 @@
 //! `cargo bench --bench app` prints the figures. Environment:
 //!   SELLERDESK_BENCH_APP_MESSAGES  messages in the database (default 1000000)
 //!   SELLERDESK_BENCH_DIR           scratch folder (default: target/bench-data)
-//! Targets (issue 3): first full frame < 50 ms from process start; each navigation key to the
-//! next frame < 16 ms at p99; RSS < 50 MB.
+//! Targets: first full frame < 50 ms from process start; each navigation key to the next
+//! frame < 16 ms at p99; RSS < 50 MB. Each is measured twice: with the search index complete,
+//! and with it behind (the newest `SELLERDESK_BENCH_APP_BEHIND` messages, default 300000, taken
+//! out of it before every run) while the app's catch-up thread indexes them.
 
 mod common;
 #[path = "../tests/support/pty.rs"]
@@ -22,6 +24,7 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use sellerdesk::config::Config;
 use sellerdesk::store::Store;
+use sellerdesk::store::test_support::sql;
 use sellerdesk::tui::action::Action;
 use sellerdesk::tui::keymap::Keymap;
 use sellerdesk::tui::state::App;
@@ -31,11 +34,66 @@ use sellerdesk::tui::{effects, ui};
 const COLS: u16 = 140;
 const ROWS: u16 = 40;
 
-fn in_process(db: &std::path::Path, config: &std::path::Path) {
+/// The search index's two states the app is measured in.
+#[derive(Clone, Copy, PartialEq)]
+enum Index {
+    Complete,
+    /// This many of the newest messages not indexed: the app's catch-up thread works on them.
+    Behind(i64),
+}
+
+impl Index {
+    fn label(self) -> String {
+        match self {
+            Index::Complete => "index complete".into(),
+            Index::Behind(n) => format!("index {n} messages behind, catching up"),
+        }
+    }
+
+    /// Puts the database's index in this state.
+    fn prepare(self, db: &std::path::Path) {
+        let mut store = Store::open(db).unwrap();
+        let newest: i64 = sql(&store)
+            .query_row("SELECT max(id) FROM messages", [], |r| r.get(0))
+            .unwrap();
+        let upto = store.indexed_upto().unwrap();
+        let want = match self {
+            Index::Complete => newest,
+            Index::Behind(n) => (newest - n).max(0),
+        };
+        if want < upto {
+            sql(&store)
+                .execute(
+                    "DELETE FROM messages_fts WHERE rowid IN
+                         (SELECT id FROM messages WHERE id > ?1 AND id <= ?2)",
+                    [want, upto],
+                )
+                .unwrap();
+            sql(&store)
+                .execute("UPDATE search_state SET indexed_upto = ?1", [want])
+                .unwrap();
+        } else {
+            while store.indexed_upto().unwrap() < want {
+                store.index_messages(50_000).unwrap();
+            }
+        }
+        sql(&store)
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+}
+
+fn in_process(db: &std::path::Path, config: &std::path::Path, index: Index) {
+    index.prepare(db);
     let keymap = Keymap::default();
     let start = Instant::now();
     let store = Store::open(db).unwrap();
     let opened = start.elapsed();
+    // As in the app: the catch-up thread starts with it.
+    let _catch_up = match index {
+        Index::Behind(_) => sellerdesk::tui::index_catch_up::IndexCatchUp::spawn(db),
+        Index::Complete => None,
+    };
     let mut app = App::new(Config::load(config, true).unwrap(), now());
     app.page_height = ui::inbox_rows(Rect::new(0, 0, COLS, ROWS), &app);
     effects::reload(&mut app, &store, now());
@@ -46,6 +104,7 @@ fn in_process(db: &std::path::Path, config: &std::path::Path) {
     let t = Instant::now();
     effects::recompute_rates(&mut app, &store, now());
     let rates = t.elapsed();
+    println!("{}:", index.label());
     println!(
         "in-process: open {:.1} ms · first frame {:.1} ms ({} threads need a reply, {} rows loaded) · response rates after it {:.1} ms",
         ms(opened),
@@ -165,22 +224,31 @@ fn main() {
         "sellerdesk app benchmark · {messages} messages ({:.0} MiB) · {COLS}x{ROWS}",
         std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0
     );
-    in_process(&db, &config);
-    let runs: Vec<Run> = (0..10).map(|_| launch(&db, &config)).collect();
-    let mut firsts: Vec<Duration> = runs.iter().map(|r| r.first_frame).collect();
-    firsts.sort();
-    let rss = runs.iter().map(|r| r.rss_after_keys.0).max().unwrap_or(0);
-    let hwm = runs.iter().map(|r| r.rss_after_keys.1).max().unwrap_or(0);
-    println!(
-        "pty: process start to first full frame ({} runs): median {:.1} ms · p90 {:.1} ms · max {:.1} ms",
-        firsts.len(),
-        ms(percentile(&firsts, 0.5)),
-        ms(percentile(&firsts, 0.9)),
-        ms(*firsts.last().unwrap())
-    );
-    println!(
-        "pty: memory after 200 j, G, open, filters: RSS {:.1} MiB · peak {:.1} MiB",
-        common::mib(rss),
-        common::mib(hwm)
-    );
+    let behind = env_usize("SELLERDESK_BENCH_APP_BEHIND", 300_000) as i64;
+    for index in [Index::Complete, Index::Behind(behind)] {
+        in_process(&db, &config, index);
+        let runs: Vec<Run> = (0..10)
+            .map(|_| {
+                index.prepare(&db);
+                launch(&db, &config)
+            })
+            .collect();
+        let mut firsts: Vec<Duration> = runs.iter().map(|r| r.first_frame).collect();
+        firsts.sort();
+        let rss = runs.iter().map(|r| r.rss_after_keys.0).max().unwrap_or(0);
+        let hwm = runs.iter().map(|r| r.rss_after_keys.1).max().unwrap_or(0);
+        println!(
+            "pty: process start to first full frame ({} runs): median {:.1} ms · p90 {:.1} ms · max {:.1} ms",
+            firsts.len(),
+            ms(percentile(&firsts, 0.5)),
+            ms(percentile(&firsts, 0.9)),
+            ms(*firsts.last().unwrap())
+        );
+        println!(
+            "pty: memory after 200 j, G, open, filters: RSS {:.1} MiB · peak {:.1} MiB",
+            common::mib(rss),
+            common::mib(hwm)
+        );
+    }
+    Index::Complete.prepare(&db);
 }

@@ -110,10 +110,21 @@ fn run(
                 path: db.clone(),
                 error,
             })?;
-            let stored = store_all(store, config, paths, now, progress, &mut report, checkpoints, &alongside);
+            let stored = store_all(
+                store,
+                config,
+                paths,
+                now,
+                progress,
+                &mut report,
+                checkpoints,
+                &alongside,
+            );
             alongside.finish();
             let indexed = match indexer {
-                Some(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 None => Ok(0),
             };
             stored?;

@@ -10,6 +10,7 @@
 pub use crate::keys::action;
 pub mod composer;
 pub mod effects;
+pub mod index_catch_up;
 pub mod keymap;
 pub mod picker;
 pub mod rates;
@@ -127,6 +128,7 @@ where
     // worker thread computes on its own connection.
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
     let mut rates_worker = rates::RatesWorker::spawn(store.path(), app.config.recurring);
+    let _index = index_catch_up::IndexCatchUp::spawn(store.path());
     match &mut rates_worker {
         // The figures first; their 90-day history (seconds on a large shop) right after.
         Some(w) => w.request(app.now, false),

@@ -458,7 +458,8 @@ mod tests {
     fn the_relay_footer_and_quoted_mail_are_not_searched_and_short_words_are_whole() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
         let mut store = Store::open_in_memory().unwrap();
-        let mail = |id: &str, body: &str| crate::import::parse::RawMail {
+        let mail = |id: &str, body: &str| {
+            crate::import::parse::RawMail {
             bytes: format!(
                 "From: \"Zed Quux\" <{id}@marketplace.amazon.com>\r\nTo: support@example-shop.test\r\n\
                  Subject: Question\r\nMessage-ID: <{id}@x>\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\n{body}\r\n"
@@ -467,6 +468,7 @@ mod tests {
             delivered_at: None,
             source: "test".into(),
             cut: None,
+        }
         };
         let relay = "------------- Begin message -------------\r\n\r\nMy tv remote is missing.\r\n\r\n\
                      ------------- End message -------------\r\n\r\nOrder ID: 302-1234567-7654321\r\n\
@@ -489,7 +491,11 @@ mod tests {
         };
         assert_eq!(by("remote missing"), 1);
         assert_eq!(by("7654321"), 1, "the order's details stay searchable");
-        assert_eq!(by("marimba"), 0, "quoted: found through the message it quotes");
+        assert_eq!(
+            by("marimba"),
+            0,
+            "quoted: found through the message it quotes"
+        );
         assert_eq!(by("respond"), 0, "the relay's footer is in every message");
         // Two letters are a word; the third makes a prefix.
         assert_eq!(by("question"), 2, "two threads");

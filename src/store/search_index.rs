@@ -50,12 +50,17 @@ fn marker_line(line: &str, words: &[&str]) -> bool {
         return false;
     }
     let inner = inner.trim().to_lowercase();
-    inner.len() <= 40 && words.iter().any(|w| inner.split_whitespace().any(|x| x == *w))
+    inner.len() <= 40
+        && words
+            .iter()
+            .any(|w| inner.split_whitespace().any(|x| x == *w))
 }
 
 /// Where the buyer's message starts and ends in a relay block (Amazon writes the markers in
 /// the marketplace's language).
-const BLOCK_BEGIN: &[&str] = &["begin", "beginn", "début", "debut", "inicio", "inizio", "開始"];
+const BLOCK_BEGIN: &[&str] = &[
+    "begin", "beginn", "début", "debut", "inicio", "inizio", "開始",
+];
 const BLOCK_END: &[&str] = &["end", "ende", "fin", "fine", "終了"];
 
 /// A line quoting an earlier message (`> ...`).
@@ -70,14 +75,24 @@ fn field_line(line: &str) -> bool {
         let words = label.split_whitespace().count();
         (1..=2).contains(&words)
             && label.len() <= 24
-            && label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+            && label
+                .chars()
+                .all(|c| c.is_alphabetic() || c == ' ' || c == '-')
             && !value.trim().is_empty()
     })
 }
 
 /// Outlook's separator before the quoted earlier message.
 fn original_message(line: &str) -> bool {
-    marker_line(line, &["original", "ursprüngliche", "originale", "original-nachricht"])
+    marker_line(
+        line,
+        &[
+            "original",
+            "ursprüngliche",
+            "originale",
+            "original-nachricht",
+        ],
+    )
 }
 
 /// The part of a message body the index reads: the buyer's words inside a relay block, with
@@ -231,13 +246,25 @@ mod tests {
     #[test]
     fn a_relay_message_is_indexed_by_the_buyers_words_and_its_identifiers() {
         let text = searchable_body(RELAY);
-        for kept in ["kettle arrived dented", "1Z999AA10123456784", "I quote myself"] {
+        for kept in [
+            "kettle arrived dented",
+            "1Z999AA10123456784",
+            "I quote myself",
+        ] {
             assert!(text.contains(kept), "{kept} in {text:?}");
         }
         for id in ["302-1234567-7654321", "B0FIXT0001", "Electric Kettle"] {
             assert!(text.contains(id), "{id} in {text:?}");
         }
-        for gone in ["Begin", "End message", "respond", "Central", "helpful", "earlier", "111-"] {
+        for gone in [
+            "Begin",
+            "End message",
+            "respond",
+            "Central",
+            "helpful",
+            "earlier",
+            "111-",
+        ] {
             assert!(!text.contains(gone), "{gone} in {text:?}");
         }
         // Amazon writes the markers in the marketplace's language.
@@ -251,7 +278,10 @@ mod tests {
         let plain = "Where is my parcel?\nThanks, Bob";
         assert!(matches!(searchable_body(plain), Cow::Borrowed(_)));
         let reply = "Still nothing.\n\nOn Monday you wrote:\n> We shipped it\n>> long ago\nBob";
-        assert_eq!(searchable_body(reply), "Still nothing.\n\nOn Monday you wrote:\nBob\n");
+        assert_eq!(
+            searchable_body(reply),
+            "Still nothing.\n\nOn Monday you wrote:\nBob\n"
+        );
         let outlook = "It is broken.\n-----Original Message-----\nFrom: seller\nWe shipped it";
         assert_eq!(searchable_body(outlook), "It is broken.\n");
         // A dashed line that is no marker is text.

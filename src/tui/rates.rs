@@ -110,8 +110,7 @@ fn late_trend(messages: &[crate::domain::response::BuyerMessage], now: DateTime<
         .collect()
 }
 
-/// Computes rates on its own thread and connection (and brings the search index up to date
-/// there); the loop asks and later picks them up.
+/// Computes rates on its own thread and connection; the loop asks and later picks them up.
 pub struct RatesWorker {
     requests: Sender<(DateTime<Utc>, bool)>,
     results: Receiver<Result<PanelRates, String>>,
@@ -122,7 +121,7 @@ impl RatesWorker {
     /// A worker reading `db`; `None` when its connection cannot be opened (the caller then
     /// computes on its own thread).
     pub fn spawn(db: &Path, recurring: RecurringRule) -> Option<RatesWorker> {
-        let mut store = Store::open(db).ok()?;
+        let store = Store::open(db).ok()?;
         let (requests, inbox) = channel::<(DateTime<Utc>, bool)>();
         let (outbox, results) = channel();
         std::thread::Builder::new()
@@ -134,9 +133,6 @@ impl RatesWorker {
                         now = later;
                         trends |= t;
                     }
-                    // Mail imported elsewhere becomes searchable through the index; a
-                    // busy database just means next time.
-                    let _ = store.index_messages(crate::store::search_index::INDEX_CHUNK);
                     let r = compute(&store, now, trends, recurring).map_err(|e| e.to_string());
                     if outbox.send(r).is_err() {
                         break;
