@@ -249,7 +249,7 @@ impl Store {
                          SELECT m.thread_id AS id FROM (SELECT rowid FROM messages_fts
                              WHERE messages_fts MATCH {fts} AND rowid > {since}
                              ORDER BY rowid DESC LIMIT {hits}) f
-                         JOIN messages m ON m.id = f.rowid
+                         JOIN messages m INDEXED BY messages_thread_of ON m.id = f.rowid
                          UNION ALL
                          SELECT m.thread_id FROM messages m WHERE m.id > {upto} AND {})",
                     tail.join(" AND ")
