@@ -90,7 +90,7 @@ fn in_process(db: &std::path::Path, config: &std::path::Path, index: Index) {
     let store = Store::open(db).unwrap();
     let opened = start.elapsed();
     // As in the app: the catch-up thread starts with it.
-    let _catch_up = match index {
+    let catch_up = match index {
         Index::Behind(_) => sellerdesk::tui::index_catch_up::IndexCatchUp::spawn(db),
         Index::Complete => None,
     };
@@ -133,6 +133,15 @@ fn in_process(db: &std::path::Path, config: &std::path::Path, index: Index) {
     let mut times: BTreeMap<&'static str, Vec<Duration>> = BTreeMap::new();
     let mut all = Vec::new();
     for action in script {
+        if let Some(c) = &catch_up {
+            // A seller reads the list before opening a thread: the catch-up is mid-step
+            // when the key comes.
+            if action == Action::Open {
+                std::thread::sleep(Duration::from_millis(400));
+            }
+            // As the app's loop does for every key.
+            c.key_pressed();
+        }
         let t = Instant::now();
         if let Some(effect) = app.update(action, now()) {
             effects::follow(&mut app, &mut store, Some(effect), now(), None);

@@ -128,7 +128,7 @@ where
     // worker thread computes on its own connection.
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
     let mut rates_worker = rates::RatesWorker::spawn(store.path(), app.config.recurring);
-    let _index = index_catch_up::IndexCatchUp::spawn(store.path());
+    let index = index_catch_up::IndexCatchUp::spawn(store.path());
     match &mut rates_worker {
         // The figures first; their 90-day history (seconds on a large shop) right after.
         Some(w) => w.request(app.now, false),
@@ -196,6 +196,9 @@ where
                     panic!("panic requested with F12 (SELLERDESK_TEST_PANIC_KEY)");
                 }
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
+                    if let Some(index) = &index {
+                        index.key_pressed();
+                    }
                     let context = app.context();
                     match keymap.resolve(&key, context) {
                         Some(action) => settle(terminal, &mut app, store, action, clock()),

@@ -1,24 +1,31 @@
 //! The search index brought up to date while the app runs (mail imported with
 //! `--defer-index`, by another process, or an index rebuilt by a migration), on a thread of its
-//! own at the lowest priority, in small steps: the screen never waits for it, and the write
-//! lock is never held long enough to hold up a reply being sent.
+//! own: in small steps, at a lower priority, and only while no key has been pressed for a
+//! moment. A step holds SQLite's write lock, so a key that writes (opening a thread marks it
+//! read) would wait for it: the thread yields to the seller instead.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::store::Store;
 
-/// Messages per step: a few tens of milliseconds of work on the index's own core.
-pub const STEP: usize = 2_000;
+/// Messages per step: about 20 ms of work.
+pub const STEP: usize = 500;
+
+/// No step starts until the keys have been still this long.
+const QUIET: Duration = Duration::from_millis(300);
 
 /// How often a caught-up index looks for mail another process stored.
 const IDLE_LOOK: Duration = Duration::from_secs(5);
 
 pub struct IndexCatchUp {
     stop: Arc<AtomicBool>,
+    /// Milliseconds after `started` of the last key.
+    last_key: Arc<AtomicU64>,
+    started: Instant,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -28,12 +35,22 @@ impl IndexCatchUp {
     pub fn spawn(db: &Path) -> Option<IndexCatchUp> {
         let mut store = Store::open(db).ok()?;
         let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
+        let last_key = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let (stopping, keys) = (Arc::clone(&stop), Arc::clone(&last_key));
         let thread = std::thread::Builder::new()
             .name("sellerdesk-index".into())
             .spawn(move || {
-                lowest_priority();
+                lower_priority();
                 while !stopping.load(Ordering::Relaxed) {
+                    let since_key = Duration::from_millis(
+                        (started.elapsed().as_millis() as u64)
+                            .saturating_sub(keys.load(Ordering::Relaxed)),
+                    );
+                    if since_key < QUIET {
+                        std::thread::park_timeout(QUIET - since_key);
+                        continue;
+                    }
                     // A busy database (a large import elsewhere) only means a later step.
                     let n = store.index_messages(STEP).unwrap_or(0);
                     if n < STEP {
@@ -44,8 +61,16 @@ impl IndexCatchUp {
             .ok()?;
         Some(IndexCatchUp {
             stop,
+            last_key,
+            started,
             thread: Some(thread),
         })
+    }
+
+    /// A key was pressed: no step starts for a moment.
+    pub fn key_pressed(&self) {
+        self.last_key
+            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 }
 
@@ -60,12 +85,13 @@ impl Drop for IndexCatchUp {
     }
 }
 
-/// The scheduler gives the index thread only what the screen leaves.
-fn lowest_priority() {
+/// The screen and the response rates come first when the cores are busy. Not the lowest
+/// priority: a starved step would hold the write lock for seconds.
+fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: plain system calls on the calling thread; a failure leaves its priority as it was.
     unsafe {
         let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 5);
     }
 }
