@@ -198,6 +198,7 @@ fn read_page(
     app: &App,
     store: &Store,
     now: DateTime<Utc>,
+    count: bool,
 ) -> Result<Page, crate::store::StoreError> {
     if let Some(q) = &app.search {
         let rows = store.search_threads(app.filter, app.kind, q, now, SEARCH_LIMIT)?;
@@ -207,7 +208,11 @@ fn read_page(
             offset: 0,
         })
     } else {
-        let total = store.inbox_count(app.filter, app.kind, now)?;
+        let total = if count {
+            store.inbox_count(app.filter, app.kind, now)?
+        } else {
+            app.total
+        };
         let selected = app.selected.min(total.saturating_sub(1));
         let (offset, limit) = window(selected, app.page_height);
         let rows = store.inbox_page(app.filter, app.kind, now, offset, limit)?;
@@ -219,8 +224,10 @@ fn read_page(
     }
 }
 
+/// The rows a move within the list needs (the list's count is read again when it is another
+/// list: counting every thread of a large inbox costs more than the rows).
 pub fn page(app: &App, store: &Store, now: DateTime<Utc>) -> Outcome {
-    match read_page(app, store, now) {
+    match read_page(app, store, now, app.total_of != Some(app.list_key())) {
         Ok(p) => Outcome::Paged(p),
         Err(e) => Outcome::Failed(Failure::Read(e.to_string())),
     }
@@ -236,7 +243,7 @@ pub fn load(app: &App, store: &Store, now: DateTime<Utc>, thread: bool) -> Outco
             _ => None,
         };
         Ok(Loaded {
-            page: read_page(app, store, now)?,
+            page: read_page(app, store, now, true)?,
             counts: store.clock_counts(now, &th)?,
             alert_rows: store.urgent_threads(now, &th, Some(8))?,
             follow_ups: store.due_follow_ups(now)?,
@@ -299,6 +306,28 @@ mod tests {
         let mut app = App::new(Config::default(), now);
         reload(&mut app, &store, now);
         (dir, store, app, now)
+    }
+
+    #[test]
+    fn moving_within_a_list_reuses_its_count_and_another_list_counts_again() {
+        let (_dir, store, mut app, now) = demo();
+        let counted = app.total;
+        assert_eq!(app.total_of, Some(app.list_key()));
+        // A count the store would not give: kept while moving, replaced for another list.
+        app.total = counted + 7;
+        let Outcome::Paged(p) = page(&app, &store, now) else {
+            panic!("a page")
+        };
+        assert_eq!(p.total, counted + 7);
+        app.update(crate::tui::action::Action::CycleFilter, now);
+        let Outcome::Paged(p) = page(&app, &store, now) else {
+            panic!("a page")
+        };
+        assert_eq!(
+            p.total,
+            store.inbox_count(app.filter, app.kind, now).unwrap()
+        );
+        assert_ne!(app.total_of, Some(app.list_key()));
     }
 
     /// As time runs, each second's counts say when a thread crosses into due soon or overdue,

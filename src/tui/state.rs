@@ -397,6 +397,8 @@ pub struct App {
     pub search: Option<String>,
     /// Rows in the filtered inbox.
     pub total: u64,
+    /// The list `total` was counted for: moving within it needs no new count.
+    pub total_of: Option<ListKey>,
     /// Index of `rows[0]` in the filtered inbox: only the visible window is loaded.
     pub offset: u64,
     pub rows: Vec<InboxRow>,
@@ -460,7 +462,15 @@ pub struct App {
 /// Width from which the metrics panel shows by itself.
 pub const PANEL_MIN_WIDTH: u16 = 110;
 
+/// Which list the inbox shows: its filter, kind and search.
+pub type ListKey = (Filter, Option<Category>, Option<String>);
+
 impl App {
+    /// The list on screen now.
+    pub fn list_key(&self) -> ListKey {
+        (self.filter, self.kind, self.search.clone())
+    }
+
     pub fn new(config: Config, now: DateTime<Utc>) -> App {
         App {
             now,
@@ -469,6 +479,7 @@ impl App {
             kind: None,
             search: None,
             total: 0,
+            total_of: None,
             offset: 0,
             rows: Vec::new(),
             selected: 0,

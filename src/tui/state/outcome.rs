@@ -460,6 +460,7 @@ impl App {
 
     fn apply_page(&mut self, p: Page) {
         self.total = p.total;
+        self.total_of = Some(self.list_key());
         self.offset = p.offset;
         self.rows = p.rows;
         if self.selected >= self.total {
