@@ -4,9 +4,9 @@
 -- removes a message's words by its id alone), without prefix indexes (a prefix of three
 -- characters or more is read from the words themselves; a shorter one is matched whole:
 -- store::search), and a 64 MiB in-memory buffer so a large index pass writes few segments.
--- Every message is indexed again by the app's worker or `sellerdesk index`; until then
+-- Every message is indexed again by the app's catch-up thread or `sellerdesk index`; until then
 -- searches read the messages themselves.
-DROP TABLE messages_fts;
+DROP TABLE IF EXISTS messages_fts;
 CREATE VIRTUAL TABLE messages_fts USING fts5(
     subject, body, from_name,
     content = '', contentless_delete = 1,
@@ -15,5 +15,5 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
 INSERT INTO messages_fts (messages_fts, rank) VALUES ('hashsize', 67108864);
 -- A search's matching messages lead to their threads through this small index instead of
 -- reading each message's row (5,000 look-ups: 13 ms against 3 ms at a million messages).
-CREATE INDEX messages_thread_of ON messages (id, thread_id);
+CREATE INDEX IF NOT EXISTS messages_thread_of ON messages (id, thread_id);
 UPDATE search_state SET indexed_upto = 0;
