@@ -471,6 +471,12 @@ impl Store {
     }
 
     /// Read access; reads in WAL never block writers.
+    /// Stops whatever this connection is running, from another thread: its statement fails
+    /// and its transaction rolls back (the app's index catch-up gives way to a key).
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
+    }
+
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }

@@ -2,7 +2,8 @@
 //! `--defer-index`, by another process, or an index rebuilt by a migration), on a thread of its
 //! own: in small steps, at a lower priority, and only while no key has been pressed for a
 //! moment. A step holds SQLite's write lock, so a key that writes (opening a thread marks it
-//! read) would wait for it: the thread yields to the seller instead.
+//! read) would wait for it: a key interrupts the step in hand (its transaction rolls back and
+//! is done again later), and no step starts until the keys are still.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ const IDLE_LOOK: Duration = Duration::from_secs(5);
 
 pub struct IndexCatchUp {
     stop: Arc<AtomicBool>,
+    interrupt: rusqlite::InterruptHandle,
     /// Milliseconds after `started` of the last key.
     last_key: Arc<AtomicU64>,
     started: Instant,
@@ -34,6 +36,7 @@ impl IndexCatchUp {
     /// then read the messages not indexed yet themselves, as they always can).
     pub fn spawn(db: &Path) -> Option<IndexCatchUp> {
         let mut store = Store::open(db).ok()?;
+        let interrupt = store.interrupt_handle();
         let stop = Arc::new(AtomicBool::new(false));
         let last_key = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
@@ -51,26 +54,30 @@ impl IndexCatchUp {
                         std::thread::park_timeout(QUIET - since_key);
                         continue;
                     }
-                    // A busy database (a large import elsewhere) only means a later step.
-                    let n = store.index_messages(STEP).unwrap_or(0);
-                    if n < STEP {
-                        std::thread::park_timeout(IDLE_LOOK);
+                    match store.index_messages(STEP) {
+                        Ok(n) if n < STEP => std::thread::park_timeout(IDLE_LOOK),
+                        Ok(_) => {}
+                        // Interrupted by a key, or the database busy (a large import
+                        // elsewhere): a later step.
+                        Err(_) => std::thread::park_timeout(QUIET),
                     }
                 }
             })
             .ok()?;
         Some(IndexCatchUp {
             stop,
+            interrupt,
             last_key,
             started,
             thread: Some(thread),
         })
     }
 
-    /// A key was pressed: no step starts for a moment.
+    /// A key was pressed: the step in hand gives way, and no step starts for a moment.
     pub fn key_pressed(&self) {
         self.last_key
             .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.interrupt.interrupt();
     }
 }
 
@@ -93,5 +100,58 @@ fn lower_priority() {
     unsafe {
         let tid = libc::gettid();
         libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 5);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::sql;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn an_index_left_behind_catches_up_after_keys_interrupt_it() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.db");
+        let (store, _) = crate::demo::build(&path, now).unwrap();
+        sql(&store)
+            .execute_batch(
+                "INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');
+                 UPDATE search_state SET indexed_upto = 0;",
+            )
+            .unwrap();
+        let newest: i64 = sql(&store)
+            .query_row("SELECT max(id) FROM messages", [], |r| r.get(0))
+            .unwrap();
+        let catch_up = IndexCatchUp::spawn(&path).unwrap();
+        for _ in 0..10 {
+            catch_up.key_pressed();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while store.indexed_upto().unwrap() < newest {
+            assert!(Instant::now() < deadline, "caught up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        drop(catch_up);
+        let found = store
+            .search_threads(
+                crate::store::inbox::Filter::All,
+                None,
+                "kaffeemühle",
+                now,
+                50,
+            )
+            .unwrap();
+        assert_eq!(found.len(), 2);
+        let indexed: i64 = sql(&store)
+            .query_row(
+                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'kaffeemühle'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(indexed >= 2, "found through the index");
     }
 }
