@@ -75,8 +75,9 @@ pub fn perform(app: &App, store: &mut Store, effect: Effect, now: DateTime<Utc>)
             let opened = inbox::open_thread(store, id);
             let failed = opened.is_err();
             let mut out = vec![done_or(opened)];
-            // The thread was just read: the rest around it is.
-            out.push(load(app, store, now, failed));
+            // The thread was just read: the rest around it is (marking it read moves no
+            // thread in or out of the list, so its count stands).
+            out.push(load_counting(app, store, now, failed, false));
             return out;
         }
         E::MarkNoResponse(id) => (inbox::mark_no_response(store, id, now), true, true),
@@ -236,6 +237,18 @@ pub fn page(app: &App, store: &Store, now: DateTime<Utc>) -> Outcome {
 /// The inbox, its counts, alert rows, follow-ups, outbox, other terminals' takes, and with
 /// `thread` the open thread again.
 pub fn load(app: &App, store: &Store, now: DateTime<Utc>, thread: bool) -> Outcome {
+    load_counting(app, store, now, thread, true)
+}
+
+/// [`load`]; without `count`, the list's count is reused when it is for this list.
+fn load_counting(
+    app: &App,
+    store: &Store,
+    now: DateTime<Utc>,
+    thread: bool,
+    count: bool,
+) -> Outcome {
+    let count = count || app.total_of != Some(app.list_key());
     let read = || -> Result<Loaded, crate::store::StoreError> {
         let th = app.config.thresholds;
         let thread = match app.thread.as_ref().map(|t| t.row.id) {
@@ -243,7 +256,7 @@ pub fn load(app: &App, store: &Store, now: DateTime<Utc>, thread: bool) -> Outco
             _ => None,
         };
         Ok(Loaded {
-            page: read_page(app, store, now, true)?,
+            page: read_page(app, store, now, count)?,
             counts: store.clock_counts(now, &th)?,
             alert_rows: store.urgent_threads(now, &th, Some(8))?,
             follow_ups: store.due_follow_ups(now)?,
