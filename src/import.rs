@@ -81,9 +81,10 @@ pub fn import_paths_indexed(
     progress: &indicatif::ProgressBar,
 ) -> Result<(ImportReport, usize), StoreError> {
     let (report, indexed) = run(store, config, paths, now, progress, true)?;
-    // An in-memory store has no second connection: its index is built here.
+    // What the indexer left (all of it for an in-memory store, which has no second
+    // connection, or when the indexer stopped on an error: then it is met again here).
     let rest = store.index_all_messages()?;
-    Ok((report, indexed + rest))
+    Ok((report, indexed.unwrap_or(0) + rest))
 }
 
 fn run(
@@ -93,13 +94,13 @@ fn run(
     now: DateTime<Utc>,
     progress: &indicatif::ProgressBar,
     index: bool,
-) -> Result<(ImportReport, usize), StoreError> {
+) -> Result<(ImportReport, Result<usize, StoreError>), StoreError> {
     let mut report = ImportReport::default();
     progress.set_length(0);
     let alongside = index_alongside::Alongside::default();
     let db = store.path().to_path_buf();
     let indexed = store.with_bulk_mode(|store, checkpoints| {
-        std::thread::scope(|scope| -> Result<usize, StoreError> {
+        std::thread::scope(|scope| -> Result<Result<usize, StoreError>, StoreError> {
             let indexer = (index && db != std::path::Path::new(":memory:")).then(|| {
                 let (alongside, db) = (&alongside, &db);
                 std::thread::Builder::new()
@@ -128,7 +129,7 @@ fn run(
                 None => Ok(0),
             };
             stored?;
-            indexed
+            Ok(indexed)
         })
     })?;
     progress.finish_and_clear();

@@ -50,10 +50,12 @@ fn marker_line(line: &str, words: &[&str]) -> bool {
         return false;
     }
     let inner = inner.trim().to_lowercase();
+    // Japanese writes the marker's words without spaces ("メッセージ開始").
     inner.len() <= 40
-        && words
-            .iter()
-            .any(|w| inner.split_whitespace().any(|x| x == *w))
+        && words.iter().any(|w| {
+            inner.split_whitespace().any(|x| x == *w)
+                || (w.chars().any(unspaced) && inner.contains(w))
+        })
 }
 
 /// Where the buyer's message starts and ends in a relay block (Amazon writes the markers in
@@ -97,8 +99,8 @@ fn original_message(line: &str) -> bool {
 
 /// The part of a message body the index reads: the buyer's words inside a relay block, with
 /// the order's details around it (`Label: value` lines) and the identifiers (words with a
-/// digit: tracking numbers) of the other lines; without a block, the body without quoted lines and without what follows an
-/// "Original Message" separator.
+/// digit: tracking numbers) of the other lines up to an "Original Message" separator; without
+/// a block, the body without quoted lines and without what follows such a separator.
 pub fn searchable_body(body: &str) -> Cow<'_, str> {
     let lines = || body.split('\n');
     let begin = lines().position(|l| marker_line(l, BLOCK_BEGIN));
@@ -112,6 +114,9 @@ pub fn searchable_body(body: &str) -> Cow<'_, str> {
     match (begin, end) {
         (Some(begin), Some(end)) => {
             for (i, line) in lines().enumerate() {
+                if i > end && original_message(line) {
+                    break;
+                }
                 if i > begin && i < end {
                     out.push_str(line);
                     out.push('\n');
@@ -271,6 +276,13 @@ mod tests {
         let german = "----- Beginn der Nachricht -----\nDer Wasserkocher\n----- Ende der Nachricht -----\n\
                       Antworten Sie auf diese E-Mail\n";
         assert_eq!(searchable_body(german).trim(), "Der Wasserkocher");
+        let japanese = "------ メッセージ開始 ------\n箱が潰れていました\n------ メッセージ終了 ------\n\
+                        ご返信ください\n";
+        assert_eq!(searchable_body(japanese).trim(), "箱が潰れていました");
+        // An earlier message quoted without `>` after the block: its header is no detail.
+        let outlook = "---- Begin message ----\nHi\n---- End message ----\nOrder ID: 1-2-3\n\
+                       -----Original Message-----\nSubject: Your order 4-5-6\n";
+        assert_eq!(searchable_body(outlook), "Hi\nOrder ID: 1-2-3\n");
     }
 
     #[test]
