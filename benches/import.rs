@@ -52,14 +52,7 @@ fn import_run(label: &str, config: &Path, db: &Path, source: &Path, messages: us
         messages as f64 / median.as_secs_f64(),
         best.as_secs_f64(),
         messages as f64 / best.as_secs_f64(),
-        runs.iter()
-            .map(|r| format!(
-                "{:.2} s (cpu {:.2} s)",
-                r.0.as_secs_f64(),
-                r.2.as_secs_f64()
-            ))
-            .collect::<Vec<_>>()
-            .join(", "),
+        runs_text(runs.iter().map(|r| (r.0, r.2))),
         mib(rss),
     );
     let db_arg = db.to_str().unwrap();
@@ -187,14 +180,7 @@ fn relay_beside_neomutt(dir: &Path, config: &Path, messages: usize) {
         "import relay {messages} messages, search index included: median {:.2} s = {:.0} msg/s (runs {}) · peak RSS {:.1} MiB",
         ours_median.as_secs_f64(),
         messages as f64 / ours_median.as_secs_f64(),
-        ours.iter()
-            .map(|r| format!(
-                "{:.2} s (cpu {:.2} s)",
-                r.0.as_secs_f64(),
-                r.2.as_secs_f64()
-            ))
-            .collect::<Vec<_>>()
-            .join(", "),
+        runs_text(ours.iter().map(|r| (r.0, r.2))),
         mib(ours.iter().map(|r| r.1).max().unwrap_or(0)),
     );
     if !theirs.is_empty() {
@@ -301,4 +287,17 @@ fn main() {
             percentile(&times, 0.95).as_secs_f64() * 1e3,
         );
     }
+}
+
+/// Each run's wall and CPU time, for the figures' "(runs ...)".
+fn runs_text(runs: impl Iterator<Item = (Duration, Duration)>) -> String {
+    runs.map(|(wall, cpu)| {
+        format!(
+            "{:.2} s (cpu {:.2} s)",
+            wall.as_secs_f64(),
+            cpu.as_secs_f64()
+        )
+    })
+    .collect::<Vec<_>>()
+    .join(", ")
 }

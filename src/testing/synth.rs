@@ -527,6 +527,23 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// Every message `opts` generates, as the importer receives it, with its delivery time.
+    fn generated(opts: &SynthOptions) -> Vec<(crate::import::RawMail, DateTime<Utc>)> {
+        let mut out = Vec::new();
+        generate(opts, |raw, at| {
+            let mail = crate::import::RawMail {
+                bytes: raw.to_vec(),
+                delivered_at: Some(at),
+                source: "synth".into(),
+                cut: None,
+            };
+            out.push((mail, at));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
     #[test]
     fn any_count_is_generated_exactly_and_fills_the_span() {
         let end = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
@@ -555,17 +572,7 @@ mod tests {
             style: Style::Relay,
             ..SynthOptions::new(2_000, end)
         };
-        let mut raws = Vec::new();
-        generate(&opts, |raw, at| {
-            raws.push(crate::import::RawMail {
-                bytes: raw.to_vec(),
-                delivered_at: Some(at),
-                source: "synth".into(),
-                cut: None,
-            });
-            Ok(())
-        })
-        .unwrap();
+        let raws: Vec<_> = generated(&opts).into_iter().map(|(raw, _)| raw).collect();
         let text = |r: &crate::import::RawMail| String::from_utf8_lossy(&r.bytes).into_owned();
         let avg = raws.iter().map(|r| r.bytes.len()).sum::<usize>() / raws.len();
         assert!((1150..1450).contains(&avg), "about 1.3 KB each, got {avg}");
@@ -596,18 +603,11 @@ mod tests {
         let opts = SynthOptions::new(500, end);
         let mut raws = Vec::new();
         let mut last = DateTime::<Utc>::MIN_UTC;
-        generate(&opts, |raw, at| {
+        for (raw, at) in generated(&opts) {
             assert!(at >= last && at < end);
             last = at;
-            raws.push(crate::import::RawMail {
-                bytes: raw.to_vec(),
-                delivered_at: Some(at),
-                source: "synth".into(),
-                cut: None,
-            });
-            Ok(())
-        })
-        .unwrap();
+            raws.push(raw);
+        }
         assert_eq!(raws.len(), 500);
         let avg = raws.iter().map(|r| r.bytes.len()).sum::<usize>() / raws.len();
         assert!((1000..1400).contains(&avg), "about 1.2 KB each, got {avg}");

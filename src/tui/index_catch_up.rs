@@ -82,9 +82,11 @@ impl IndexCatchUp {
 }
 
 impl Drop for IndexCatchUp {
-    /// Waits for the step in hand (at most one), so the app exits with its connection closed.
+    /// Stops the step in hand and waits for the thread, so the app exits with its connection
+    /// closed and no step half done.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.interrupt.interrupt();
         if let Some(t) = self.thread.take() {
             t.thread().unpark();
             let _ = t.join();
