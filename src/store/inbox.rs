@@ -123,18 +123,28 @@ impl Store {
         let visible = |condition: &str, param: i64| -> Result<u64, StoreError> {
             Ok(count(condition, param, false)?.saturating_sub(count(condition, param, true)?))
         };
+        // Every thread is in `thread_counts` (kept by triggers): no scan of 300k index rows.
+        let all = || -> Result<u64, StoreError> {
+            let n: i64 = self
+                .conn()
+                .prepare_cached(
+                    "SELECT coalesce(sum(threads), 0) FROM thread_counts
+                     WHERE ?1 IS NULL OR category = ?1",
+                )?
+                .query_row([kind], |r| r.get(0))?;
+            Ok((n.max(0) as u64).saturating_sub(count("1", 0, true)?))
+        };
         match filter {
             Filter::NeedsReply => visible("t.clock_start IS NOT NULL", 0),
             Filter::Overdue => visible(
                 "t.clock_start IS NOT NULL AND t.clock_start <= ?1",
                 overdue_edge,
             ),
-            Filter::All => visible("1", 0),
-            // No index holds the NULLs: all threads minus the running ones, both from indexes.
+            Filter::All => all(),
+            // No index holds the NULLs: all threads minus the running ones.
             Filter::Done => {
-                let all = visible("1", 0)?;
                 let running = visible("t.clock_start IS NOT NULL", 0)?;
-                Ok(all.saturating_sub(running))
+                Ok(all()?.saturating_sub(running))
             }
             Filter::Snoozed => count("1", 0, true),
         }
@@ -331,5 +341,72 @@ mod tests {
             .map(|k| count(Filter::NeedsReply, Some(k)))
             .sum();
         assert_eq!(by_kind, count(Filter::NeedsReply, None));
+    }
+
+    /// The kept per-kind counts are what counting the threads gives, after a new thread, a
+    /// kind changed (to another, and to none) and a thread deleted.
+    #[test]
+    fn the_kept_thread_counts_follow_new_threads_kind_changes_and_deletions() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
+        let agree = |store: &Store, when: &str| {
+            let read = |sql: &str| -> Vec<(String, i64)> {
+                let mut stmt = store.conn().prepare(sql).unwrap();
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            };
+            assert_eq!(
+                read("SELECT category, threads FROM thread_counts WHERE threads > 0 ORDER BY 1"),
+                read("SELECT coalesce(category, ''), count(*) FROM threads GROUP BY 1 ORDER BY 1"),
+                "{when}"
+            );
+            let all: i64 = store
+                .conn()
+                .query_row(
+                    "SELECT count(*) FROM threads
+                     WHERE id NOT IN (SELECT thread_id FROM snoozes WHERE until > ?1)",
+                    [to_secs(now)],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                store.inbox_count(Filter::All, None, now).unwrap(),
+                all as u64
+            );
+        };
+        agree(&store, "demo");
+        let first = store.inbox_page(Filter::All, None, now, 0, 1).unwrap()[0].clone();
+        let other = if first.category.as_deref() == Some(Category::Shipping.key()) {
+            Category::Quality
+        } else {
+            Category::Shipping
+        };
+        store.set_category(first.id, other, now).unwrap();
+        agree(&store, "a kind changed");
+        store
+            .conn()
+            .execute(
+                "UPDATE threads SET category = NULL WHERE id = ?1",
+                [first.id],
+            )
+            .unwrap();
+        agree(&store, "a kind taken away");
+        store
+            .conn()
+            .execute(
+                "INSERT INTO threads (subject, created_at, last_message_at, category)
+                 VALUES ('new', 0, 0, 'shipping')",
+                [],
+            )
+            .unwrap();
+        agree(&store, "a new thread");
+        store
+            .conn()
+            .execute("DELETE FROM threads WHERE id = ?1", [first.id])
+            .unwrap();
+        agree(&store, "a thread deleted");
     }
 }

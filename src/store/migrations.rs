@@ -60,6 +60,8 @@ fn all() -> Vec<M<'static>> {
         // 19: the search index holds the buyer's words only and is built several times
         // faster (docs/performance.md); rebuilt from the messages after the migration.
         M::up(include_str!("migrations/019_search_index_v2.sql")),
+        // 20: each kind's thread count kept by triggers, so a list's length is not counted.
+        M::up(include_str!("migrations/020_thread_counts.sql")),
     ]
 }
 
