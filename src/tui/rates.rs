@@ -56,17 +56,20 @@ pub fn compute(
         .collect();
     let mut per_day = vec![0u64; SPARK_DAYS as usize];
     let mut longest = WINDOWS.iter().copied().max().unwrap_or(90);
-    // The dashboard's late-response chart: each day's 30-day rate, so 30 days more.
-    let mut history: Vec<crate::domain::response::BuyerMessage> = Vec::new();
+    // The dashboard's late-response chart: each day's 30-day rate, so 30 days more. Each
+    // day is tallied as the messages stream by (keeping a million messages to go over again
+    // took 30 MiB).
+    let mut trend_days: Vec<LateResponseTally> = Vec::new();
     if trends {
         longest = longest.max(TREND_DAYS + LATE_TREND_WINDOW);
+        trend_days = late_trend_days(now);
     }
     store.each_buyer_message_since(now, longest, |m| {
         for t in &mut tallies {
             t.add(&m);
         }
-        if trends {
-            history.push(m);
+        for t in &mut trend_days {
+            t.add(&m);
         }
         let age = (now - m.at).num_days();
         if (0..i64::from(SPARK_DAYS)).contains(&age)
@@ -79,7 +82,8 @@ pub fn compute(
     let (account, trends) = if trends {
         let late3 = [late[0], late[1], late[2]];
         let t = crate::metrics::compute_with_trends(store, now, &late3, TREND_DAYS)?;
-        let mut trends = vec![(LATE_TREND_KEY, late_trend(&history, now))];
+        let late_trend = trend_days.iter().map(|t| t.finish().rate).collect();
+        let mut trends = vec![(LATE_TREND_KEY, late_trend)];
         trends.extend(t.trends);
         (t.now, trends)
     } else {
@@ -100,12 +104,14 @@ const LATE_TREND_KEY: &str = "late_response_30";
 
 /// The 30-day late-response rate at the end of each of the last `TREND_DAYS` days, oldest
 /// first: each message judged as it stood that day (a reply sent later had not been sent).
-fn late_trend(messages: &[crate::domain::response::BuyerMessage], now: DateTime<Utc>) -> Trend {
+fn late_trend_days(now: DateTime<Utc>) -> Vec<LateResponseTally> {
     (0..TREND_DAYS)
         .rev()
         .map(|d| {
-            let at = now - chrono::Duration::days(i64::from(d));
-            crate::domain::response::late_response_rate(messages, at, LATE_TREND_WINDOW).rate
+            LateResponseTally::new(
+                now - chrono::Duration::days(i64::from(d)),
+                LATE_TREND_WINDOW,
+            )
         })
         .collect()
 }
