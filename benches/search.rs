@@ -6,7 +6,8 @@
 //!   SELLERDESK_BENCH_STYLE            `relay`: relay-style mail (a real vocabulary's spread of
 //!                                     words; its own database), else the plain style
 //!   SELLERDESK_BENCH_DIR              scratch folder (default: target/bench-data)
-//! Target (issue 5): every search < 50 ms on 1M messages.
+//! Target: every search < 50 ms at p95 on 1M messages (20 runs each, the first included; the
+//! store warmed up as the app does after its first frame).
 
 mod common;
 
@@ -16,6 +17,9 @@ use std::time::{Duration, Instant};
 use common::{env_usize, large_db, ms, now, percentile};
 use sellerdesk::store::Store;
 use sellerdesk::store::inbox::Filter;
+
+/// Runs of each search.
+const RUNS: usize = 20;
 
 fn main() {
     let messages = env_usize("SELLERDESK_BENCH_STATUS_MESSAGES", 1_000_000);
@@ -66,8 +70,12 @@ fn main() {
         ("delivery".into(), Filter::NeedsReply),
     ];
     let mut worst = Duration::ZERO;
+    // As the app does once its first frame is up.
+    let t = Instant::now();
+    store.warm_search(now()).unwrap();
+    println!("warm-up search {:.1} ms", ms(t.elapsed()));
     for (q, f) in &queries {
-        let mut times: Vec<Duration> = (0..7)
+        let mut times: Vec<Duration> = (0..RUNS)
             .map(|_| {
                 let t = Instant::now();
                 store.search_threads(*f, None, q, now(), 500).unwrap();
@@ -76,19 +84,17 @@ fn main() {
             .collect();
         times.sort();
         let found = store.search_threads(*f, None, q, now(), 500).unwrap().len();
-        let median = percentile(&times, 0.5);
-        worst = worst.max(median);
+        let p95 = percentile(&times, 0.95);
+        worst = worst.max(p95);
         println!(
-            "search {:<28} {:<11} {:>4} threads · median {:>6.1} ms · max {:>6.1} ms",
+            "search {:<28} {:<11} {:>4} threads · median {:>6.1} ms · p95 {:>6.1} ms · max {:>6.1} ms",
             format!("{q:?}"),
             f.label(),
             found,
-            ms(median),
+            ms(percentile(&times, 0.5)),
+            ms(p95),
             ms(*times.last().unwrap())
         );
     }
-    println!(
-        "slowest search (median): {:.1} ms (target < 50 ms)",
-        ms(worst)
-    );
+    println!("slowest search (p95): {:.1} ms (target < 50 ms)", ms(worst));
 }

@@ -135,6 +135,9 @@ fn prefix_end(prefix: &str) -> String {
 /// the whole index.
 const RECENT_MESSAGES: i64 = 100_000;
 
+/// A word no mail holds: [`Store::warm_search`] searches for it.
+const WARM_UP_WORD: &str = "qxqxqxqxqxqxqx";
+
 impl Store {
     /// Threads of `filter` (and `kind`) matching `query`, newest first, at most `limit`.
     ///
@@ -202,6 +205,14 @@ impl Store {
             }
         }
         Ok(best)
+    }
+
+    /// Reads once what the first search on this connection would (the index's structure and
+    /// the pages every search starts from), so the first search a seller types costs what the
+    /// next ones do: at a million messages it took 15 ms more. Finds nothing.
+    pub fn warm_search(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.search_threads(Filter::All, None, WARM_UP_WORD, now, SEARCH_LIMIT)
+            .map(drop)
     }
 
     /// One search: for word searches, the last word as a prefix or not, and `since` the
@@ -346,6 +357,22 @@ impl Store {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn warming_up_finds_nothing() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let empty = Store::open(&dir.path().join("e.db")).unwrap();
+        empty.warm_search(now).unwrap();
+        let (store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
+        store.warm_search(now).unwrap();
+        assert!(
+            store
+                .search_threads(Filter::All, None, WARM_UP_WORD, now, 50)
+                .unwrap()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn like_wildcards_are_literal() {
