@@ -16,6 +16,7 @@ pub mod drafts;
 pub mod follow_ups;
 pub mod health;
 pub mod inbox;
+pub mod index_build;
 pub mod ingest;
 pub mod instance;
 mod key_set;

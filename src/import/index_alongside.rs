@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::store::checkpointer::Checkpoints;
+use crate::store::index_build::IndexBuild;
 use crate::store::search_index::INDEX_CHUNK;
 use crate::store::{Store, StoreError};
 
@@ -63,6 +64,13 @@ impl Alongside {
     /// everything is indexed; how many messages it indexed.
     pub fn index(&self, db: &Path, checkpoints: &Checkpoints) -> Result<usize, StoreError> {
         let mut store = Store::open(db)?;
+        if let Some(build) = IndexBuild::start(&store)?
+            && let Some(n) = self.index_apart(build)?
+        {
+            return Ok(n);
+        }
+        // The usual way: into the database, turn by turn with the writer (after a scratch
+        // index was dropped, from where the database's index is).
         let mut total = 0;
         loop {
             let last = self.next();
@@ -81,6 +89,26 @@ impl Alongside {
             }
             if last {
                 return Ok(total);
+            }
+        }
+    }
+
+    /// The indexer for a database whose index is empty: into a scratch file, never waiting for
+    /// the writer, installed at the end; `None` when it could not be installed.
+    fn index_apart(&self, mut build: IndexBuild) -> Result<Option<usize>, StoreError> {
+        let mut total = 0;
+        loop {
+            let last = self.next();
+            loop {
+                let n = build.index_more(INDEX_CHUNK)?;
+                total += n;
+                if n < INDEX_CHUNK {
+                    break;
+                }
+            }
+            if last {
+                let _turn = self.turn();
+                return Ok(build.install()?.then_some(total));
             }
         }
     }

@@ -190,6 +190,8 @@ impl Store {
         self.conn()
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.conn().pragma_update(None, "secure_delete", false)?;
+        // And a search index an interrupted import left half built beside the database.
+        super::index_build::remove_leftover(self.path())?;
         report.backups_before = self.backups()?;
         Ok(report)
     }

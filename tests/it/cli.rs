@@ -1061,3 +1061,47 @@ fn completions_and_the_man_page_come_from_the_command_line_definition() {
         .assert()
         .code(3);
 }
+
+/// A first import builds its search index in a file of its own beside the database, installs
+/// it and removes the file; a later import adds to the index the usual way. Both find.
+#[test]
+fn a_first_imports_index_is_built_beside_the_database_and_a_later_one_adds_to_it() {
+    use sellerdesk::store::Store;
+    use sellerdesk::store::inbox::Filter;
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_config(home.path(), SELLER_CONFIG);
+    let db = home.path().join("x.db");
+    let import = |file: &str| {
+        sd(home.path())
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", NOW, "import"])
+            .arg(fixture(file))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("indexed for search"));
+    };
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+    let finds = |store: &Store, q: &str| {
+        let rows = store.search_threads(Filter::All, None, q, now, 50).unwrap();
+        rows.len()
+    };
+    let newest = |store: &Store| -> i64 {
+        sellerdesk::store::test_support::sql(store)
+            .query_row("SELECT max(id) FROM messages", [], |r| r.get(0))
+            .unwrap()
+    };
+    import("buyer_inquiry.eml");
+    assert!(!home.path().join("x.db-index-build").exists());
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.indexed_upto().unwrap(), newest(&store));
+    assert_eq!(finds(&store, "lamp broken"), 1);
+    drop(store);
+    import("mbox/mixed.mbox");
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.indexed_upto().unwrap(), newest(&store));
+    assert_eq!(finds(&store, "lamp broken"), 1);
+    assert!(newest(&store) > 1);
+}

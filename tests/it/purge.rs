@@ -198,6 +198,9 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
         .success()
     );
     assert!(file_hits(&db) + file_hits(&before_backup) > 0, "planted");
+    // What an import stopped mid-way leaves: its search index, half built, beside the database.
+    let left_build = dir.path().join("shop.db-index-build");
+    std::fs::write(&left_build, "quillon vexdrake").unwrap();
     let metrics_before = sd(&config_path, &db, now, &["metrics", "--json"]).stdout;
     // Figures that count what the purge touches: the old rating (a defect on an order in the
     // ODR's window), the old thread's late response.
@@ -248,12 +251,14 @@ fn a_planted_name_is_gone_from_database_wal_index_outbox_and_later_backups() {
         file_hits(&wal),
         file_hits(&after_backup),
         outbox_hits,
+        file_hits(&left_build),
     );
     println!(
-        "planted name after the purge (database, WAL, later backup, outbox): {hits:?}; the earlier backup still {}",
+        "planted name after the purge (database, WAL, later backup, outbox, a half-built index): {hits:?}; the earlier backup still {}",
         file_hits(&before_backup)
     );
-    assert_eq!(hits, (0, 0, 0, 0));
+    assert_eq!(hits, (0, 0, 0, 0, 0));
+    assert!(!left_build.exists());
 
     // The metrics are what they were; the recent thread is whole; search finds nothing.
     assert_eq!(
