@@ -1,6 +1,10 @@
 -- sellerdesk schema version 20: how many threads there are of each complaint kind, kept by
 -- triggers, so the All and Done lists know their length without counting every thread (a
 -- filter change on 300,000 threads counted them in ~10 ms, twice). '' stands for no kind.
+DROP TRIGGER IF EXISTS thread_counts_insert;
+DROP TRIGGER IF EXISTS thread_counts_delete;
+DROP TRIGGER IF EXISTS thread_counts_recategorize;
+DROP TABLE IF EXISTS thread_counts;
 CREATE TABLE thread_counts (
     category TEXT PRIMARY KEY NOT NULL,
     threads  INTEGER NOT NULL
