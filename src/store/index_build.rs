@@ -105,44 +105,52 @@ impl IndexBuild {
         };
         let path = scratch_path(&db);
         remove_scratch(&path)?;
-        let conn = Connection::open(&path)?;
-        // Disposable: a crash loses the build, never the database, which is untouched until
-        // the install.
-        conn.pragma_update(None, "journal_mode", "OFF")?;
-        conn.pragma_update(None, "synchronous", "OFF")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        search_index::register(&conn)?;
-        conn.execute("ATTACH DATABASE ?1 AS store", [db.to_string_lossy()])?;
-        // The same index as the database's: its definition and its settings (but a smaller
-        // buffer).
-        conn.execute_batch(&definition)?;
-        let settings: Vec<(String, rusqlite::types::Value)> = conn
-            .prepare("SELECT k, v FROM store.messages_fts_config WHERE k <> 'version'")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        for (key, value) in settings {
+        let built = (|| -> Result<IndexBuild, StoreError> {
+            let conn = Connection::open(&path)?;
+            // Disposable: a crash loses the build, never the database, which is untouched
+            // until the install.
+            conn.pragma_update(None, "journal_mode", "OFF")?;
+            conn.pragma_update(None, "synchronous", "OFF")?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            search_index::register(&conn)?;
+            conn.execute("ATTACH DATABASE ?1 AS store", [db.to_string_lossy()])?;
+            // The same index as the database's: its definition and its settings (but a
+            // smaller buffer).
+            conn.execute_batch(&definition)?;
+            let settings: Vec<(String, rusqlite::types::Value)> = conn
+                .prepare("SELECT k, v FROM store.messages_fts_config WHERE k <> 'version'")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (key, value) in settings {
+                conn.execute(
+                    "INSERT INTO main.messages_fts (messages_fts, rank) VALUES (?1, ?2)",
+                    params![key, value],
+                )?;
+            }
             conn.execute(
-                "INSERT INTO main.messages_fts (messages_fts, rank) VALUES (?1, ?2)",
-                params![key, value],
+                "INSERT INTO main.messages_fts (messages_fts, rank) VALUES ('hashsize', ?1)",
+                [BUILD_HASHSIZE],
             )?;
+            conn.execute_batch("BEGIN")?;
+            let read = Connection::open_with_flags(
+                &db,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            read.busy_timeout(std::time::Duration::from_secs(5))?;
+            search_index::register(&read)?;
+            Ok(IndexBuild {
+                conn,
+                read,
+                path: path.clone(),
+                upto: 0,
+                purges,
+            })
+        })();
+        if built.is_err() {
+            let _ = remove_scratch(&path);
         }
-        conn.execute(
-            "INSERT INTO main.messages_fts (messages_fts, rank) VALUES ('hashsize', ?1)",
-            [BUILD_HASHSIZE],
-        )?;
-        conn.execute_batch("BEGIN")?;
-        let read = Connection::open_with_flags(
-            &db,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        search_index::register(&read)?;
-        Ok(Some(IndexBuild {
-            conn,
-            read,
-            path,
-            upto: 0,
-            purges,
-        }))
+        built.map(Some)
     }
 
     /// Indexes up to `limit` messages the database holds beyond what is indexed; how many.
