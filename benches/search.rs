@@ -72,7 +72,7 @@ fn main() {
     let mut worst = Duration::ZERO;
     // As the app does once its first frame is up.
     let t = Instant::now();
-    store.warm_search(now()).unwrap();
+    store.warm_search().unwrap();
     println!("warm-up search {:.1} ms", ms(t.elapsed()));
     for (q, f) in &queries {
         let mut times: Vec<Duration> = (0..RUNS)

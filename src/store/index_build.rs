@@ -9,6 +9,7 @@
 //! thread indexed meanwhile) or a purge ran meanwhile (the scratch index could hold words the
 //! purge took out of the messages).
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -88,7 +89,14 @@ impl IndexBuild {
     /// database. A scratch file left by an interrupted import is replaced.
     pub fn start(store: &Store) -> Result<Option<IndexBuild>, StoreError> {
         let db = store.path().to_path_buf();
-        if db == Path::new(":memory:") || store.indexed_upto()? != 0 {
+        if db == Path::new(":memory:") {
+            return Ok(None);
+        }
+        // Whatever a stopped import left goes. A build still running in another import keeps
+        // its open file, and its install is refused if this one installs first.
+        let path = scratch_path(&db);
+        remove_scratch(&path)?;
+        if store.indexed_upto()? != 0 {
             return Ok(None);
         }
         let purges = store.purge_count()?;
@@ -103,9 +111,14 @@ impl IndexBuild {
         let Some(definition) = definition else {
             return Ok(None);
         };
-        let path = scratch_path(&db);
-        remove_scratch(&path)?;
         let built = (|| -> Result<IndexBuild, StoreError> {
+            // Private from the start: it holds the buyers' words (as the database does).
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(io(&path))?;
             let conn = Connection::open(&path)?;
             // Disposable: a crash loses the build, never the database, which is untouched
             // until the install.
@@ -367,9 +380,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = demo(dir.path());
         let scratch = scratch_path(store.path());
+        // Left while the index is not empty: the next import's indexer removes it.
+        std::fs::write(&scratch, "words of a buyer").unwrap();
+        assert!(IndexBuild::start(&store).unwrap().is_none());
+        assert!(!scratch.exists());
         std::fs::write(&scratch, "not a database, words of a buyer").unwrap();
         empty_index(&store);
-        build(&store);
+        let apart = IndexBuild::start(&store).unwrap().unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&scratch).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "private like the database");
+        drop(apart);
         assert!(!scratch.exists(), "dropped with the build");
         std::fs::write(&scratch, "words of a buyer").unwrap();
         remove_leftover(store.path()).unwrap();

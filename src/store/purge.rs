@@ -76,6 +76,9 @@ impl Store {
     ) -> Result<PurgeReport, StoreError> {
         let cutoff = to_secs(now - Duration::days(days));
         let at = to_secs(now);
+        // First a search index an interrupted import left half built beside the database: if
+        // it cannot be removed, nothing is purged and the error names it.
+        super::index_build::remove_leftover(self.path())?;
         self.conn().pragma_update(None, "secure_delete", true)?;
         let report = self.write(|tx| {
             let threads: Vec<i64> = tx
@@ -190,8 +193,6 @@ impl Store {
         self.conn()
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.conn().pragma_update(None, "secure_delete", false)?;
-        // And a search index an interrupted import left half built beside the database.
-        super::index_build::remove_leftover(self.path())?;
         report.backups_before = self.backups()?;
         Ok(report)
     }
