@@ -6,8 +6,7 @@
 //!   SELLERDESK_BENCH_STYLE            `relay`: relay-style mail (a real vocabulary's spread of
 //!                                     words; its own database), else the plain style
 //!   SELLERDESK_BENCH_DIR              scratch folder (default: target/bench-data)
-//! Target: every search < 50 ms at p95 on 1M messages (20 runs each, the first included; the
-//! store warmed up as the app does after its first frame).
+//! Target: every search < 50 ms at p95 on 1M messages (20 runs each, the first included).
 
 mod common;
 
@@ -70,10 +69,6 @@ fn main() {
         ("delivery".into(), Filter::NeedsReply),
     ];
     let mut worst = Duration::ZERO;
-    // As the app does once its first frame is up.
-    let t = Instant::now();
-    store.warm_search().unwrap();
-    println!("warm-up search {:.1} ms", ms(t.elapsed()));
     for (q, f) in &queries {
         let mut times: Vec<Duration> = (0..RUNS)
             .map(|_| {

@@ -129,8 +129,6 @@ where
     terminal.draw(|f| ui::draw(f, &app, &keymap))?;
     let mut rates_worker = rates::RatesWorker::spawn(store.path(), app.config.recurring);
     let index = index_catch_up::IndexCatchUp::spawn(store.path());
-    // Best effort: only the first search's speed depends on it.
-    let _ = store.warm_search();
     match &mut rates_worker {
         // The figures first; their 90-day history (seconds on a large shop) right after.
         Some(w) => w.request(app.now, false),

@@ -4,7 +4,6 @@
 //! fields. Newest first.
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 
 use super::inbox::{Filter, InboxRow, ROW_COLUMNS, inbox_row};
@@ -136,9 +135,6 @@ fn prefix_end(prefix: &str) -> String {
 /// the whole index.
 const RECENT_MESSAGES: i64 = 100_000;
 
-/// A word no mail holds: [`Store::warm_search`] searches for it.
-const WARM_UP_WORD: &str = "qxqxqxqxqxqxqx";
-
 impl Store {
     /// Threads of `filter` (and `kind`) matching `query`, newest first, at most `limit`.
     ///
@@ -206,19 +202,6 @@ impl Store {
             }
         }
         Ok(best)
-    }
-
-    /// Reads once what the first search on this connection would (the index's structure and
-    /// the pages every search starts from), so the first search a seller types costs what the
-    /// next ones do: at a million messages it took 15 ms more.
-    /// Only the index is read: a search also reads the messages not indexed yet, which can be
-    /// many (after a migration, every one).
-    pub fn warm_search(&self) -> Result<(), StoreError> {
-        self.conn()
-            .prepare_cached("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT 1")?
-            .query_row([WARM_UP_WORD], |_| Ok(()))
-            .optional()?;
-        Ok(())
     }
 
     /// One search: for word searches, the last word as a prefix or not, and `since` the
@@ -363,22 +346,6 @@ impl Store {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    #[test]
-    fn warming_up_finds_nothing() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let empty = Store::open(&dir.path().join("e.db")).unwrap();
-        empty.warm_search().unwrap();
-        let (store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
-        store.warm_search().unwrap();
-        assert!(
-            store
-                .search_threads(Filter::All, None, WARM_UP_WORD, now, 50)
-                .unwrap()
-                .is_empty()
-        );
-    }
 
     #[test]
     fn like_wildcards_are_literal() {
