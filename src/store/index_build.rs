@@ -86,7 +86,7 @@ impl Store {
 impl IndexBuild {
     /// Starts a scratch index for `store`'s database when its index is empty (a first import,
     /// or after the index was dropped to be rebuilt); `None` otherwise, or for an in-memory
-    /// database. A scratch file left by an interrupted import is replaced.
+    /// database. A scratch file an interrupted import left is removed either way.
     pub fn start(store: &Store) -> Result<Option<IndexBuild>, StoreError> {
         let db = store.path().to_path_buf();
         if db == Path::new(":memory:") {

@@ -102,8 +102,9 @@ pub fn compute(
 const LATE_TREND_WINDOW: u32 = 30;
 const LATE_TREND_KEY: &str = "late_response_30";
 
-/// The 30-day late-response rate at the end of each of the last `TREND_DAYS` days, oldest
-/// first: each message judged as it stood that day (a reply sent later had not been sent).
+/// A tally of the 30-day late-response rate at the end of each of the last `TREND_DAYS` days,
+/// oldest first: each message judged as it stood that day (a reply sent later had not been
+/// sent).
 fn late_trend_days(now: DateTime<Utc>) -> Vec<LateResponseTally> {
     (0..TREND_DAYS)
         .rev()
