@@ -351,18 +351,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, _) = crate::demo::build(&dir.path().join("d.db"), now).unwrap();
         let agree = |store: &Store, when: &str| {
-            let read = |sql: &str| -> Vec<(String, i64)> {
-                let mut stmt = store.conn().prepare(sql).unwrap();
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap()
-            };
-            assert_eq!(
-                read("SELECT category, threads FROM thread_counts WHERE threads > 0 ORDER BY 1"),
-                read("SELECT coalesce(category, ''), count(*) FROM threads GROUP BY 1 ORDER BY 1"),
-                "{when}"
-            );
+            let (kept, counted) = crate::store::test_support::thread_counts_kept_and_counted(store);
+            assert_eq!(kept, counted, "{when}");
             let all: i64 = store
                 .conn()
                 .query_row(

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Store, StoreError, search_index};
+use super::search_index::{self, INDEXED_COLUMNS};
+use super::{Store, StoreError};
 
 /// The index's tables that hold its entries (`fts5` keeps them beside the virtual table).
 /// `_config`, its settings, stays the database's.
@@ -194,11 +195,9 @@ impl IndexBuild {
         &self,
         limit: usize,
     ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
-        let mut read = self.read.prepare_cached(
-            "SELECT id, sd_index_text(subject), sd_index_body(body),
-                    sd_index_text(coalesce(from_name, ''))
-             FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
-        )?;
+        let mut read = self.read.prepare_cached(&format!(
+            "SELECT {INDEXED_COLUMNS} FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2"
+        ))?;
         let rows = read.query_map(params![self.upto, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;

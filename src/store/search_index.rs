@@ -158,6 +158,11 @@ pub fn index_body(body: &str) -> Cow<'_, str> {
     }
 }
 
+/// What the index holds of a `messages` row, in the index's column order (`rowid`, subject,
+/// body, sender's name): every path that fills the index reads this.
+pub(super) const INDEXED_COLUMNS: &str = "id, sd_index_text(subject), sd_index_body(body),
+    sd_index_text(coalesce(from_name, ''))";
+
 /// `sd_index_text(x)` and `sd_index_body(x)` in SQL, for the index pass.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
@@ -201,10 +206,10 @@ impl Store {
                 return Ok(0);
             };
             let n = tx.execute(
-                "INSERT INTO messages_fts (rowid, subject, body, from_name)
-                 SELECT id, sd_index_text(subject), sd_index_body(body),
-                        sd_index_text(coalesce(from_name, ''))
-                 FROM messages WHERE id > ?1 AND id <= ?2",
+                &format!(
+                    "INSERT INTO messages_fts (rowid, subject, body, from_name)
+                     SELECT {INDEXED_COLUMNS} FROM messages WHERE id > ?1 AND id <= ?2"
+                ),
                 params![upto, last],
             )?;
             tx.execute(

@@ -45,3 +45,24 @@ pub fn foreign_keys(store: &Store) -> bool {
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .expect("foreign_keys")
 }
+
+/// Thread counts by complaint kind ('' for none), in kind order.
+pub type KindCounts = Vec<(String, i64)>;
+
+/// Each complaint kind's thread count as `thread_counts` keeps it, and as counting the threads
+/// gives it ('' for no kind), both by kind: the two agree unless a trigger missed a change.
+pub fn thread_counts_kept_and_counted(store: &Store) -> (KindCounts, KindCounts) {
+    let conn = sql(store);
+    let read = |query: &str| -> KindCounts {
+        conn.prepare(query)
+            .expect("a count query")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("counts")
+            .collect::<Result<_, _>>()
+            .expect("counts")
+    };
+    (
+        read("SELECT category, threads FROM thread_counts WHERE threads > 0 ORDER BY 1"),
+        read("SELECT coalesce(category, ''), count(*) FROM threads GROUP BY 1 ORDER BY 1"),
+    )
+}

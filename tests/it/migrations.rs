@@ -102,20 +102,8 @@ fn every_fixture_migrates_with_all_rows_kept() {
             .unwrap();
         assert_eq!(pending, 0, "v{v}: every day recounted");
         // Each kind's thread count, kept from here on by triggers, starts from the threads.
-        let kept: Vec<(String, i64)> = sql(&store)
-            .prepare("SELECT category, threads FROM thread_counts ORDER BY 1")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let counted: Vec<(String, i64)> = sql(&store)
-            .prepare("SELECT coalesce(category, ''), count(*) FROM threads GROUP BY 1 ORDER BY 1")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let (kept, counted) =
+            sellerdesk::store::test_support::thread_counts_kept_and_counted(&store);
         assert_eq!(kept, counted, "v{v}: thread counts");
     }
 }
